@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+// nncodec — compress neural-network models (ONNX in, ONNX out) the MPEG-7 Part 17 (NNC) way.
+import PackageDescription
+
+let package = Package(
+    name: "nncodec",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nncodec", targets: ["nncodec"]),
+        .library(name: "ONNXIO", targets: ["ONNXIO"]),
+        .library(name: "CABAC", targets: ["CABAC"]),
+        .library(name: "Codec", targets: ["Codec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, hidden behind Swift modules.
+        .systemLibrary(name: "CLZMA", path: "Sources/CLZMA", pkgConfig: "liblzma",
+                       providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
+                       providers: [.apt(["libprotobuf-c-dev"])]),
+        // onnx.proto compiled by protoc-c (committed; see scripts/gen-onnx-proto.sh).
+        .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
+
+        // ONNX models as Swift value types: load, save, external data.
+        .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC"]),
+        // Context-adaptive binary arithmetic coder of the NNC standard.
+        .target(name: "CABAC"),
+        // Quantization, NNR units, encode/decode pipeline, sizes (.7z/.xz).
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA"]),
+        // Testable command implementations behind the thin executable.
+        .target(name: "NNCodecCommands", dependencies: [
+            "ONNXIO", "Codec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
+
+        .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO"]),
+        .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
+        .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// The context-adaptive binary arithmetic coder of the NNC standard (DeepCABAC).
+public enum CABACInfo {}

@@ -1,0 +1,3 @@
+import NNCodecCommands
+
+await NNCodecCLI.main()
