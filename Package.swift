@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ONNXIO", targets: ["ONNXIO"]),
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,14 +30,20 @@ let package = Package(
         .target(name: "CABAC"),
         // Quantization, NNR units, encode/decode pipeline, sizes (.7z/.xz).
         .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA"]),
+        // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec",
+            "ONNXIO", "Codec", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
 
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO"]),
+        .testTarget(name: "CABACTests", dependencies: ["CABAC"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
     ]

@@ -1,0 +1,2 @@
+/// CPU inference engine for ONNX graphs.
+public enum RuntimeInfo {}
