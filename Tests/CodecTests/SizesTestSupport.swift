@@ -113,7 +113,7 @@ enum Tools {
         let pipe = Pipe()
         var outHandle: FileHandle?
         if let file {
-            FileManager.default.createFile(atPath: file.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             outHandle = try FileHandle(forWritingTo: file)
             process.standardOutput = outHandle
             process.standardError = pipe
