@@ -31,6 +31,20 @@ public struct CABACDecoder {
         if core.overrun > 0 { throw CABACError(.truncated, byteOffset: bytes.count) }
     }
 
+    /// Decodes one bin with `context`.
+    public mutating func decodeBin(context: inout ContextModel) throws(CABACError) -> UInt32 {
+        let bin = withCore { $0.decodeBin(context: &context) }
+        try checkOverrun()
+        return bin
+    }
+
+    /// Decodes one bypass bin.
+    public mutating func decodeBypass() throws(CABACError) -> UInt32 {
+        let bin = withCore { $0.decodeBypass() }
+        try checkOverrun()
+        return bin
+    }
+
     /// Decodes `bits` bypass bins as an unsigned number (`uae_v`).
     public mutating func decodeUnsigned(bits: Int) throws(CABACError) -> UInt32 {
         precondition(bits >= 0 && bits <= 32)

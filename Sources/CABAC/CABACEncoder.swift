@@ -39,6 +39,16 @@ public struct CABACEncoder {
         try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBypassBins(value, count: bits) }
     }
 
+    /// Codes one bin with `context` (for tests and custom syntax; tensors use `encodeTensor`).
+    public mutating func encodeBin(_ bin: UInt32, context: inout ContextModel) {
+        try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBin(bin & 1, context: &context) }
+    }
+
+    /// Codes one bypass bin.
+    public mutating func encodeBypass(_ bin: UInt32) {
+        try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBypass(bin & 1) }
+    }
+
     /// Bypass-codes `value` as a `bits`-bit two's-complement number (`iae_v`).
     public mutating func encodeSigned(_ value: Int32, bits: Int) {
         encodeUnsigned(UInt32(bitPattern: value), bits: bits)
