@@ -1,2 +1,0 @@
-/// The context-adaptive binary arithmetic coder of the NNC standard (DeepCABAC).
-public enum CABACInfo {}

@@ -1,0 +1,169 @@
+/// Reads one CABAC stream (the payload of one NNR compressed-data unit).
+///
+/// Every read is bounds-checked once per byte; running past the end is reported as
+/// `.truncated`, never a fault. Decoding work is bounded by the tensor sizes asked for.
+public struct CABACDecoder {
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var core = BinDecoder()
+
+    /// Starts decoding `bytes` (primes the decoder with the first two bytes).
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+        withCore { $0.start() }
+    }
+
+    /// Bytes consumed so far.
+    public var position: Int { core.position }
+
+    @inlinable
+    mutating func withCore<R>(_ body: (inout BinDecoder) -> R) -> R {
+        var coder = core
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            coder.bind(buffer.baseAddress, count: buffer.count)
+            return body(&coder)
+        }
+        coder.bind(nil, count: bytes.count)
+        core = coder
+        return result
+    }
+
+    private func checkOverrun() throws(CABACError) {
+        if core.overrun > 0 { throw CABACError(.truncated, byteOffset: bytes.count) }
+    }
+
+    /// Decodes one bin with `context`.
+    public mutating func decodeBin(context: inout ContextModel) throws(CABACError) -> UInt32 {
+        let bin = withCore { $0.decodeBin(context: &context) }
+        try checkOverrun()
+        return bin
+    }
+
+    /// Decodes one bypass bin.
+    public mutating func decodeBypass() throws(CABACError) -> UInt32 {
+        let bin = withCore { $0.decodeBypass() }
+        try checkOverrun()
+        return bin
+    }
+
+    /// Decodes `bits` bypass bins as an unsigned number (`uae_v`).
+    public mutating func decodeUnsigned(bits: Int) throws(CABACError) -> UInt32 {
+        precondition(bits >= 0 && bits <= 32)
+        let v = withCore { $0.decodeBypassBins(count: bits) }
+        try checkOverrun()
+        return v
+    }
+
+    /// Decodes `bits` bypass bins as a two's-complement number (`iae_v`).
+    public mutating func decodeSigned(bits: Int) throws(CABACError) -> Int32 {
+        let v = try decodeUnsigned(bits: bits)
+        guard bits > 0 else { return 0 }
+        let shift = UInt32(32 - bits)
+        return Int32(bitPattern: v << shift) >> Int32(shift)
+    }
+
+    /// Decodes a tensor of `count` levels in row-major order into reconstruction levels
+    /// (the integers that multiply Δ; see `CABACEncoder.encodeTensor`).
+    public mutating func decodeTensor(count: Int, rowWidth: Int, options: TensorCodingOptions) throws(CABACError) -> [Int32] {
+        var out = [Int32](repeating: 0, count: count)
+        try out.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int32>) throws(CABACError) in
+            try decodeTensor(into: p, rowWidth: rowWidth, options: options)
+        }
+        return out
+    }
+
+    /// Decodes into `output` (whose count is the tensor size); positions in skipped rows
+    /// are set to 0.
+    public mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
+                                      options: TensorCodingOptions) throws(CABACError) {
+        let count = output.count
+        guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
+            throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: position)
+        }
+        guard rowWidth >= 1, count % rowWidth == 0 else {
+            throw CABACError(.invalidParameters("\(count) levels do not form rows of \(rowWidth)"), byteOffset: position)
+        }
+        let layout = ContextLayout(unaryLength: options.unaryLength)
+        var contexts = ContextSet(unaryLength: options.unaryLength).models
+        let rows = count / rowWidth
+        let dq = options.dependentQuantization
+        let g = options.unaryLength
+
+        // Row-skip flags. Each flag needs at least a fraction of a bit, so a truncated
+        // stream is caught by the overrun check below after at most `rows` bins.
+        var rowIsZero: [Bool] = []
+        if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
+            let skip = withCore { $0.decodeBypass() }
+            if skip != 0 {
+                rowIsZero = [Bool](repeating: false, count: rows)
+                let ctx = layout.rowSkipFlag
+                withCore { c in
+                    for r in 0..<rows { rowIsZero[r] = c.decodeBin(context: &contexts[ctx]) != 0 }
+                }
+            }
+        }
+        try checkOverrun()
+
+        // Initialization choices.
+        let flagContext = layout.initChoiceFlag
+        withCore { c in
+            for i in layout.signalledContexts(dependentQuantization: dq) {
+                var set = 0
+                if c.decodeBin(context: &contexts[flagContext]) != 0 {
+                    set = 1 + Int(c.decodeBypassBins(count: 3))
+                }
+                contexts[i].initialize(initSet: set)
+            }
+        }
+        try checkOverrun()
+
+        // The levels.
+        let hasSkips = !rowIsZero.isEmpty
+        var core = self.core
+        bytes.withUnsafeBufferPointer { input in
+            core.bind(input.baseAddress, count: input.count)
+            contexts.withUnsafeMutableBufferPointer { ctx in
+                let ctxBase = ctx.baseAddress!
+                let out = output.baseAddress!
+                var state = 0
+                var neighbour = 0
+                var i = 0
+                while i < count {
+                    if hasSkips && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
+                        for j in i..<(i + rowWidth) { out[j] = 0 }
+                        if dq {
+                            for _ in 0..<rowWidth { state = DependentQuantization.nextState(state, index: 0) }
+                        }
+                        i += rowWidth
+                        continue
+                    }
+                    let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
+                    neighbour = ContextLayout.neighbourClass(k)
+                    if dq {
+                        out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
+                        state = DependentQuantization.nextState(state, index: k)
+                    } else {
+                        out[i] = k
+                    }
+                    // Stop early on garbage: a truncated stream keeps producing bins from zeros.
+                    if core.overrun > 0 { break }
+                    i += 1
+                }
+            }
+        }
+        core.bind(nil, count: bytes.count)
+        self.core = core
+        try checkOverrun()
+    }
+
+    /// Decodes the terminating bin and checks that the stream ends exactly here.
+    /// Returns the number of bytes the stream occupies.
+    public mutating func finish() throws(CABACError) -> Int {
+        let bin = withCore { $0.decodeTerminatingBin() }
+        try checkOverrun()
+        guard bin == 1 else { throw CABACError(.missingTerminatingBin, byteOffset: position) }
+        if position < bytes.count {
+            throw CABACError(.trailingBytes(bytes.count - position), byteOffset: position)
+        }
+        return position
+    }
+}

@@ -1,0 +1,221 @@
+/// Writes one CABAC stream (the payload of one NNR compressed-data unit): bypass-coded
+/// header values and tensors of levels, then the terminating bin.
+///
+/// The output is one byte array reserved up front and grown (rarely) between chunks of
+/// levels; the bin loop itself runs on raw memory and never allocates.
+public struct CABACEncoder {
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var core = BinEncoder()
+    private var finished = false
+
+    /// - Parameter reserveCapacity: expected output size in bytes (a hint).
+    public init(reserveCapacity: Int = 1024) {
+        storage = [UInt8](repeating: 0, count: max(64, reserveCapacity))
+    }
+
+    /// Bytes finished so far (final size is known after `finish()`).
+    public var byteCount: Int { core.count + core.pendingBytes }
+
+    /// Runs `body` with the encoder bound to storage that has room for `room` more bytes.
+    @inlinable
+    mutating func withRoom<R>(_ room: Int, _ body: (inout BinEncoder) throws(CABACError) -> R) throws(CABACError) -> R {
+        let needed = core.count + core.pendingBytes + room + 8
+        if needed > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: max(needed, 2 * storage.count) - storage.count))
+        }
+        var coder = core
+        let result: Result<R, CABACError> = storage.withUnsafeMutableBufferPointer { buffer in
+            coder.bind(buffer.baseAddress!)
+            do throws(CABACError) { return .success(try body(&coder)) } catch { return .failure(error) }
+        }
+        coder.output = nil
+        core = coder
+        return try result.get()
+    }
+
+    /// Bypass-codes the low `bits` bits of `value` (`uae_v`).
+    public mutating func encodeUnsigned(_ value: UInt32, bits: Int) {
+        precondition(bits >= 0 && bits <= 32)
+        try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBypassBins(value, count: bits) }
+    }
+
+    /// Codes one bin with `context` (for tests and custom syntax; tensors use `encodeTensor`).
+    public mutating func encodeBin(_ bin: UInt32, context: inout ContextModel) {
+        try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBin(bin & 1, context: &context) }
+    }
+
+    /// Codes one bypass bin.
+    public mutating func encodeBypass(_ bin: UInt32) {
+        try! withRoom(8) { (c: inout BinEncoder) throws(CABACError) in c.encodeBypass(bin & 1) }
+    }
+
+    /// Bypass-codes `value` as a `bits`-bit two's-complement number (`iae_v`).
+    public mutating func encodeSigned(_ value: Int32, bits: Int) {
+        encodeUnsigned(UInt32(bitPattern: value), bits: bits)
+    }
+
+    /// Codes a tensor of levels in row-major order.
+    ///
+    /// - Parameters:
+    ///   - levels: reconstruction levels, the integers that multiply Δ (with DQ these are the
+    ///     levels of the trellis, 2k or 2k − sgn k; without DQ the indices k themselves).
+    ///   - rowWidth: the product of all dimensions but the first (1 for 1-D tensors).
+    public mutating func encodeTensor(_ levels: [Int32], rowWidth: Int, options: TensorCodingOptions) throws(CABACError) {
+        try levels.withUnsafeBufferPointer { (p: UnsafeBufferPointer<Int32>) throws(CABACError) in
+            try encodeTensor(p, rowWidth: rowWidth, options: options)
+        }
+    }
+
+    public mutating func encodeTensor(_ levels: UnsafeBufferPointer<Int32>, rowWidth: Int, options: TensorCodingOptions) throws(CABACError) {
+        let count = levels.count
+        let offset = byteCount
+        guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
+            throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: offset)
+        }
+        guard rowWidth >= 1, count % rowWidth == 0 else {
+            throw CABACError(.invalidParameters("\(count) levels do not form rows of \(rowWidth)"), byteOffset: offset)
+        }
+        // Quantization indices k (equal to the levels without DQ).
+        var indices = [Int32](repeating: 0, count: count)
+        var state = 0
+        for i in 0..<count {
+            let level = levels[i]
+            guard level != Int32.min else { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
+            if options.dependentQuantization {
+                guard let k = DependentQuantization.index(reconstructionLevel: level, state: state) else {
+                    throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset)
+                }
+                indices[i] = k
+                state = DependentQuantization.nextState(state, index: k)
+            } else {
+                indices[i] = level
+            }
+        }
+
+        let layout = ContextLayout(unaryLength: options.unaryLength)
+        var contexts = ContextSet(unaryLength: options.unaryLength).models
+        let rows = count / rowWidth
+        let rowFlagPresent = options.hasRowSkipFlag(count: count, rowWidth: rowWidth)
+        let skipRows = rowFlagPresent && options.rowSkipping
+        var rowIsZero = [Bool](repeating: false, count: skipRows ? rows : 0)
+        if skipRows {
+            for r in 0..<rows {
+                var allZero = true
+                for i in (r * rowWidth)..<((r + 1) * rowWidth) where levels[i] != 0 { allZero = false; break }
+                rowIsZero[r] = allZero
+            }
+        }
+
+        // Row-skip flag and per-row flags.
+        if rowFlagPresent {
+            try withRoom(rows + 8) { (c: inout BinEncoder) throws(CABACError) in
+                c.encodeBypass(skipRows ? 1 : 0)
+                guard skipRows else { return }
+                let ctx = layout.rowSkipFlag
+                for r in 0..<rows { c.encodeBin(rowIsZero[r] ? 1 : 0, context: &contexts[ctx]) }
+            }
+        }
+
+        // Initialization choices.
+        let signalled = layout.signalledContexts(dependentQuantization: options.dependentQuantization)
+        var chosen = [Int](repeating: 0, count: layout.count)
+        if options.optimizeInitialization {
+            var optimizer = InitSetOptimizer(contextCount: layout.count)
+            TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
+                           dependentQuantization: options.dependentQuantization) { k, level, state, nb in
+                // NNCodec prices the reconstruction level here (with the index's state).
+                binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
+            }
+            for i in signalled { chosen[i] = optimizer.bestSet(i) }
+        }
+        try withRoom(signalled.count + 8) { (c: inout BinEncoder) throws(CABACError) in
+            let flagContext = layout.initChoiceFlag
+            for i in signalled {
+                let set = chosen[i]
+                c.encodeBin(set != 0 ? 1 : 0, context: &contexts[flagContext])
+                if set != 0 { c.encodeBypassBins(UInt32(set - 1), count: 3) }
+                contexts[i].initialize(initSet: set)
+            }
+        }
+
+        // The levels, in chunks with guaranteed room.
+        let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
+        let chunk = 4096
+        var position = 0
+        var dqState = 0
+        var neighbour = 0
+        try contexts.withUnsafeMutableBufferPointer { (ctx: inout UnsafeMutableBufferPointer<ContextModel>) throws(CABACError) in
+            let ctxBase = ctx.baseAddress!
+            try indices.withUnsafeBufferPointer { (k: UnsafeBufferPointer<Int32>) throws(CABACError) in
+                while position < count {
+                    let end = min(count, position + chunk)
+                    try withRoom((end - position) * perLevel) { (c: inout BinEncoder) throws(CABACError) in
+                        var sink = StoreSink(sink: c, contexts: ctxBase)
+                        var i = position
+                        while i < end {
+                            if skipRows && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
+                                if options.dependentQuantization {
+                                    for _ in 0..<rowWidth { dqState = DependentQuantization.nextState(dqState, index: 0) }
+                                }
+                                i += rowWidth
+                                continue
+                            }
+                            let value = k[i]
+                            binarizeLevel(value, state: dqState, neighbourClass: neighbour, layout: layout, into: &sink)
+                            neighbour = ContextLayout.neighbourClass(value)
+                            if options.dependentQuantization {
+                                dqState = DependentQuantization.nextState(dqState, index: value)
+                            }
+                            i += 1
+                        }
+                        c = sink.sink
+                        position = i
+                    }
+                }
+            }
+        }
+    }
+
+    /// Codes the terminating bin and flushes; returns the stream. Further calls are invalid.
+    public mutating func finish() -> [UInt8] {
+        precondition(!finished, "CABACEncoder.finish() called twice")
+        finished = true
+        try! withRoom(16) { (c: inout BinEncoder) throws(CABACError) in
+            c.encodeTerminatingBin(1)
+            c.flush()
+        }
+        return Array(storage[0..<core.count])
+    }
+}
+
+/// Walks a tensor in coding order (row-major, skipping all-zero rows when row skipping is
+/// on), tracking the DQ state and the neighbour class as the coder sees them.
+@usableFromInline
+enum TensorScan {
+    @inlinable
+    static func run(indices: [Int32], levels: UnsafeBufferPointer<Int32>, rowWidth: Int, rowIsZero: [Bool],
+                    dependentQuantization: Bool,
+                    _ body: (_ index: Int32, _ level: Int32, _ state: Int, _ neighbourClass: Int) -> Void) {
+        var state = 0
+        var neighbour = 0
+        var i = 0
+        let count = indices.count
+        while i < count {
+            if !rowIsZero.isEmpty && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
+                if dependentQuantization {
+                    for _ in 0..<rowWidth { state = DependentQuantization.nextState(state, index: 0) }
+                }
+                i += rowWidth
+                continue
+            }
+            let k = indices[i]
+            let level = levels[i]
+            body(k, level, state, neighbour)
+            // NNCodec's optimizer pass takes the neighbour from the reconstruction level;
+            // it has the same sign as k, so the class is the same.
+            neighbour = ContextLayout.neighbourClass(level)
+            if dependentQuantization { state = DependentQuantization.nextState(state, index: k) }
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// Chooses an initialization set per context the way NNCodec 2.1.3 does (`param_opt`).
+///
+/// Every context runs nine shadow models, one per initialization set, through the tensor's
+/// bins and adds up each model's estimated cost. A context keeps set 0 unless another set
+/// is cheaper by more than the 3 bits it takes to signal it; ties go to the lower set.
+@usableFromInline
+struct InitSetOptimizer: IndexedBinSink {
+    @usableFromInline var models: [ContextModel]
+    @usableFromInline var costs: [UInt64]
+
+    @usableFromInline
+    init(contextCount: Int) {
+        models = []
+        models.reserveCapacity(contextCount * 9)
+        for _ in 0..<contextCount {
+            for set in 0..<9 { models.append(ContextModel(initSet: set)) }
+        }
+        costs = Array(repeating: 0, count: contextCount * 9)
+    }
+
+    @inlinable
+    mutating func encodeBin(_ bin: UInt32, contextIndex: Int) {
+        let base = contextIndex &* 9
+        models.withUnsafeMutableBufferPointer { m in
+            costs.withUnsafeMutableBufferPointer { c in
+                for s in 0..<9 {
+                    c[base &+ s] &+= UInt64(m[base &+ s].cost(bin))
+                    m[base &+ s].update(bin)
+                }
+            }
+        }
+    }
+
+    @inlinable
+    mutating func encodeBypassBins(_ bins: UInt32, count: Int) {}
+
+    /// The chosen initialization set of context `index`.
+    @usableFromInline
+    func bestSet(_ index: Int) -> Int {
+        let base = index * 9
+        var best = 0
+        var minimum = costs[base]
+        for s in 1..<9 where costs[base + s] + 3 * 32768 < minimum {
+            best = s
+            minimum = costs[base + s] + 3 * 32768
+        }
+        return best
+    }
+}

@@ -1,0 +1,327 @@
+/// What earlier units fix for the syntax of later ones.
+struct NNRSyntaxContext {
+    var profile: UInt8? = nil
+    var mps: NNRModelParameterSet? = nil
+}
+
+/// Limits that keep a corrupt header from asking for absurd work or memory.
+public struct NNRLimits: Sendable, Equatable {
+    /// Largest tensor (elements) a header may declare.
+    public var maxTensorElements: Int = 1 << 28
+    /// Most dimensions a tensor may have.
+    public var maxDimensions: Int = 32
+
+    public init() {}
+}
+
+enum NNRUnitSyntax {
+    // MARK: Reading
+
+    /// Reads the unit starting at `offset`. Returns it with `byteOffset` and `size` set.
+    static func read(_ stream: [UInt8], at offset: Int, index: Int, context: inout NNRSyntaxContext,
+                     limits: NNRLimits) throws(NNRError) -> NNRUnit {
+        let remaining = stream.count - offset
+        guard remaining >= 2 else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
+        let long = stream[offset] & 0x80 != 0
+        let fieldSize = long ? 4 : 2
+        guard remaining >= fieldSize else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
+        var size = Int(stream[offset] & 0x7F)
+        for i in 1..<fieldSize { size = (size << 8) | Int(stream[offset + i]) }
+        guard size >= fieldSize + 1 else { throw NNRError(.badUnitSize(size), byteOffset: offset, unitIndex: index) }
+        guard size <= remaining else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
+
+        var r = NNRBitReader(Array(stream[(offset + fieldSize)..<(offset + size)]), streamOffset: offset + fieldSize)
+        do throws(NNRError) {
+            var unit = try readBody(&r, context: &context, limits: limits)
+            unit.byteOffset = offset
+            unit.size = size
+            return unit
+        } catch {
+            var e = error
+            e.unitIndex = index
+            throw e
+        }
+    }
+
+    private static func readBody(_ r: inout NNRBitReader, context: inout NNRSyntaxContext,
+                                 limits: NNRLimits) throws(NNRError) -> NNRUnit {
+        let rawType = Int(try r.u(6))
+        guard let type = NNRUnitType(rawValue: UInt8(rawType)) else { throw r.error(.badUnitType(rawType)) }
+        let independent = try r.flag()
+        let counter: UInt8? = try r.flag() ? UInt8(try r.u(8)) : nil
+        let header = NNRUnitHeader(type: type, independentlyDecodable: independent, partialDataCounter: counter)
+
+        let body: NNRUnit.Body
+        switch type {
+        case .start:
+            let profile = UInt8(try r.u(8))
+            context.profile = profile
+            body = .start(profile: profile)
+        case .modelParameterSet:
+            guard let profile = context.profile else { throw r.error(.badUnitOrder("model parameter set before start unit")) }
+            guard context.mps == nil else { throw r.error(.badUnitOrder("second model parameter set")) }
+            let mps = try readMPS(&r, profile: profile)
+            context.mps = mps
+            body = .modelParameterSet(mps)
+        case .topology:
+            body = .topology(try readTopology(&r))
+        case .compressedData:
+            guard let profile = context.profile else { throw r.error(.badUnitOrder("compressed data before start unit")) }
+            guard let mps = context.mps else { throw r.error(.badUnitOrder("compressed data before model parameter set")) }
+            if counter != nil { throw r.error(.unsupported("partial_data_counter in a compressed-data unit")) }
+            body = .compressedData(try readNDU(&r, profile: profile, mps: mps, limits: limits))
+        case .layerParameterSet, .quantization, .aggregate:
+            throw r.error(.unsupported("unit type \(type)"))
+        }
+        if r.bitPosition != r.endBit {
+            throw r.error(.trailingBytes(r.bytes.count - r.bytePosition))
+        }
+        return NNRUnit(header: header, body: body)
+    }
+
+    private static func readMPS(_ r: inout NNRBitReader, profile: UInt8) throws(NNRError) -> NNRModelParameterSet {
+        var m = NNRModelParameterSet()
+        m.topologyCarriage = try r.flag()
+        let sparsification = try r.flag()
+        let pruning = try r.flag()
+        let unification = try r.flag()
+        let decomposition = try r.flag()
+        m.quantizationMethodFlags = UInt8(try r.u(3))
+        m.topologyIndexedReference = try r.flag()
+        var baseModel = false
+        if profile == 1 {
+            baseModel = try r.flag()
+            m.validationSetPerformancePresent = try r.flag()
+            m.metricTypePerformanceMapValid = try r.flag()
+            m.parentSignallingEnabled = try r.flag()
+            m.preFlag = try r.flag() && m.parentSignallingEnabled
+            _ = try r.u(2)
+            if baseModel { m.baseModelId = try r.string() }
+            if m.validationSetPerformancePresent || m.metricTypePerformanceMapValid {
+                m.performanceMetricType = try r.string()
+            }
+        } else {
+            _ = try r.u(7)
+        }
+        if m.hasQuantizationParameters {
+            m.qpDensity = Int(try r.u(3))
+            m.quantizationParameter = Int(try r.i(13))
+        }
+        if sparsification || pruning || unification || decomposition {
+            throw r.error(.unsupported("performance maps in the model parameter set"))
+        }
+        if profile == 1 && m.validationSetPerformancePresent {
+            m.validationSetPerformance = try r.float32()
+        }
+        try r.byteAlignment()
+        return m
+    }
+
+    private static func readTopology(_ r: inout NNRBitReader) throws(NNRError) -> NNRTopologyUnit {
+        var t = NNRTopologyUnit()
+        t.storageFormat = UInt8(try r.u(8))
+        t.compressionFormat = UInt8(try r.u(8))
+        switch t.storageFormat {
+        case NNRTopologyStorageFormat.onnx:
+            t.data = r.remainingBytes()
+        case NNRTopologyStorageFormat.pruning, NNRTopologyStorageFormat.referenceList:
+            throw r.error(.unsupported("topology storage format \(t.storageFormat)"))
+        default:
+            let start = r.bytePosition
+            _ = try r.string()
+            t.data = Array(r.bytes[start..<(r.bytePosition - 1)])
+        }
+        return t
+    }
+
+    private static func readNDU(_ r: inout NNRBitReader, profile: UInt8, mps: NNRModelParameterSet,
+                                limits: NNRLimits) throws(NNRError) -> NNRCompressedDataUnit {
+        let rawType = Int(try r.u(5))
+        guard let payloadType = NNRPayloadType(rawValue: UInt8(rawType)) else {
+            throw r.error(.invalidValue("payload type \(rawType)"))
+        }
+        let multiple = try r.flag()
+        let formatPresent = try r.flag()
+        let inputParameters = try r.flag()
+        if multiple || payloadType == .block {
+            throw r.error(.unsupported("NNR_PT_BLOCK / multiple topology elements"))
+        }
+        if mps.topologyIndexedReference {
+            throw r.error(.unsupported("indexed topology references"))
+        }
+        var h = NNRCompressedDataHeader(payloadType: payloadType, tensorName: try r.string(), dimensions: [])
+        do throws(NNRError) {
+            h.inputParametersPresent = inputParameters
+            h.nodeId = nil
+            if profile == 1 {
+                if try r.flag() {
+                    let device = Int(try r.ue(1)), parameter = Int(try r.ue(5)), depth = Int(try r.ue(4))
+                    h.nodeId = .init(deviceId: device, parameterId: parameter, putNodeDepth: depth)
+                }
+                if mps.parentSignallingEnabled, try r.flag() {
+                    throw r.error(.unsupported("parent node ids (incremental updates)"))
+                }
+            }
+            if payloadType == .float, try r.flag() {
+                throw r.error(.unsupported("codebooks"))
+            }
+            if payloadType != .rawFloat { h.dqFlag = try r.flag() }
+            if formatPresent { h.decompressedDataFormat = UInt8(try r.u(7)) }
+            guard inputParameters else {
+                throw r.error(.unsupported("tensor parameters signalled out of band"))
+            }
+            let dimensionsPresent = try r.flag()
+            let unaryLengthPresent = try r.flag()
+            h.compressedParameterTypes = UInt8(try r.u(4))
+            if h.compressedParameterTypes != 0 {
+                throw r.error(.unsupported("compressed_parameter_types \(h.compressedParameterTypes)"))
+            }
+            guard dimensionsPresent else { throw r.error(.unsupported("tensor dimensions signalled out of band")) }
+            let count = try r.ue(1)
+            guard count >= 1 && count <= UInt64(limits.maxDimensions) else {
+                throw r.error(.invalidValue("\(count) tensor dimensions"))
+            }
+            var elements = 1
+            for _ in 0..<Int(count) {
+                let d = try r.ue(7)
+                guard d >= 1 && d <= UInt64(limits.maxTensorElements) else { throw r.error(.invalidValue("tensor dimension \(d)")) }
+                elements *= Int(d)
+                guard elements <= limits.maxTensorElements else {
+                    throw r.error(.invalidValue("tensor of more than \(limits.maxTensorElements) elements"))
+                }
+                h.dimensions.append(Int(d))
+            }
+            h.cabacUnaryLengthMinus1 = unaryLengthPresent ? Int(try r.u(8)) : 9
+            if count > 1 {
+                if profile == 1 { h.firstTensorDimensionShift = Int(try r.ue(1)) }
+                h.scanOrder = Int(try r.u(4))
+                if h.scanOrder > 0 {
+                    guard h.scanOrder <= 4 else { throw r.error(.invalidValue("scan order \(h.scanOrder)")) }
+                    let blockDim = 4 << h.scanOrder
+                    let rowsMinus1 = ((h.dimensions[0] + blockDim - 1) >> (2 + h.scanOrder)) - 1
+                    var previous: Int64 = 0
+                    for j in 0..<rowsMinus1 {
+                        let value = try r.u(8)
+                        let state = h.dqFlag ? try r.u(3) : 0
+                        let offset: Int64 = j == 0 ? Int64(try r.ue(11)) : previous + (try r.ie(7))
+                        guard offset >= 0 && offset < (Int64(1) << 40) else { throw r.error(.invalidValue("entry point \(offset)")) }
+                        previous = offset
+                        h.entryPoints.append((UInt64(offset) << 11) | (value << 3) | state)
+                    }
+                }
+            }
+            try r.byteAlignment()
+        } catch {
+            var e = error
+            e.tensorName = h.tensorName
+            throw e
+        }
+        return NNRCompressedDataUnit(header: h, payload: r.remainingBytes())
+    }
+
+    // MARK: Writing
+
+    /// Serializes a unit, size field included (2 bytes when the unit is under 32768 bytes).
+    static func write(_ unit: NNRUnit, context: inout NNRSyntaxContext) -> [UInt8] {
+        var w = NNRBitWriter()
+        w.u(6, UInt64(unit.header.type.rawValue))
+        w.flag(unit.header.independentlyDecodable)
+        w.flag(unit.header.partialDataCounter != nil)
+        if let c = unit.header.partialDataCounter { w.u(8, UInt64(c)) }
+        switch unit.body {
+        case .start(let profile):
+            context.profile = profile
+            w.u(8, UInt64(profile))
+        case .modelParameterSet(let m):
+            context.mps = m
+            writeMPS(m, profile: context.profile ?? 1, into: &w)
+        case .topology(let t):
+            w.u(8, UInt64(t.storageFormat))
+            w.u(8, UInt64(t.compressionFormat))
+            w.append(t.data)
+            if t.storageFormat != NNRTopologyStorageFormat.onnx { w.append([0]) }
+        case .compressedData(let ndu):
+            writeNDUHeader(ndu.header, profile: context.profile ?? 1, mps: context.mps ?? NNRModelParameterSet(), into: &w)
+            w.append(ndu.payload)
+        }
+        let body = w.bytes
+        if body.count + 2 < 32768 {
+            let size = body.count + 2
+            return [UInt8(size >> 8), UInt8(size & 0xFF)] + body
+        }
+        let size = body.count + 4
+        precondition(size < (1 << 31), "unit too large")
+        return [UInt8(0x80 | (size >> 24)), UInt8((size >> 16) & 0xFF), UInt8((size >> 8) & 0xFF), UInt8(size & 0xFF)] + body
+    }
+
+    private static func writeMPS(_ m: NNRModelParameterSet, profile: UInt8, into w: inout NNRBitWriter) {
+        w.flag(m.topologyCarriage)
+        w.flag(false); w.flag(false); w.flag(false); w.flag(false)
+        w.u(3, UInt64(m.quantizationMethodFlags))
+        w.flag(m.topologyIndexedReference)
+        if profile == 1 {
+            w.flag(m.baseModelId != nil)
+            w.flag(m.validationSetPerformancePresent)
+            w.flag(m.metricTypePerformanceMapValid)
+            w.flag(m.parentSignallingEnabled)
+            w.flag(m.parentSignallingEnabled && m.preFlag)
+            w.u(2, 0)
+            if let id = m.baseModelId { w.string(id) }
+            if m.validationSetPerformancePresent || m.metricTypePerformanceMapValid {
+                w.string(m.performanceMetricType ?? "")
+            }
+        } else {
+            w.u(7, 0)
+        }
+        if m.hasQuantizationParameters {
+            w.u(3, UInt64(m.qpDensity))
+            w.i(13, Int64(m.quantizationParameter))
+        }
+        if profile == 1 && m.validationSetPerformancePresent {
+            w.float32(m.validationSetPerformance ?? 0)
+        }
+        w.byteAlignment()
+    }
+
+    private static func writeNDUHeader(_ h: NNRCompressedDataHeader, profile: UInt8, mps: NNRModelParameterSet,
+                                       into w: inout NNRBitWriter) {
+        w.u(5, UInt64(h.payloadType.rawValue))
+        w.flag(false)                           // nnr_multiple_topology_elements_present_flag
+        w.flag(h.decompressedDataFormat != nil)
+        w.flag(true)                            // input_parameters_present_flag
+        w.string(h.tensorName)
+        if profile == 1 {
+            w.flag(h.nodeId != nil)
+            if let n = h.nodeId {
+                w.ue(1, UInt64(n.deviceId))
+                w.ue(5, UInt64(n.parameterId))
+                w.ue(4, UInt64(n.putNodeDepth))
+            }
+            if mps.parentSignallingEnabled { w.flag(false) }
+        }
+        if h.payloadType == .float { w.flag(false) }   // codebook_present_flag
+        if h.payloadType != .rawFloat { w.flag(h.dqFlag) }
+        if let f = h.decompressedDataFormat { w.u(7, UInt64(f)) }
+        w.flag(true)                            // tensor_dimensions_flag
+        w.flag(true)                            // cabac_unary_length_flag
+        w.u(4, 0)                               // compressed_parameter_types
+        w.ue(1, UInt64(h.dimensions.count))
+        for d in h.dimensions { w.ue(7, UInt64(d)) }
+        w.u(8, UInt64(h.cabacUnaryLengthMinus1))
+        if h.dimensions.count > 1 {
+            if profile == 1 { w.ue(1, UInt64(h.firstTensorDimensionShift)) }
+            w.u(4, UInt64(h.scanOrder))
+            if h.scanOrder > 0 {
+                var previous: Int64 = 0
+                for (j, ep) in h.entryPoints.enumerated() {
+                    w.u(8, (ep >> 3) & 255)
+                    if h.dqFlag { w.u(3, ep & 7) }
+                    let offset = Int64(ep >> 11)
+                    if j == 0 { w.ue(11, UInt64(offset)) } else { w.ie(7, offset - previous) }
+                    previous = offset
+                }
+            }
+        }
+        w.byteAlignment()
+    }
+}

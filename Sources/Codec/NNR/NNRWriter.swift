@@ -1,0 +1,122 @@
+import CABAC
+
+/// One tensor to write into an NNR stream.
+public struct NNRTensorInput: Sendable, Equatable {
+    public enum Data: Sendable, Equatable {
+        /// NNR_PT_FLOAT: reconstruction levels (multiples of Δ; with DQ the trellis levels,
+        /// see `DependentQuantization`) and the tensor's qp.
+        case quantized(levels: [Int32], qp: Int)
+        /// NNR_PT_INT: integers coded losslessly (never with DQ).
+        case integers([Int32])
+        /// NNR_PT_RAW_FLOAT: float32 values stored as they are.
+        case rawFloat([Float])
+    }
+
+    public var name: String
+    public var dimensions: [Int]
+    public var data: Data
+    /// DQ flag, unary length, row skipping, init-set optimization (ignored for raw floats;
+    /// DQ ignored for integers).
+    public var coding: TensorCodingOptions
+
+    public init(name: String, dimensions: [Int], data: Data, coding: TensorCodingOptions = TensorCodingOptions()) {
+        self.name = name
+        self.dimensions = dimensions
+        self.data = data
+        self.coding = coding
+    }
+}
+
+/// Writes NNR bitstreams the way NNCodec 2.1.3 frames them: start unit (profile 1), model
+/// parameter set (QSU, qp density, model qp 0), NNCodec's empty topology unit, then one
+/// compressed-data unit per tensor.
+public struct NNRWriter: Sendable {
+    public var profile: UInt8 = 1
+    public var modelParameterSet = NNRModelParameterSet()
+    /// Topology units written after the MPS; NNCodec's own form by default.
+    public var topologyUnits: [NNRTopologyUnit] = [.nnCodecDefault]
+    /// `device_id` of the node ids in NDU headers.
+    public var deviceId: Int = 0
+
+    public init() {}
+
+    /// The whole stream.
+    public func write(_ tensors: [NNRTensorInput]) throws(NNRError) -> [UInt8] {
+        var context = NNRSyntaxContext()
+        var out = NNRUnitSyntax.write(NNRUnit(header: .init(type: .start), body: .start(profile: profile)), context: &context)
+        out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(modelParameterSet)),
+                                   context: &context)
+        for t in topologyUnits {
+            out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .topology), body: .topology(t)), context: &context)
+        }
+        for (index, tensor) in tensors.enumerated() {
+            let unit = try compressedDataUnit(tensor, parameterId: index)
+            out += NNRUnitSyntax.write(unit, context: &context)
+        }
+        return out
+    }
+
+    /// The compressed-data unit of one tensor (`parameterId`: its index in the model).
+    public func compressedDataUnit(_ tensor: NNRTensorInput, parameterId: Int) throws(NNRError) -> NNRUnit {
+        let count = tensor.dimensions.reduce(1, *)
+        func fail(_ kind: NNRError.Kind) -> NNRError { NNRError(kind, byteOffset: 0, tensorName: tensor.name) }
+        guard !tensor.dimensions.isEmpty, tensor.dimensions.allSatisfy({ $0 >= 1 }) else {
+            throw fail(.invalidValue("dimensions \(tensor.dimensions)"))
+        }
+        let payloadType: NNRPayloadType
+        switch tensor.data {
+        case .quantized: payloadType = .float
+        case .integers: payloadType = .int
+        case .rawFloat: payloadType = .rawFloat
+        }
+        var header = NNRCompressedDataHeader(payloadType: payloadType, tensorName: tensor.name, dimensions: tensor.dimensions)
+        header.nodeId = profile == 1 ? .init(deviceId: deviceId, parameterId: parameterId, putNodeDepth: 0) : nil
+        header.cabacUnaryLengthMinus1 = tensor.coding.unaryLength - 1
+        guard (1...256).contains(tensor.coding.unaryLength) else { throw fail(.invalidValue("unary length \(tensor.coding.unaryLength)")) }
+
+        var payload: [UInt8]
+        switch tensor.data {
+        case .rawFloat(let values):
+            guard values.count == count else { throw fail(.invalidValue("\(values.count) values for \(count) elements")) }
+            payload = []
+            payload.reserveCapacity(4 * count)
+            for v in values {
+                let b = v.bitPattern
+                payload += [UInt8(b & 0xFF), UInt8((b >> 8) & 0xFF), UInt8((b >> 16) & 0xFF), UInt8(b >> 24)]
+            }
+        case .quantized(let levels, let qp):
+            guard levels.count == count else { throw fail(.invalidValue("\(levels.count) levels for \(count) elements")) }
+            let mps = modelParameterSet
+            let bits = 6 + mps.qpDensity
+            let offset = qp - mps.quantizationParameter
+            guard offset >= -(1 << (bits - 1)) && offset < (1 << (bits - 1)) else {
+                throw fail(.invalidValue("qp \(qp) out of range for the model qp and qp density"))
+            }
+            header.dqFlag = tensor.coding.dependentQuantization
+            var options = tensor.coding
+            options.rowSkipSyntax = profile == 1
+            var encoder = CABACEncoder(reserveCapacity: count / 2 + 64)
+            encoder.encodeSigned(Int32(offset), bits: bits)
+            do throws(CABACError) {
+                try encoder.encodeTensor(levels, rowWidth: header.rowWidth, options: options)
+            } catch {
+                throw fail(.entropyCoding(error))
+            }
+            payload = encoder.finish()
+        case .integers(let values):
+            guard values.count == count else { throw fail(.invalidValue("\(values.count) values for \(count) elements")) }
+            header.dqFlag = false
+            var options = tensor.coding
+            options.dependentQuantization = false
+            options.rowSkipSyntax = profile == 1
+            var encoder = CABACEncoder(reserveCapacity: count + 64)
+            do throws(CABACError) {
+                try encoder.encodeTensor(values, rowWidth: header.rowWidth, options: options)
+            } catch {
+                throw fail(.entropyCoding(error))
+            }
+            payload = encoder.finish()
+        }
+        return NNRUnit(header: .init(type: .compressedData), body: .compressedData(.init(header: header, payload: payload)))
+    }
+}
