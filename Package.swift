@@ -21,6 +21,8 @@ let package = Package(
                        providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
                        providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // onnx.proto compiled by protoc-c (committed; see scripts/gen-onnx-proto.sh).
         .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
 
@@ -29,7 +31,7 @@ let package = Package(
         // Context-adaptive binary arithmetic coder of the NNC standard.
         .target(name: "CABAC"),
         // Quantization, NNR units, encode/decode pipeline, sizes (.7z/.xz).
-        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA"]),
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA", "CZlib"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),

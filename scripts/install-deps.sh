@@ -4,7 +4,7 @@
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(pkg-config liblzma-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev 7zip xz-utils python3-venv)
+pkgs=(pkg-config zlib1g-dev liblzma-dev libprotobuf-c-dev protobuf-c-compiler libopenblas-dev 7zip xz-utils python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

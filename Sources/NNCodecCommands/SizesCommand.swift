@@ -36,6 +36,10 @@ struct SizesCommand: ParsableCommand {
     }
 
     func measure() throws -> Result {
+        try Self.measure(file: file, sevenZip: sevenZip, force: force)
+    }
+
+    static func measure(file: String, sevenZip: String?, force: Bool) throws -> Result {
         if let sevenZip { try OutputPath.check(sevenZip, inputs: [file], force: force) }
         guard FileIO.exists(file) else { throw CommandError("\(file): no such file (check the path)") }
         let url = URL(fileURLWithPath: file)

@@ -143,3 +143,16 @@ public enum FileIO {
         return String(cString: p)
     }
 }
+
+extension FileIO {
+    /// Writes `bytes` to `path` atomically (temporary file, then rename).
+    public static func writeAtomically(_ path: String, bytes: [UInt8]) throws(ONNXError) {
+        try writeAtomically(path) { (fd) throws(ONNXError) in
+            var failure: ONNXError?
+            bytes.withUnsafeBytes { raw in
+                do throws(ONNXError) { try writeAll(fd, raw, file: path) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import CABAC
+
+/// Settings of one `nncodec encode` run.
+///
+/// Step sizes follow the standard: Δ = (1 + (qp mod 2^d)/2^d) · 2^floor(qp/2^d) for qp and
+/// qp density d. The thesis convention "step 2^−q" is qp = −q·2^d (`EncodeOptions(q:)`).
+public struct EncodeOptions: Sendable, Codable, Equatable {
+    /// qp of weight tensors (2+ dimensions). NNCodec's default: −38 at density 2 (Δ = 1.5·2^−10).
+    public var qp: Int = -38
+    /// qp density d (the standard's `qp_density`, 0...7).
+    public var qpDensity: Int = 2
+    /// qp of 1-D and scalar float tensors (biases, BatchNorm). NNCodec's default: −75.
+    public var nonWeightQp: Int = -75
+    /// Store 1-D float tensors exactly (RAW_FLOAT for float32; other float dtypes stay in
+    /// the topology) instead of quantizing them.
+    public var losslessNonWeights = false
+    /// Dependent quantization (the 8-state trellis) for weights.
+    public var dependentQuantization = false
+    /// Rate–distortion trade-off; 0 = distortion only.
+    public var lambda: Double = 0
+    /// Signal all-zero rows of weight matrices (cheap; helps pruned models).
+    public var rowSkipping = true
+    /// Choose a context initialization set per tensor (NNCodec's `param_opt`).
+    public var optimizeInitialization = true
+    /// Number of greater-than flags (`cabac_unary_length_minus1` + 1).
+    public var unaryLength = 11
+    /// Carry the ONNX graph in a topology unit so `decode` needs nothing else. Without it
+    /// the stream is NNCodec's form (an empty topology unit), which NNCodec 2.1.3 decodes.
+    public var carryTopology = true
+    /// Tensors encoded at once (1 = single-threaded).
+    public var threads = 2
+
+    public init() {}
+
+    /// Uniform step 2^−q at qp density 2 (qp = −4q).
+    public init(q: Int) {
+        self.init()
+        qp = -4 * q
+        qpDensity = 2
+    }
+
+    public var weightStep: Float { NNRQuantization.stepSize(qp: qp, qpDensity: qpDensity) }
+    public var nonWeightStep: Float { NNRQuantization.stepSize(qp: nonWeightQp, qpDensity: qpDensity) }
+
+    /// Checks ranges the bitstream can express; the message says what to change.
+    public func validate() throws(EncodeError) {
+        guard (0...7).contains(qpDensity) else { throw EncodeError("qp density \(qpDensity) is outside 0...7") }
+        let limit = 1 << (5 + qpDensity)   // the signed (6 + d)-bit qp offset of each tensor
+        guard abs(nonWeightQp - qp) < limit else {
+            throw EncodeError("non-weight qp \(nonWeightQp) is too far from qp \(qp) (at most \(limit - 1) apart at qp density \(qpDensity))")
+        }
+        guard (1...256).contains(unaryLength) else { throw EncodeError("unary length \(unaryLength) is outside 1...256") }
+        guard lambda >= 0, lambda.isFinite else { throw EncodeError("lambda must be a finite number ≥ 0") }
+        guard threads >= 1 else { throw EncodeError("threads must be at least 1") }
+    }
+}
+
+/// A failure of the encoder, phrased for the person running it.
+public struct EncodeError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}

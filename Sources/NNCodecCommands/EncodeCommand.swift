@@ -1,0 +1,137 @@
+import ArgumentParser
+import Codec
+import Foundation
+import ONNXIO
+
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Compress an ONNX model into an NNC (MPEG-7 Part 17) bitstream.",
+        discussion: """
+        Weights (float tensors of 2+ dimensions) are quantized at step 2^-q (-q N) or at the \
+        standard's qp (--qp, --qp-density); without either, NNCodec's default qp -38 at density 2. \
+        1-D float tensors use the finer --nonweight-qp; integer tensors are coded losslessly; \
+        every dtype comes back as it was. The ONNX graph travels in the stream unless --no-topology.
+        """)
+
+    @Argument(help: "The .onnx model.") var model: String
+    @Option(name: .customShort("q"), parsing: .unconditional, help: "Uniform step 2^-N for weights (qp = -4N at qp density 2).") var q: Int?
+    @Option(parsing: .unconditional, help: "The standard's quantization parameter for weights.") var qp: Int?
+    @Option(help: "qp density d (step (1 + (qp mod 2^d)/2^d) * 2^floor(qp/2^d)).") var qpDensity: Int?
+    @Option(parsing: .unconditional, help: "qp of 1-D float tensors (biases, BatchNorm).") var nonweightQp: Int?
+    @Option(parsing: .unconditional, help: "Non-weight step 2^-N (overrides --nonweight-qp).") var nonweightQ: Int?
+    @Flag(help: "Store 1-D float tensors exactly instead of quantizing them.") var losslessNonweights = false
+    @Flag(help: "Dependent quantization (8-state trellis) for weights.") var dq = false
+    @Option(help: "Rate-distortion trade-off (0 = distortion only).") var lambda: Double = 0
+    @Flag(help: "Do not signal all-zero rows.") var noRowSkipping = false
+    @Flag(help: "Use context initialization set 0 for every tensor (no param_opt).") var noParamOpt = false
+    @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
+    @Option(help: "Tensors encoded in parallel.") var threads = 2
+    @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
+    @Flag(help: "Overwrite the output if it exists.") var force = false
+    @Flag(help: "Also report the .7z and .xz sizes of the .onnx (slow on large models).") var sizes = false
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func validate() throws {
+        if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
+        if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func options() throws -> EncodeOptions {
+        var o = q.map { EncodeOptions(q: $0) } ?? EncodeOptions()
+        if let qp { o.qp = qp }
+        if let qpDensity {
+            if q != nil && qpDensity != 2 { o.qp = -q! << qpDensity }
+            o.qpDensity = qpDensity
+        }
+        if let nonweightQp { o.nonWeightQp = nonweightQp }
+        if let nonweightQ { o.nonWeightQp = -nonweightQ << o.qpDensity }
+        o.losslessNonWeights = losslessNonweights
+        o.dependentQuantization = dq
+        o.lambda = lambda
+        o.rowSkipping = !noRowSkipping
+        o.optimizeInitialization = !noParamOpt
+        o.carryTopology = !noTopology
+        o.threads = threads
+        try o.validate()
+        return o
+    }
+
+    struct Result: Codable {
+        var model: String
+        var output: String
+        var onnxBytes: Int
+        var bitstreamBytes: Int
+        var ratio: Double
+        var bitsPerParameter: Double
+        var seconds: Double
+        var sizes: SizeReport?
+        var report: EncodeReport
+    }
+
+    func run() throws {
+        let r = try encode()
+        if json { print(Output.json(r)); return }
+        print(Self.summary(r))
+    }
+
+    func encode() throws -> Result {
+        let out = output ?? OutputPath.replacingExtension(model, with: "nnc")
+        let opts = try options()
+        let m = try Model.load(path: model)
+        try OutputPath.check(out, inputs: [model], force: force)
+        let start = Date()
+        let progress = Progress("encoding")
+        let (bytes, report) = try ModelEncoder(options: opts).encode(m) { done, total, name in
+            progress.update(done, total, name)
+        }
+        progress.finish()
+        try FileIO.writeAtomically(out, bytes: bytes)
+        let seconds = Date().timeIntervalSince(start)
+        let onnxBytes = try Self.modelBytes(m, path: model)
+        var sizeReport: SizeReport?
+        if sizes {
+            sizeReport = try SizesCommand.measure(file: model, sevenZip: nil, force: false).sizes
+        }
+        return Result(model: model, output: out, onnxBytes: onnxBytes, bitstreamBytes: bytes.count,
+                      ratio: Double(onnxBytes) / Double(max(bytes.count, 1)), bitsPerParameter: report.bitsPerParameter,
+                      seconds: seconds, sizes: sizeReport, report: report)
+    }
+
+    /// The model's size as one .onnx file (external data counted).
+    static func modelBytes(_ m: Model, path: String) throws -> Int {
+        var external = 0
+        var copy = m
+        copy.forEachTensor { t in if t.isExternal { external += t.rawData?.count ?? 0 } }
+        return (FileIO.size(path) ?? 0) + external
+    }
+
+    static func summary(_ r: Result) -> String {
+        let rep = r.report
+        var lines = ["\(r.model) → \(r.output)"]
+        var rows: [[String]] = [[".onnx", Output.grouped(r.onnxBytes), "100.00%", ""]]
+        if let s = r.sizes {
+            rows.append([".7z", Output.grouped(s.sevenZipBytes), pct(s.sevenZipBytes, r.onnxBytes), ""])
+            rows.append([".xz", Output.grouped(s.xzBytes), pct(s.xzBytes, r.onnxBytes), ""])
+        }
+        rows.append(["bitstream", Output.grouped(r.bitstreamBytes), pct(r.bitstreamBytes, r.onnxBytes),
+                     String(format: "%.2fx smaller, %.3f bits/param", r.ratio, r.bitsPerParameter)])
+        lines.append(Output.table(["", "bytes", "of .onnx", ""], rows))
+        let o = rep.options
+        lines.append(String(format: "weights qp %d (Δ = %.6g)%@, non-weights %@; %d coded parameters, topology unit %@ bytes; %.2f s",
+                            o.qp, Double(o.weightStep), o.dependentQuantization ? ", dependent quantization" : "",
+                            o.losslessNonWeights ? "exact" : String(format: "qp %d (Δ = %.3g)", o.nonWeightQp, Double(o.nonWeightStep)),
+                            rep.codedParameters, Output.grouped(rep.topologyBytes), r.seconds))
+        var err: [[String]] = []
+        for role in [TensorRole.weight, .nonWeight] {
+            if let e = rep.error(of: role) {
+                err.append([role.rawValue, Output.grouped(e.parameters), String(format: "%.3e", e.max), String(format: "%.3e", e.rms)])
+            }
+        }
+        if !err.isEmpty { lines.append(Output.table(["class", "parameters", "max |w-ŵ|", "RMS error"], err)) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func pct(_ a: Int, _ b: Int) -> String { String(format: "%.2f%%", 100 * Double(a) / Double(max(b, 1))) }
+}
