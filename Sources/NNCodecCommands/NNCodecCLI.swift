@@ -2,11 +2,11 @@ import ArgumentParser
 
 /// The `nncodec` command line: every subcommand lives in this library so tests can run
 /// them without spawning a process.
-public struct NNCodecCLI: AsyncParsableCommand {
+public struct NNCodecCLI: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nncodec",
         abstract: "Compress neural-network models: ONNX in, NNC (MPEG-7 Part 17) bitstream, ONNX out.",
-        subcommands: []
+        subcommands: [InfoCommand.self, ConvertCommand.self]
     )
     public init() {}
 }

@@ -53,7 +53,7 @@ public struct TensorBytes: Sendable, Equatable, Hashable {
     }
 
     /// Allocates `count` bytes and lets `fill` write them; the result is then immutable.
-    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+    public init<E: Error>(count: Int, fill: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
         guard count > 0 else { self.init(); return }
         let p = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
         do {
@@ -73,7 +73,7 @@ public struct TensorBytes: Sendable, Equatable, Hashable {
     public var count: Int { storage.count }
     public var isEmpty: Bool { storage.count == 0 }
 
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
     }
 

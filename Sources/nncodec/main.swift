@@ -1,3 +1,3 @@
 import NNCodecCommands
 
-await NNCodecCLI.main()
+NNCodecCLI.main()
