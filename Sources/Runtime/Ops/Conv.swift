@@ -141,9 +141,20 @@ func registerConv(_ k: inout [String: Kernel]) {
         let outputShape = ctx.ints("output_shape")
         for i in 0..<r {
             let ek = (kernel[i] - 1) * dil[i] + 1
-            if outputShape != nil || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-                var target = inSp[i] * strides[i]
-                if let os = outputShape { target = os[os.count - r + i] }
+            if let os = outputShape {
+                // As onnxruntime: padding clipped at 0, the odd pixel at the start
+                // (at the end for SAME_UPPER).
+                let target = os[os.count - r + i]
+                let total = max(0, strides[i] * (inSp[i] - 1) + outPad[i] + ek - target)
+                if autoPad == "SAME_UPPER" {
+                    pads[i] = total / 2; pads[i + r] = total - total / 2
+                } else {
+                    pads[i] = total - total / 2; pads[i + r] = total / 2
+                }
+                outSp[i] = target
+            } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                // Pad until the output is input × stride.
+                let target = inSp[i] * strides[i]
                 let total = strides[i] * (inSp[i] - 1) + outPad[i] + ek - target
                 if autoPad == "SAME_UPPER" {
                     pads[i] = total / 2; pads[i + r] = total - total / 2
