@@ -68,6 +68,52 @@ def i64(*v):
     return np.array(v, dtype=np.int64)
 
 
+def make_data_files():
+    """Small .npy/.npz/.pb files (good and broken) for the data-file reader tests."""
+    d = os.path.join(OUT, "..", "datafiles")
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.remove(os.path.join(d, f))
+    base = np.arange(12, dtype=np.float64).reshape(3, 4) - 5.5
+    np.save(os.path.join(d, "f4.npy"), base.astype(np.float32))
+    np.save(os.path.join(d, "f8.npy"), base)
+    np.save(os.path.join(d, "f2.npy"), base.astype(np.float16))
+    np.save(os.path.join(d, "u1.npy"), np.arange(250, 256, dtype=np.uint8))
+    np.save(os.path.join(d, "i8.npy"), np.array([-(1 << 40), -1, 0, 7], np.int64))
+    np.save(os.path.join(d, "i4.npy"), np.array([[-3, 4]], np.int32))
+    np.save(os.path.join(d, "b1.npy"), np.array([True, False, True]))
+    np.save(os.path.join(d, "scalar.npy"), np.float32(2.5))
+    np.save(os.path.join(d, "empty.npy"), np.zeros((0, 3), np.float32))
+    np.save(os.path.join(d, "fortran.npy"), np.asfortranarray(base.astype(np.float32)))
+    np.save(os.path.join(d, "object.npy"), np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    np.save(os.path.join(d, "bigendian.npy"), base.astype(">f4"))
+    with open(os.path.join(d, "f4.npy"), "rb") as f:
+        good = f.read()
+    with open(os.path.join(d, "truncated.npy"), "wb") as f:
+        f.write(good[:-5])
+    with open(os.path.join(d, "trailing.npy"), "wb") as f:
+        f.write(good + b"\0\0\0\0")
+    with open(os.path.join(d, "notnpy.npy"), "wb") as f:
+        f.write(b"hello world, not numpy")
+    np.savez(os.path.join(d, "stored.npz"), x=base.astype(np.float32), labels=np.array([1, 2, 3], np.int64))
+    big = (np.arange(5000, dtype=np.float32) % 17).reshape(50, 100)
+    np.savez_compressed(os.path.join(d, "compressed.npz"), x=big, y=np.arange(10, dtype=np.int32))
+    with open(os.path.join(d, "compressed.npz"), "rb") as f:
+        z = f.read()
+    with open(os.path.join(d, "truncated.npz"), "wb") as f:
+        f.write(z[: len(z) // 2])
+    corrupt = bytearray(z)
+    corrupt[60] ^= 0xFF
+    with open(os.path.join(d, "corrupt.npz"), "wb") as f:
+        f.write(bytes(corrupt))
+    t = numpy_helper.from_array(base.astype(np.float32), "t")
+    with open(os.path.join(d, "tensor_f4.pb"), "wb") as f:
+        f.write(t.SerializeToString())
+    t = numpy_helper.from_array(np.array([5, -6], np.int64), "ids")
+    with open(os.path.join(d, "tensor_i8.pb"), "wb") as f:
+        f.write(t.SerializeToString())
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -236,6 +282,7 @@ def main():
     model.ir_version = 8
     save("graph_shape_chain", model, {"x": f32(3, 2, 3, 4)}, CT, False)
 
+    make_data_files()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

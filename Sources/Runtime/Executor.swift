@@ -78,6 +78,11 @@ public final class Session: Sendable {
         kernels = ks
     }
 
+    /// Loads the model at `path` (external data included) and prepares it.
+    public convenience init(path: String) throws {
+        try self.init(model: Model.load(path: path))
+    }
+
     static func displayName(_ n: Node, _ i: Int) -> String {
         if let s = n.name, !s.isEmpty { return s }
         return "#\(i) \(n.opType ?? "?")"

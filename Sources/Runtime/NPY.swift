@@ -86,6 +86,7 @@ public enum NPY {
             shape.append(v)
         }
         let n = shape.reduce(1, *)
+        if d.contains("O") { throw fail("pickled object arrays ('\(d)') are not supported") }
         guard d.count >= 3 else { throw fail("unsupported dtype '\(d)'") }
         let order = d.first!, kind = d.dropFirst().first!, size = Int(d.dropFirst(2)) ?? 0
         if kind == "O" { throw fail("pickled object arrays are not supported") }
@@ -170,5 +171,18 @@ extension StringProtocol {
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension NDArray {
+    /// Reads an array from a `.npy` file or an ONNX `TensorProto` `.pb` file (by extension).
+    public static func read(path: String) throws -> NDArray {
+        if path.hasSuffix(".npy") { return try NPY.read(path: path) }
+        if path.hasSuffix(".pb") {
+            let t: Tensor
+            do { t = try Tensor.load(path: path) } catch { throw DataFileError(file: path, message: "\(error)") }
+            do { return try NDArray(tensor: t) } catch { throw DataFileError(file: path, message: "\(error)") }
+        }
+        throw DataFileError(file: path, message: "unknown data file type (expected .npy or .pb)")
     }
 }
