@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import ONNXIO
+@testable import Runtime
+
+/// Throughput at batch 64 (opt-in: NNC_RUNTIME_BENCH=1; meaningful in release builds:
+/// `NNC_RUNTIME_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter RuntimeTests.BenchmarkTests`).
+@Suite struct BenchmarkTests {
+    static let enabled = ProcessInfo.processInfo.environment["NNC_RUNTIME_BENCH"] == "1"
+
+    @Test(.enabled(if: enabled && FileManager.default.fileExists(atPath: ModelTests.manifestPath)))
+    func throughputBatch64() throws {
+        for e in ModelTests.entries {
+            let session = try Session(path: TestPaths.testdata(e.file))
+            let x = try NPY.read(path: TestPaths.testdata(e.dataFile))
+            let n = min(64, x.shape[0])
+            let batch = [e.inputName: x.slice(rows: 0..<n)]
+            for parallel in [true, false] {
+                RuntimeThreading.batchParallel = parallel
+                _ = try session.run(inputs: batch)
+                let clock = ContinuousClock()
+                var runs = 0
+                let t0 = clock.now
+                while clock.now - t0 < .seconds(2) || runs < 3 {
+                    _ = try session.run(inputs: batch)
+                    runs += 1
+                }
+                let dt = clock.now - t0
+                let s = Double(dt.components.seconds) + Double(dt.components.attoseconds) * 1e-18
+                print("BENCH \(e.name) batch \(n) batchParallel=\(parallel): \(Int(Double(runs * n) / s)) samples/s (\(runs) runs)")
+            }
+            RuntimeThreading.batchParallel = true
+        }
+    }
+}
