@@ -7,7 +7,20 @@ import ONNXIO
 /// initializer overrides, without copying the model. A session is immutable and may be
 /// shared between threads.
 public final class Session: Sendable {
+    /// Execution settings.
+    public struct Options: Sendable, Equatable {
+        /// How Conv spreads a batch over the cores.
+        public var convStrategy: RuntimeThreading.ConvStrategy
+        /// When false, everything but OpenBLAS runs on one core.
+        public var parallel: Bool
+        public init(convStrategy: RuntimeThreading.ConvStrategy = .batched, parallel: Bool = true) {
+            self.convStrategy = convStrategy
+            self.parallel = parallel
+        }
+    }
+
     public let model: Model
+    public let options: Options
     /// Graph inputs the caller must provide (graph inputs that are not initializers), in order.
     public let inputNames: [String]
     /// Graph outputs, in order.
@@ -24,9 +37,10 @@ public final class Session: Sendable {
     /// Index of the node producing each value.
     let producer: [String: Int]
 
-    public init(model: Model) throws {
+    public init(model: Model, options: Options = Options()) throws {
         guard let graph = model.graph else { throw RuntimeError.noGraph }
         self.model = model
+        self.options = options
         opset = Int(model.defaultOpsetVersion ?? 21)
         var inits: [String: NDArray] = [:]
         for t in graph.initializers {
@@ -79,8 +93,8 @@ public final class Session: Sendable {
     }
 
     /// Loads the model at `path` (external data included) and prepares it.
-    public convenience init(path: String) throws {
-        try self.init(model: Model.load(path: path))
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(model: Model.load(path: path), options: options)
     }
 
     static func displayName(_ n: Node, _ i: Int) -> String {
@@ -105,6 +119,12 @@ public final class Session: Sendable {
     ///   - overrides: values that replace initializers (or any other value: a node whose
     ///     outputs are all overridden is skipped) for this run only.
     public func run(inputs: [String: NDArray], outputs: [String]? = nil, overrides: [String: NDArray] = [:]) throws -> [String: NDArray] {
+        try execute(inputs: inputs, outputs: outputs, overrides: overrides, observer: nil)
+    }
+
+    /// `run`, reporting each node's time and each freed value to `observer`.
+    func execute(inputs: [String: NDArray], outputs: [String]?, overrides: [String: NDArray],
+                 observer: RunObserver?) throws -> [String: NDArray] {
         let wanted = outputs ?? outputNames
         for w in wanted where !hasValue(w) && overrides[w] == nil { throw RuntimeError.unknownName(w) }
         var values: [String: NDArray] = overrides
@@ -160,13 +180,17 @@ public final class Session: Sendable {
                 }
                 args.append(v)
             }
-            let ctx = NodeContext(node: n, name: Session.displayName(n, i), op: n.opType ?? "", inputs: args, opset: opset)
+            let ctx = NodeContext(node: n, name: Session.displayName(n, i), op: n.opType ?? "", inputs: args, opset: opset, options: options)
+            let clock = ContinuousClock()
+            let t0 = clock.now
             let results = try kernels[i](ctx)
+            observer?.nodeFinished?(i, clock.now - t0)
             for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
                 if overrides[o] == nil { values[o] = results[j] }
             }
             for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
                 values[inp] = nil
+                observer?.freed?(inp, values.count)
             }
         }
         var result: [String: NDArray] = [:]
@@ -186,4 +210,12 @@ public final class Session: Sendable {
         }
         return try run(inputs: Dictionary(uniqueKeysWithValues: zip(inputNames, inputs)), outputs: outputs, overrides: overrides)
     }
+}
+
+/// Hooks into a run, for tests and profiling.
+struct RunObserver {
+    /// Node index and the time its kernel took.
+    var nodeFinished: ((Int, Duration) -> Void)?
+    /// A value freed after its last consumer, and how many values remain live.
+    var freed: ((String, Int) -> Void)?
 }

@@ -8,6 +8,7 @@ struct NodeContext {
     /// Inputs in order; nil for an omitted optional input ("").
     let inputs: [NDArray?]
     let opset: Int
+    let options: Session.Options
 
     func fail(_ message: String) -> RuntimeError {
         .invalidNode(node: name, op: op, message: message)

@@ -11,12 +11,11 @@ import ONNXIO
     @Test(.enabled(if: enabled && FileManager.default.fileExists(atPath: ModelTests.manifestPath)))
     func throughputBatch64() throws {
         for e in ModelTests.entries {
-            let session = try Session(path: TestPaths.testdata(e.file))
             let x = try NPY.read(path: TestPaths.testdata(e.dataFile))
             let n = min(64, x.shape[0])
             let batch = [e.inputName: x.slice(rows: 0..<n)]
-            for parallel in [true, false] {
-                RuntimeThreading.batchParallel = parallel
+            for (strategy, parallel) in [(RuntimeThreading.ConvStrategy.batched, true), (.perImage, true), (.batched, false)] {
+                let session = try Session(path: TestPaths.testdata(e.file), options: .init(convStrategy: strategy, parallel: parallel))
                 _ = try session.run(inputs: batch)
                 let clock = ContinuousClock()
                 var runs = 0
@@ -27,9 +26,26 @@ import ONNXIO
                 }
                 let dt = clock.now - t0
                 let s = Double(dt.components.seconds) + Double(dt.components.attoseconds) * 1e-18
-                print("BENCH \(e.name) batch \(n) batchParallel=\(parallel): \(Int(Double(runs * n) / s)) samples/s (\(runs) runs)")
+                print("BENCH \(e.name) batch \(n) conv \(strategy) parallel=\(parallel): \(Int(Double(runs * n) / s)) samples/s (\(runs) runs)")
             }
-            RuntimeThreading.batchParallel = true
+        }
+    }
+}
+
+extension BenchmarkTests {
+    /// Time per operator type over a few batch-64 runs (opt-in like the benchmark).
+    @Test(.enabled(if: enabled && FileManager.default.fileExists(atPath: ModelTests.manifestPath)))
+    func profileBatch64() throws {
+        for e in ModelTests.entries {
+            let session = try Session(path: TestPaths.testdata(e.file))
+            let x = try NPY.read(path: TestPaths.testdata(e.dataFile))
+            let batch = [e.inputName: x.slice(rows: 0..<min(64, x.shape[0]))]
+            var perOp: [String: Duration] = [:]
+            let obs = RunObserver(nodeFinished: { i, d in perOp[session.nodes[i].opType ?? "?", default: .zero] += d }, freed: nil)
+            for _ in 0..<5 { _ = try session.execute(inputs: batch, outputs: nil, overrides: [:], observer: obs) }
+            let total = perOp.values.reduce(Duration.zero, +)
+            let lines = perOp.sorted { $0.value > $1.value }.prefix(8).map { "\($0.key) \(Int(Double($0.value / total) * 100))%" }
+            print("PROFILE \(e.name): \(lines.joined(separator: ", "))")
         }
     }
 }

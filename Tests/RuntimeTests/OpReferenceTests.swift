@@ -24,11 +24,13 @@ import ONNXIO
         #expect(Self.cases.count >= 100)
     }
 
-    @Test(arguments: cases)
-    func matchesOnnxRuntime(_ c: Case) throws {
+    static let strategies: [Session.Options] = [.init(), .init(convStrategy: .perImage), .init(parallel: false)]
+
+    @Test(arguments: cases, strategies)
+    func matchesOnnxRuntime(_ c: Case, _ options: Session.Options) throws {
         let model = try Model.load(path: TestPaths.testdata("ops/\(c.name).onnx"))
         let arrays = try NPY.readArchive(path: TestPaths.testdata("ops/\(c.name).npz"))
-        let session = try Session(model: model)
+        let session = try Session(model: model, options: options)
         var inputs: [String: NDArray] = [:]
         var expected: [String: NDArray] = [:]
         for (k, v) in arrays {

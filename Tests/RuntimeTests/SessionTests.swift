@@ -134,3 +134,32 @@ private func model(_ nodes: [Node], inputs: [String], outputs: [String], inits: 
         #expect(NDArray(shape: [3], floats: [-1.7, 0, 2.9]).cast(to: .bool).bools == [true, false, true])
     }
 }
+
+@Suite struct MemoryTests {
+    @Test func freesIntermediatesAfterTheirLastConsumer() throws {
+        // x → n1 → n2 → n3 → y, plus x used again by the last node.
+        let nodes = [Node(opType: "Neg", inputs: ["x"], outputs: ["a"], name: "n1"),
+                     Node(opType: "Neg", inputs: ["a"], outputs: ["b"], name: "n2"),
+                     Node(opType: "Neg", inputs: ["b"], outputs: ["c"], name: "n3"),
+                     Node(opType: "Add", inputs: ["c", "x"], outputs: ["y"], name: "n4")]
+        var g = Graph(name: "g")
+        g.nodes = nodes
+        g.inputs = [ValueInfo(name: "x")]
+        g.outputs = [ValueInfo(name: "y")]
+        let s = try Session(model: Model(irVersion: 8, opsetImports: [OperatorSetID(domain: "", version: 17)], graph: g))
+        var freed: [String] = []
+        var maxLive = 0
+        var timed = 0
+        let obs = RunObserver(nodeFinished: { _, _ in timed += 1 }, freed: { n, live in freed.append(n); maxLive = max(maxLive, live) })
+        let r = try s.execute(inputs: ["x": NDArray(shape: [2], floats: [1, 2])], outputs: nil, overrides: [:], observer: obs)
+        #expect(r["y"]?.floats == [0, 0])
+        #expect(freed == ["a", "b", "c", "x"])
+        #expect(maxLive <= 2)
+        #expect(timed == 4)
+        // A requested intermediate is kept.
+        freed = []
+        let k = try s.execute(inputs: ["x": NDArray(shape: [2], floats: [1, 2])], outputs: ["b", "y"], overrides: [:], observer: obs)
+        #expect(k["b"]?.floats == [1, 2])
+        #expect(!freed.contains("b"))
+    }
+}

@@ -3,7 +3,8 @@ import COpenBLAS
 // Conv (im2col + sgemm, direct depthwise) and ConvTranspose (sgemm + col2im).
 
 /// Unfolds one group of one image: rows (c, ki, kj), columns (oy, ox).
-private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w: AxisPlan, _ col: UnsafeMutablePointer<Float>) {
+/// Row r of the result starts at `col + r * ld` (ld ≥ OH·OW, so several images can share rows).
+private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w: AxisPlan, _ col: UnsafeMutablePointer<Float>, ld: Int) {
     let H = h.input, W = w.input, OH = h.output, OW = w.output
     var row = col
     for c in 0..<channels {
@@ -34,7 +35,7 @@ private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w
                     }
                     if oxHi < OW { (dst + oxHi).update(repeating: 0, count: OW - oxHi) }
                 }
-                row += OH * OW
+                row += ld
             }
         }
     }
@@ -86,23 +87,67 @@ func registerConv(_ k: inout [String: Kernel]) {
             && h.padBegin == 0 && w.padBegin == 0 && h.padEnd == 0 && w.padEnd == 0
         let isDepthwise = Cg == 1 && Mg == 1 && group > 1
         var out = [Float](repeating: 0, count: N * M * OHW)
+        let strategy = ctx.options.convStrategy
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
             let X = px.baseAddress!, Wp = pw.baseAddress!, Y = po.baseAddress!
-            RuntimeThreading.forEachItem(N) { n in
-                let xn = X + n * C * HW, yn = Y + n * M * OHW
-                if isDepthwise {
+            if isDepthwise {
+                RuntimeThreading.forEachItem(N, parallel: ctx.options.parallel, blas: false) { n in
+                    let xn = X + n * C * HW, yn = Y + n * M * OHW
                     for c in 0..<C {
                         depthwise(xn + c * HW, Wp + c * h.kernel * w.kernel, h, w, bias: bias?[c] ?? 0, yn + c * OHW)
                     }
-                    return
                 }
+                return
+            }
+            if strategy == .batched && N > 1 {
+                // Unfold a chunk of images side by side (K × nb·OHW) and run one GEMM per
+                // group with OpenBLAS's threads; then scatter rows back to N×M×OHW.
+                let nb = max(1, min(N, RuntimeThreading.im2colBudget / max(1, K * OHW)))
+                let ld = nb * OHW
+                let col = UnsafeMutablePointer<Float>.allocate(capacity: K * ld)
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: Mg * ld)
+                defer { col.deallocate(); tmp.deallocate() }
+                var n0 = 0
+                while n0 < N {
+                    let cnt = min(nb, N - n0)
+                    let width = cnt * OHW
+                    for g in 0..<group {
+                        RuntimeThreading.forEachItem(cnt, parallel: ctx.options.parallel, blas: false) { i in
+                            let xg = X + (n0 + i) * C * HW + g * Cg * HW
+                            if pointwise {
+                                for c in 0..<Cg { (col + c * width + i * OHW).update(from: xg + c * HW, count: OHW) }
+                            } else {
+                                im2col(xg, channels: Cg, h, w, col + i * OHW, ld: width)
+                            }
+                        }
+                        sgemm(transA: false, transB: false, m: Mg, n: width, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
+                              b: col, ldb: width, beta: 0, c: tmp, ldc: width)
+                        RuntimeThreading.forEachItem(cnt, parallel: ctx.options.parallel, blas: false) { i in
+                            let yn = Y + (n0 + i) * M * OHW + g * Mg * OHW
+                            for m in 0..<Mg {
+                                let dst = yn + m * OHW, src = tmp + m * width + i * OHW
+                                if let bias {
+                                    let b = bias[g * Mg + m]
+                                    for p in 0..<OHW { dst[p] = src[p] + b }
+                                } else {
+                                    dst.update(from: src, count: OHW)
+                                }
+                            }
+                        }
+                    }
+                    n0 += cnt
+                }
+                return
+            }
+            RuntimeThreading.forEachItem(N, parallel: ctx.options.parallel, blas: true) { n in
+                let xn = X + n * C * HW, yn = Y + n * M * OHW
                 let col: UnsafeMutablePointer<Float>? = pointwise ? nil : .allocate(capacity: K * OHW)
                 defer { col?.deallocate() }
                 for g in 0..<group {
                     let xg = xn + g * Cg * HW
                     var src = UnsafePointer(xg)
                     if let col {
-                        im2col(xg, channels: Cg, h, w, col)
+                        im2col(xg, channels: Cg, h, w, col, ld: OHW)
                         src = UnsafePointer(col)
                     }
                     let yg = yn + g * Mg * OHW
@@ -179,7 +224,7 @@ func registerConv(_ k: inout [String: Kernel]) {
         var out = [Float](repeating: 0, count: N * M * OHW)
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
             let X = px.baseAddress!, Wp = pw.baseAddress!, Y = po.baseAddress!
-            RuntimeThreading.forEachItem(N) { n in
+            RuntimeThreading.forEachItem(N, parallel: ctx.options.parallel, blas: true) { n in
                 let col = UnsafeMutablePointer<Float>.allocate(capacity: Mg * KK * HW)
                 defer { col.deallocate() }
                 for g in 0..<group {

@@ -14,7 +14,7 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     var out = [Float](repeating: 0, count: NC * OHW)
     xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
         let X = px.baseAddress!, Y = po.baseAddress!
-        RuntimeThreading.forEachItem(x.shape[0]) { n in
+        RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
             for c in 0..<x.shape[1] {
                 let plane = n * x.shape[1] + c
                 let xp = X + plane * HW, yp = Y + plane * OHW

@@ -3,27 +3,31 @@ import COpenBLAS
 
 /// How kernels use the CPU cores.
 public enum RuntimeThreading {
-    nonisolated(unsafe) private static var _batchParallel = true
-    /// When true (default), Conv and pooling split the batch over the cores and run
-    /// OpenBLAS single-threaded inside; when false, batch items run one after another
-    /// and OpenBLAS uses its own threads.
-    public static var batchParallel: Bool {
-        get { _batchParallel }
-        set { _batchParallel = newValue }
+    /// How Conv spreads a batch over the cores.
+    public enum ConvStrategy: Sendable {
+        /// Unfold a chunk of images side by side and run one large GEMM with OpenBLAS's
+        /// threads (im2col and scatter split over the cores).
+        case batched
+        /// Split the images over the cores, one single-threaded GEMM per image.
+        case perImage
     }
+
     /// Cores to use (OpenBLAS's thread count at start-up).
     public static let cores: Int = Int(openblas_get_num_threads())
+    /// Largest unfolded (im2col) matrix of the batched strategy, in floats.
+    static let im2colBudget = 4 << 20
 
-    /// Runs `body(i)` for i in 0..<n, over the cores when `batchParallel` is on.
-    static func forEachItem(_ n: Int, _ body: (Int) -> Void) {
-        if batchParallel && n > 1 && cores > 1 {
-            openblas_set_num_threads(1)
+    /// Runs `body(i)` for i in 0..<n, over the cores when `parallel` is on; with `blas`,
+    /// OpenBLAS is single-threaded meanwhile (the items call it).
+    static func forEachItem(_ n: Int, parallel: Bool, blas: Bool, _ body: (Int) -> Void) {
+        if parallel && n > 1 && cores > 1 {
+            if blas { openblas_set_num_threads(1) }
             withoutActuallyEscaping(body) { b in
                 // The items write disjoint memory; the closure only lives for this call.
                 let s = unsafeBitCast(b, to: (@Sendable (Int) -> Void).self)
                 DispatchQueue.concurrentPerform(iterations: n, execute: s)
             }
-            openblas_set_num_threads(Int32(cores))
+            if blas { openblas_set_num_threads(Int32(cores)) }
         } else {
             for i in 0..<n { body(i) }
         }
