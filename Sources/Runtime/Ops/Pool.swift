@@ -22,6 +22,20 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
                     let y0 = oy * h.stride - h.padBegin
                     for ox in 0..<w.output {
                         let x0 = ox * w.stride - w.padBegin
+                        if y0 >= 0 && y0 + (h.kernel - 1) * h.dilation < h.input && x0 >= 0 && x0 + (w.kernel - 1) * w.dilation < w.input {
+                            // Window entirely inside the input.
+                            var acc: Float = isMax ? -.infinity : 0
+                            for ki in 0..<h.kernel {
+                                let row = xp + (y0 + ki * h.dilation) * w.input + x0
+                                if isMax {
+                                    for kj in 0..<w.kernel { let v = row[kj * w.dilation]; if v > acc { acc = v } }
+                                } else {
+                                    for kj in 0..<w.kernel { acc += row[kj * w.dilation] }
+                                }
+                            }
+                            yp[oy * w.output + ox] = isMax ? acc : acc / Float(h.kernel * w.kernel)
+                            continue
+                        }
                         var acc: Float = isMax ? -.infinity : 0
                         var valid = 0, padded = 0
                         for ki in 0..<h.kernel {
