@@ -6,7 +6,7 @@ public struct NNCodecCLI: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nncodec",
         abstract: "Compress neural-network models: ONNX in, NNC (MPEG-7 Part 17) bitstream, ONNX out.",
-        subcommands: [InfoCommand.self, ConvertCommand.self]
+        subcommands: [InfoCommand.self, ConvertCommand.self, SizesCommand.self]
     )
     public init() {}
 }

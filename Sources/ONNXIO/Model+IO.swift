@@ -212,3 +212,17 @@ extension Node {
         }
     }
 }
+
+extension Model {
+    /// The model with every external tensor moved inline (payloads shared, not copied).
+    public func inlined() -> Model {
+        var m = self
+        m.forEachTensor { t in
+            if t.isExternal {
+                t.externalData = []
+                t.dataLocation = nil
+            }
+        }
+        return m
+    }
+}

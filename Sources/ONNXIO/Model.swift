@@ -47,7 +47,8 @@ public struct StringPair: Sendable, Equatable {
     }
 }
 
-/// A field the schema does not name, kept verbatim (tag, wire type and payload bytes).
+/// A field the schema does not name, kept verbatim: its tag, wire type, and the bytes that
+/// follow the key on the wire (for length-delimited fields, the length varint and payload).
 public struct UnknownField: Sendable, Equatable {
     public var tag: UInt32
     public var wireType: UInt32
