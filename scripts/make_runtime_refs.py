@@ -282,6 +282,15 @@ def main():
     model.ir_version = 8
     save("graph_shape_chain", model, {"x": f32(3, 2, 3, 4)}, CT, False)
 
+    # --- sizes large enough for the OpenBLAS path (small products use a plain loop)
+    case("gemm_large", "Gemm", [("a", f32(64, 100), False), ("b", f32(50, 100), True), ("c", f32(50), True)], {"transB": 1}, tol=CT)
+    case("matmul_large_batched", "MatMul", [("a", f32(3, 40, 48), False), ("b", f32(3, 48, 36), False)], tol=CT)
+    case("conv_large", "Conv", [("x", f32(3, 8, 20, 20), False), ("w", f32(16, 8, 3, 3), True), ("b", f32(16), True)],
+         {"pads": [1, 1, 1, 1]}, tol=CT)
+    case("conv_large_group_pointwise", "Conv", [("x", f32(3, 32, 16, 16), False), ("w", f32(32, 16, 1, 1), True)], {"group": 2}, tol=CT)
+    case("convtranspose_large", "ConvTranspose", [("x", f32(2, 16, 10, 10), False), ("w", f32(16, 8, 4, 4), True)],
+         {"strides": [2, 2], "pads": [1, 1, 1, 1]}, tol=CT)
+
     make_data_files()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)

@@ -13,7 +13,7 @@ public final class Session: Sendable {
         public var convStrategy: RuntimeThreading.ConvStrategy
         /// When false, everything but OpenBLAS runs on one core.
         public var parallel: Bool
-        public init(convStrategy: RuntimeThreading.ConvStrategy = .batched, parallel: Bool = true) {
+        public init(convStrategy: RuntimeThreading.ConvStrategy = .perImage, parallel: Bool = true) {
             self.convStrategy = convStrategy
             self.parallel = parallel
         }

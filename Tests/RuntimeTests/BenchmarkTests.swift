@@ -5,7 +5,7 @@ import ONNXIO
 
 /// Throughput at batch 64 (opt-in: NNC_RUNTIME_BENCH=1; meaningful in release builds:
 /// `NNC_RUNTIME_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter RuntimeTests.BenchmarkTests`).
-@Suite struct BenchmarkTests {
+@Suite(.serialized) struct BenchmarkTests {
     static let enabled = ProcessInfo.processInfo.environment["NNC_RUNTIME_BENCH"] == "1"
 
     @Test(.enabled(if: enabled && FileManager.default.fileExists(atPath: ModelTests.manifestPath)))
@@ -14,7 +14,7 @@ import ONNXIO
             let x = try NPY.read(path: TestPaths.testdata(e.dataFile))
             let n = min(64, x.shape[0])
             let batch = [e.inputName: x.slice(rows: 0..<n)]
-            for (strategy, parallel) in [(RuntimeThreading.ConvStrategy.batched, true), (.perImage, true), (.batched, false)] {
+            for (strategy, parallel) in [(RuntimeThreading.ConvStrategy.perImage, true), (.batched, true), (.perImage, false)] {
                 let session = try Session(path: TestPaths.testdata(e.file), options: .init(convStrategy: strategy, parallel: parallel))
                 _ = try session.run(inputs: batch)
                 let clock = ContinuousClock()

@@ -24,7 +24,7 @@ import ONNXIO
         #expect(Self.cases.count >= 100)
     }
 
-    static let strategies: [Session.Options] = [.init(), .init(convStrategy: .perImage), .init(parallel: false)]
+    static let strategies: [Session.Options] = [.init(), .init(convStrategy: .batched), .init(parallel: false)]
 
     @Test(arguments: cases, strategies)
     func matchesOnnxRuntime(_ c: Case, _ options: Session.Options) throws {

@@ -44,16 +44,27 @@ private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w
 /// Direct depthwise convolution of one channel.
 private func depthwise(_ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ h: AxisPlan, _ w: AxisPlan, bias: Float, _ y: UnsafeMutablePointer<Float>) {
     let H = h.input, W = w.input, OW = w.output
+    let kh = h.kernel, kw = w.kernel
     for oy in 0..<h.output {
+        let y0 = oy * h.stride - h.padBegin
+        let rowInside = y0 >= 0 && y0 + (kh - 1) * h.dilation < H
         for ox in 0..<OW {
+            let x0 = ox * w.stride - w.padBegin
             var s = bias
-            for ki in 0..<h.kernel {
-                let iy = oy * h.stride + ki * h.dilation - h.padBegin
-                if iy < 0 || iy >= H { continue }
-                let xr = x + iy * W, kr = k + ki * w.kernel
-                for kj in 0..<w.kernel {
-                    let ix = ox * w.stride + kj * w.dilation - w.padBegin
-                    if ix >= 0 && ix < W { s += xr[ix] * kr[kj] }
+            if rowInside && x0 >= 0 && x0 + (kw - 1) * w.dilation < W {
+                for ki in 0..<kh {
+                    let xr = x + (y0 + ki * h.dilation) * W + x0, kr = k + ki * kw
+                    for kj in 0..<kw { s += xr[kj * w.dilation] * kr[kj] }
+                }
+            } else {
+                for ki in 0..<kh {
+                    let iy = y0 + ki * h.dilation
+                    if iy < 0 || iy >= H { continue }
+                    let xr = x + iy * W, kr = k + ki * kw
+                    for kj in 0..<kw {
+                        let ix = x0 + kj * w.dilation
+                        if ix >= 0 && ix < W { s += xr[ix] * kr[kj] }
+                    }
                 }
             }
             y[oy * OW + ox] = s
