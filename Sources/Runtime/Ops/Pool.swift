@@ -14,26 +14,34 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     var out = [Float](repeating: 0, count: NC * OHW)
     xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
         let X = px.baseAddress!, Y = po.baseAddress!
+        let C = x.shape[1]
+        let kh = h.kernel, kw = w.kernel, dh = h.dilation, dw = w.dilation, W = w.input, H = h.input, OW = w.output
+        let area = Float(kh * kw)
         RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
-            for c in 0..<x.shape[1] {
-                let plane = n * x.shape[1] + c
+            for c in 0..<C {
+                let plane = n * C + c
                 let xp = X + plane * HW, yp = Y + plane * OHW
                 for oy in 0..<h.output {
                     let y0 = oy * h.stride - h.padBegin
                     for ox in 0..<w.output {
                         let x0 = ox * w.stride - w.padBegin
-                        if y0 >= 0 && y0 + (h.kernel - 1) * h.dilation < h.input && x0 >= 0 && x0 + (w.kernel - 1) * w.dilation < w.input {
+                        if y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W {
                             // Window entirely inside the input.
-                            var acc: Float = isMax ? -.infinity : 0
-                            for ki in 0..<h.kernel {
-                                let row = xp + (y0 + ki * h.dilation) * w.input + x0
-                                if isMax {
-                                    for kj in 0..<w.kernel { let v = row[kj * w.dilation]; if v > acc { acc = v } }
-                                } else {
-                                    for kj in 0..<w.kernel { acc += row[kj * w.dilation] }
+                            if isMax {
+                                var acc = -Float.infinity
+                                for ki in 0..<kh {
+                                    let row = xp + (y0 + ki * dh) * W + x0
+                                    for kj in 0..<kw { acc = Swift.max(acc, row[kj * dw]) }
                                 }
+                                yp[oy * OW + ox] = acc
+                            } else {
+                                var acc: Float = 0
+                                for ki in 0..<kh {
+                                    let row = xp + (y0 + ki * dh) * W + x0
+                                    for kj in 0..<kw { acc += row[kj * dw] }
+                                }
+                                yp[oy * OW + ox] = acc / area
                             }
-                            yp[oy * w.output + ox] = isMax ? acc : acc / Float(h.kernel * w.kernel)
                             continue
                         }
                         var acc: Float = isMax ? -.infinity : 0
