@@ -14,7 +14,9 @@ import ONNXIO
             let x = try NPY.read(path: TestPaths.testdata(e.dataFile))
             let n = min(64, x.shape[0])
             let batch = [e.inputName: x.slice(rows: 0..<n)]
-            for (strategy, parallel) in [(RuntimeThreading.ConvStrategy.perImage, true), (.batched, true), (.perImage, false)] {
+            for (strategy, parallel) in (ProcessInfo.processInfo.environment["NNC_RUNTIME_BENCH_ALL"] == "1"
+                                     ? [(RuntimeThreading.ConvStrategy.perImage, true), (.batched, true), (.perImage, false)]
+                                     : [(RuntimeThreading.ConvStrategy.perImage, true)]) {
                 let session = try Session(path: TestPaths.testdata(e.file), options: .init(convStrategy: strategy, parallel: parallel))
                 _ = try session.run(inputs: batch)
                 let clock = ContinuousClock()
