@@ -1,0 +1,221 @@
+import ONNXIO
+
+/// Runs one ONNX model on the CPU.
+///
+/// Created once per model (it converts the initializers once and checks the graph); `run`
+/// may then be called many times, with different inputs, requested outputs and
+/// initializer overrides, without copying the model. A session is immutable and may be
+/// shared between threads.
+public final class Session: Sendable {
+    /// Execution settings.
+    public struct Options: Sendable, Equatable {
+        /// How Conv spreads a batch over the cores.
+        public var convStrategy: RuntimeThreading.ConvStrategy
+        /// When false, everything but OpenBLAS runs on one core.
+        public var parallel: Bool
+        public init(convStrategy: RuntimeThreading.ConvStrategy = .perImage, parallel: Bool = true) {
+            self.convStrategy = convStrategy
+            self.parallel = parallel
+        }
+    }
+
+    public let model: Model
+    public let options: Options
+    /// Graph inputs the caller must provide (graph inputs that are not initializers), in order.
+    public let inputNames: [String]
+    /// Graph outputs, in order.
+    public let outputNames: [String]
+    /// Declared element type and shape (nil entries: symbolic/unknown) of each graph input.
+    public let inputInfo: [String: (type: NDArray.ElementType?, shape: [Int?]?)]
+    /// Names of all initializers.
+    public var initializerNames: [String] { Array(initializers.keys) }
+
+    let opset: Int
+    let nodes: [Node]
+    let kernels: [Kernel]
+    let initializers: [String: NDArray]
+    /// Index of the node producing each value.
+    let producer: [String: Int]
+
+    public init(model: Model, options: Options = Options()) throws {
+        guard let graph = model.graph else { throw RuntimeError.noGraph }
+        self.model = model
+        self.options = options
+        opset = Int(model.defaultOpsetVersion ?? 21)
+        var inits: [String: NDArray] = [:]
+        for t in graph.initializers {
+            inits[t.name ?? ""] = try NDArray(tensor: t)
+        }
+        initializers = inits
+        var names: [String] = []
+        var info: [String: (type: NDArray.ElementType?, shape: [Int?]?)] = [:]
+        for vi in graph.inputs {
+            guard let n = vi.name, inits[n] == nil else { continue }
+            names.append(n)
+            let tt = vi.type?.tensorType
+            let et = tt?.elemType.flatMap { try? NDArray.ElementType(onnx: $0) }
+            let shape = tt?.shape.map { s in s.dims.map { d -> Int? in
+                if case .value(let v)? = d.value { return Int(v) } else { return nil }
+            } }
+            info[n] = (et, shape)
+        }
+        inputNames = names
+        inputInfo = info
+        outputNames = graph.outputs.compactMap { $0.name }
+
+        nodes = graph.nodes
+        var prod: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { prod[o] = i }
+        }
+        producer = prod
+        // Topological order and defined inputs.
+        var available = Set(inits.keys).union(names)
+        for vi in graph.inputs { if let n = vi.name { available.insert(n) } }
+        var ks: [Kernel] = []
+        for (i, n) in graph.nodes.enumerated() {
+            let nodeName = Session.displayName(n, i)
+            for inp in n.inputs where !inp.isEmpty && !available.contains(inp) {
+                if let p = prod[inp], p > i {
+                    throw RuntimeError.notTopologicallySorted(node: nodeName, input: inp, producer: Session.displayName(graph.nodes[p], p))
+                }
+                throw RuntimeError.undefinedValue(name: inp, node: nodeName)
+            }
+            for o in n.outputs where !o.isEmpty { available.insert(o) }
+            let op = n.opType ?? ""
+            let domain = n.domain ?? ""
+            guard domain.isEmpty || domain == "ai.onnx", let k = Registry.kernels[op] else {
+                throw RuntimeError.unsupportedOperator(op: op, domain: domain, node: nodeName)
+            }
+            ks.append(k)
+        }
+        kernels = ks
+    }
+
+    /// Loads the model at `path` (external data included) and prepares it.
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(model: Model.load(path: path), options: options)
+    }
+
+    static func displayName(_ n: Node, _ i: Int) -> String {
+        if let s = n.name, !s.isEmpty { return s }
+        return "#\(i) \(n.opType ?? "?")"
+    }
+
+    /// The initializer `name` as an array (nil if there is none).
+    public func initializer(_ name: String) -> NDArray? { initializers[name] }
+
+    /// True if `name` is a graph input, initializer or node output.
+    public func hasValue(_ name: String) -> Bool {
+        initializers[name] != nil || inputInfo[name] != nil || producer[name] != nil
+    }
+
+    /// Runs the graph.
+    ///
+    /// - Parameters:
+    ///   - inputs: graph inputs by name (element types are converted to the declared type).
+    ///   - outputs: values to return: any graph output, intermediate, input or initializer
+    ///     name; nil for the graph outputs. Only the nodes these depend on run.
+    ///   - overrides: values that replace initializers (or any other value: a node whose
+    ///     outputs are all overridden is skipped) for this run only.
+    public func run(inputs: [String: NDArray], outputs: [String]? = nil, overrides: [String: NDArray] = [:]) throws -> [String: NDArray] {
+        try execute(inputs: inputs, outputs: outputs, overrides: overrides, observer: nil)
+    }
+
+    /// `run`, reporting each node's time and each freed value to `observer`.
+    func execute(inputs: [String: NDArray], outputs: [String]?, overrides: [String: NDArray],
+                 observer: RunObserver?) throws -> [String: NDArray] {
+        let wanted = outputs ?? outputNames
+        for w in wanted where !hasValue(w) && overrides[w] == nil { throw RuntimeError.unknownName(w) }
+        var values: [String: NDArray] = overrides
+        for (k, v) in inputs {
+            guard let info = inputInfo[k] else {
+                if initializers[k] != nil { values[k] = v; continue }
+                throw RuntimeError.inputMismatch("'\(k)' is not an input of the graph (inputs: \(inputNames.joined(separator: ", ")))")
+            }
+            var v = v
+            if let t = info.type, t != v.elementType { v = v.cast(to: t) }
+            if let s = info.shape {
+                let ok = s.count == v.shape.count && zip(s, v.shape).allSatisfy { $0 == nil || $0! == $1 }
+                if !ok {
+                    throw RuntimeError.inputMismatch("input '\(k)' has shape \(v.shape), the graph declares [\(s.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]")
+                }
+            }
+            values[k] = v
+        }
+
+        // Nodes needed for the wanted values.
+        var needed = [Bool](repeating: false, count: nodes.count)
+        var stack: [String] = wanted
+        var seen = Set<String>()
+        while let v = stack.popLast() {
+            guard seen.insert(v).inserted else { continue }
+            if values[v] != nil { continue }
+            guard let p = producer[v] else {
+                if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
+                continue
+            }
+            if !needed[p] {
+                needed[p] = true
+                for i in nodes[p].inputs where !i.isEmpty { stack.append(i) }
+            }
+        }
+        // Last consumer of each value, for freeing.
+        var lastUse: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() where needed[i] {
+            for inp in n.inputs where !inp.isEmpty { lastUse[inp] = i }
+        }
+        let keep = Set(wanted)
+
+        for (i, n) in nodes.enumerated() where needed[i] {
+            let outs = n.outputs
+            if outs.allSatisfy({ $0.isEmpty || overrides[$0] != nil }) { continue }
+            var args: [NDArray?] = []
+            args.reserveCapacity(n.inputs.count)
+            for inp in n.inputs {
+                if inp.isEmpty { args.append(nil); continue }
+                guard let v = values[inp] ?? initializers[inp] else {
+                    if inputInfo[inp] != nil { throw RuntimeError.missingInput(name: inp) }
+                    throw RuntimeError.undefinedValue(name: inp, node: Session.displayName(n, i))
+                }
+                args.append(v)
+            }
+            let ctx = NodeContext(node: n, name: Session.displayName(n, i), op: n.opType ?? "", inputs: args, opset: opset, options: options)
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            let results = try kernels[i](ctx)
+            observer?.nodeFinished?(i, clock.now - t0)
+            for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
+                if overrides[o] == nil { values[o] = results[j] }
+            }
+            for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
+                values[inp] = nil
+                observer?.freed?(inp, values.count)
+            }
+        }
+        var result: [String: NDArray] = [:]
+        for w in wanted {
+            guard let v = values[w] ?? initializers[w] else {
+                throw RuntimeError.invalidArgument("value '\(w)' was not computed (an optional output its node does not produce?)")
+            }
+            result[w] = v
+        }
+        return result
+    }
+
+    /// Runs the graph with inputs given in the order of `inputNames`.
+    public func run(_ inputs: [NDArray], outputs: [String]? = nil, overrides: [String: NDArray] = [:]) throws -> [String: NDArray] {
+        guard inputs.count == inputNames.count else {
+            throw RuntimeError.inputMismatch("the graph takes \(inputNames.count) inputs (\(inputNames.joined(separator: ", "))), got \(inputs.count)")
+        }
+        return try run(inputs: Dictionary(uniqueKeysWithValues: zip(inputNames, inputs)), outputs: outputs, overrides: overrides)
+    }
+}
+
+/// Hooks into a run, for tests and profiling.
+struct RunObserver {
+    /// Node index and the time its kernel took.
+    var nodeFinished: ((Int, Duration) -> Void)?
+    /// A value freed after its last consumer, and how many values remain live.
+    var freed: ((String, Int) -> Void)?
+}

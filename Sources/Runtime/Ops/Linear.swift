@@ -1,0 +1,110 @@
+import COpenBLAS
+
+// Gemm and MatMul via cblas_sgemm.
+
+/// C[M×N] = alpha·op(A)·op(B) + beta·C, row-major, leading dims from the stored layout.
+@inline(__always)
+func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if !transA && !transB && m * n * k <= 32 * 32 * 32 {
+        // Small products: a plain loop beats the BLAS call overhead.
+        for i in 0..<m {
+            let ci = c + i * ldc
+            if beta == 0 {
+                ci.update(repeating: 0, count: n)
+            } else if beta != 1 {
+                for j in 0..<n { ci[j] *= beta }
+            }
+            let ai = a + i * lda
+            for p in 0..<k {
+                let av = alpha * ai[p]
+                let bp = b + p * ldb
+                for j in 0..<n { ci[j] += av * bp[j] }
+            }
+        }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+}
+
+func registerLinear(_ k: inout [String: Kernel]) {
+    k["Gemm"] = { ctx in
+        let a = try ctx.input(0), b = try ctx.input(1)
+        guard a.rank == 2, b.rank == 2 else { throw ctx.fail("A and B must be 2-D, got \(a.shape) and \(b.shape)") }
+        let ta = ctx.int("transA", 0) != 0, tb = ctx.int("transB", 0) != 0
+        let alpha = ctx.float("alpha", 1), beta = ctx.float("beta", 1)
+        let m = ta ? a.shape[1] : a.shape[0], kk = ta ? a.shape[0] : a.shape[1]
+        let n = tb ? b.shape[0] : b.shape[1], kb = tb ? b.shape[1] : b.shape[0]
+        guard kk == kb else { throw ctx.fail("inner dimensions differ: A \(a.shape) (transA=\(ta)), B \(b.shape) (transB=\(tb))") }
+        let av = try ctx.floats(0), bv = try ctx.floats(1)
+        var out: [Float]
+        var useBeta: Float = 0
+        if let c = ctx.optionalInput(2), beta != 0 {
+            guard case .float(let cv) = c.storage else { throw ctx.fail("C must be float") }
+            guard let s = broadcastShape(c.shape, [m, n]), s == [m, n] else {
+                throw ctx.fail("C of shape \(c.shape) does not broadcast to [\(m), \(n)]")
+            }
+            out = broadcastTo(cv, c.shape, [m, n])
+            useBeta = beta
+        } else {
+            out = [Float](repeating: 0, count: m * n)
+        }
+        av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+            sgemm(transA: ta, transB: tb, m: m, n: n, k: kk, alpha: alpha, a: pa.baseAddress!, lda: a.shape[1],
+                  b: pb.baseAddress!, ldb: b.shape[1], beta: useBeta, c: pc.baseAddress!, ldc: n)
+        } } }
+        return [NDArray(shape: [m, n], floats: out)]
+    }
+    k["MatMul"] = { ctx in
+        let a = try ctx.input(0), b = try ctx.input(1)
+        return [try matmul(ctx, a, b)]
+    }
+}
+
+func matmul(_ ctx: NodeContext, _ a: NDArray, _ b: NDArray) throws -> NDArray {
+    guard case .float(let av) = a.storage, case .float(let bv) = b.storage else {
+        throw ctx.fail("only float32 inputs are supported, got \(a.elementType) and \(b.elementType)")
+    }
+    guard a.rank >= 1, b.rank >= 1 else { throw ctx.fail("inputs must not be scalars") }
+    let ash = a.rank == 1 ? [1, a.shape[0]] : a.shape
+    let bsh = b.rank == 1 ? [b.shape[0], 1] : b.shape
+    let m = ash[ash.count - 2], kk = ash[ash.count - 1]
+    let kb = bsh[bsh.count - 2], n = bsh[bsh.count - 1]
+    guard kk == kb else { throw ctx.fail("inner dimensions differ: \(a.shape) × \(b.shape)") }
+    let abatch = Array(ash.dropLast(2)), bbatch = Array(bsh.dropLast(2))
+    guard let batch = broadcastShape(abatch, bbatch) else {
+        throw ctx.fail("batch dimensions do not broadcast: \(a.shape) × \(b.shape)")
+    }
+    var outShape = batch + [m, n]
+    let nb = batch.reduce(1, *)
+    var out = [Float](repeating: 0, count: nb * m * n)
+    if bbatch.reduce(1, *) == 1 && abatch == batch {
+        // Fold A's batch into M: one GEMM.
+        av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+            sgemm(transA: false, transB: false, m: nb * m, n: n, k: kk, alpha: 1, a: pa.baseAddress!, lda: kk,
+                  b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+        } } }
+    } else {
+        let sa = broadcastStrides(abatch, to: batch), sb = broadcastStrides(bbatch, to: batch)
+        let cs = contiguousStrides(batch)
+        av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
+            for i in 0..<nb {
+                var oa = 0, ob = 0, r = i
+                for d in 0..<batch.count {
+                    let idx = r / cs[d]
+                    r -= idx * cs[d]
+                    oa += idx * sa[d]
+                    ob += idx * sb[d]
+                }
+                sgemm(transA: false, transB: false, m: m, n: n, k: kk, alpha: 1, a: pa.baseAddress! + oa * m * kk, lda: kk,
+                      b: pb.baseAddress! + ob * kk * n, ldb: n, beta: 0, c: pc.baseAddress! + i * m * n, ldc: n)
+            }
+        } } }
+    }
+    if a.rank == 1 { outShape.remove(at: outShape.count - 2) }
+    if b.rank == 1 { outShape.removeLast() }
+    return NDArray(shape: outShape, floats: out)
+}

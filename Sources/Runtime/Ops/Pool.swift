@@ -1,0 +1,106 @@
+// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool.
+
+private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    guard x.rank >= 3 else { throw ctx.fail("input must be N×C×spatial, got \(x.shape)") }
+    guard let kernel = ctx.ints("kernel_shape") else { throw ctx.fail("kernel_shape is required") }
+    if isMax && ctx.outputCount > 1 { throw ctx.fail("the Indices output is not supported") }
+    let xv = try ctx.floats(0)
+    let plans = try planAxes(ctx, input: Array(x.shape.dropFirst(2)), kernel: kernel, ceilMode: ctx.int("ceil_mode", 0) != 0)
+    let (h, w) = try as2D(plans, ctx)
+    let includePad = ctx.int("count_include_pad", 0) != 0
+    let NC = x.shape[0] * x.shape[1]
+    let HW = h.input * w.input, OHW = h.output * w.output
+    var out = [Float](repeating: 0, count: NC * OHW)
+    xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+        let X = px.baseAddress!, Y = po.baseAddress!
+        let C = x.shape[1]
+        let kh = h.kernel, kw = w.kernel, dh = h.dilation, dw = w.dilation, W = w.input, H = h.input, OW = w.output
+        let area = Float(kh * kw)
+        RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
+            for c in 0..<C {
+                let plane = n * C + c
+                let xp = X + plane * HW, yp = Y + plane * OHW
+                for oy in 0..<h.output {
+                    let y0 = oy * h.stride - h.padBegin
+                    for ox in 0..<w.output {
+                        let x0 = ox * w.stride - w.padBegin
+                        if y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W {
+                            // Window entirely inside the input.
+                            if isMax {
+                                var acc = -Float.infinity
+                                for ki in 0..<kh {
+                                    let row = xp + (y0 + ki * dh) * W + x0
+                                    for kj in 0..<kw { acc = Swift.max(acc, row[kj * dw]) }
+                                }
+                                yp[oy * OW + ox] = acc
+                            } else {
+                                var acc: Float = 0
+                                for ki in 0..<kh {
+                                    let row = xp + (y0 + ki * dh) * W + x0
+                                    for kj in 0..<kw { acc += row[kj * dw] }
+                                }
+                                yp[oy * OW + ox] = acc / area
+                            }
+                            continue
+                        }
+                        var acc: Float = isMax ? -.infinity : 0
+                        var valid = 0, padded = 0
+                        for ki in 0..<h.kernel {
+                            let iy = y0 + ki * h.dilation
+                            if iy >= h.input + h.padEnd { break }
+                            let inY = iy >= 0 && iy < h.input
+                            for kj in 0..<w.kernel {
+                                let ix = x0 + kj * w.dilation
+                                if ix >= w.input + w.padEnd { break }
+                                padded += 1
+                                if inY && ix >= 0 && ix < w.input {
+                                    let v = xp[iy * w.input + ix]
+                                    if isMax { if v > acc || v.isNaN { acc = v } } else { acc += v }
+                                    valid += 1
+                                }
+                            }
+                        }
+                        if !isMax {
+                            let d = includePad ? padded : valid
+                            acc = d > 0 ? acc / Float(d) : 0
+                        }
+                        yp[oy * w.output + ox] = acc
+                    }
+                }
+            }
+        }
+    } }
+    return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: out)]
+}
+
+private func globalPool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    guard x.rank >= 3 else { throw ctx.fail("input must be N×C×spatial, got \(x.shape)") }
+    let xv = try ctx.floats(0)
+    let NC = x.shape[0] * x.shape[1]
+    let S = x.shape.dropFirst(2).reduce(1, *)
+    var out = [Float](repeating: 0, count: NC)
+    xv.withUnsafeBufferPointer { p in
+        for i in 0..<NC {
+            let base = p.baseAddress! + i * S
+            if isMax {
+                var m = -Float.infinity
+                for j in 0..<S { m = Swift.max(m, base[j]) }
+                out[i] = m
+            } else {
+                var s: Float = 0
+                for j in 0..<S { s += base[j] }
+                out[i] = s / Float(S)
+            }
+        }
+    }
+    return [NDArray(shape: Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.rank - 2), floats: out)]
+}
+
+func registerPool(_ k: inout [String: Kernel]) {
+    k["MaxPool"] = { ctx in try pool(ctx, max: true) }
+    k["AveragePool"] = { ctx in try pool(ctx, max: false) }
+    k["GlobalAveragePool"] = { ctx in try globalPool(ctx, max: false) }
+    k["GlobalMaxPool"] = { ctx in try globalPool(ctx, max: true) }
+}

@@ -1,2 +1,0 @@
-/// CPU inference engine for ONNX graphs.
-public enum RuntimeInfo {}
