@@ -27,7 +27,7 @@ public struct BinDecoder {
         inputCount = count
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextByte() -> UInt32 {
         let p = consumed
         consumed &+= 1
@@ -45,7 +45,7 @@ public struct BinDecoder {
         value |= nextByte()
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decodeBin(context: inout ContextModel) -> UInt32 {
         let lps = context.lpsRange(range)
         let mpsRange = range &- lps
@@ -70,7 +70,7 @@ public struct BinDecoder {
         return bin
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decodeBypass() -> UInt32 {
         value &+= value
         bitsNeeded += 1

@@ -127,26 +127,34 @@ public struct CABACDecoder {
                 var state = 0
                 var neighbour = 0
                 var i = 0
-                while i < count {
-                    if hasSkips && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
-                        for j in i..<(i + rowWidth) { out[j] = 0 }
-                        if dq {
-                            for _ in 0..<rowWidth { state = DependentQuantization.nextState(state, index: 0) }
-                        }
+                var row = 0
+                while i < count && core.overrun == 0 {
+                    if hasSkips && rowIsZero[row] {
+                        (out + i).update(repeating: 0, count: rowWidth)
+                        if dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
                         i += rowWidth
+                        row += 1
                         continue
                     }
-                    let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
-                    neighbour = ContextLayout.neighbourClass(k)
+                    // One row; a truncated stream is noticed (overrun) at the next row.
+                    let rowEnd = i + rowWidth
                     if dq {
-                        out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
-                        state = DependentQuantization.nextState(state, index: k)
+                        while i < rowEnd {
+                            let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
+                            neighbour = ContextLayout.neighbourClass(k)
+                            out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
+                            state = DependentQuantization.nextState(state, index: k)
+                            i += 1
+                        }
                     } else {
-                        out[i] = k
+                        while i < rowEnd {
+                            let k = decodeLevel(&core, contexts: ctxBase, state: 0, neighbourClass: neighbour, unaryLength: g)
+                            neighbour = ContextLayout.neighbourClass(k)
+                            out[i] = k
+                            i += 1
+                        }
                     }
-                    // Stop early on garbage: a truncated stream keeps producing bins from zeros.
-                    if core.overrun > 0 { break }
-                    i += 1
+                    row += 1
                 }
             }
         }

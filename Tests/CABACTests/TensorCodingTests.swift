@@ -113,6 +113,19 @@ struct TensorCodingTests {
         #expect(throws: CABACError.self) { try e.encodeTensor([1, 2, 3], rowWidth: 2, options: .init()) }
     }
 
+    @Test("dependent quantization: transition table, packed form and zero runs")
+    func dqTransitions() {
+        for state in 0..<8 {
+            #expect(DependentQuantization.nextState(state, index: 0) == Int(DependentQuantization.transitions[state].0))
+            #expect(DependentQuantization.nextState(state, index: -3) == Int(DependentQuantization.transitions[state].1))
+            var s = state
+            for n in 0..<20 {
+                #expect(DependentQuantization.stateAfterZeros(state, count: n) == s)
+                s = DependentQuantization.nextState(s, index: 0)
+            }
+        }
+    }
+
     @Test("dependent quantization: indices and reconstruction levels convert both ways")
     func dqRoundTrip() {
         var rng = SeededGenerator(seed: 11)
