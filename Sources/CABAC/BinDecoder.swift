@@ -123,4 +123,16 @@ public struct BinDecoder {
         let last = UInt32(input[position - 1])
         return ((last << UInt32(8 + bitsNeeded)) & 0xFF) == 0x80
     }
+
+    /// Starts an entry point: the range becomes 256 (the state is otherwise kept).
+    @inlinable
+    public mutating func entryPointStart() { range = 256 }
+
+    /// NNCodec's entry-point bit offset: bits consumed, counted as its decoder does.
+    @inlinable
+    var entryPointBitOffset: Int64 { 8 * Int64(consumed) - 8 + Int64(bitsNeeded) }
+
+    /// The 8 value bits an entry point stores.
+    @inlinable
+    var entryPointValue: UInt64 { UInt64((value >> 7) & 255) }
 }

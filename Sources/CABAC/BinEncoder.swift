@@ -155,4 +155,8 @@ public struct BinEncoder: BinSink {
             i += 8
         }
     }
+
+    /// Starts an entry point: the range becomes 256 (the state is otherwise kept).
+    @inlinable
+    public mutating func entryPointStart() { range = 256 }
 }

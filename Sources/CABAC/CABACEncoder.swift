@@ -75,6 +75,13 @@ public struct CABACEncoder {
         guard rowWidth >= 1, count % rowWidth == 0 else {
             throw CABACError(.invalidParameters("\(count) levels do not form rows of \(rowWidth)"), byteOffset: offset)
         }
+        if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
+            guard (1...4).contains(options.scanOrder) else {
+                throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: offset)
+            }
+            try encodeTensorScanned(levels, rowWidth: rowWidth, options: options)
+            return
+        }
         // Quantization indices k (equal to the levels without DQ).
         var indices = [Int32](repeating: 0, count: count)
         var state = 0

@@ -21,6 +21,7 @@ struct InitSetOptimizer: IndexedBinSink {
     /// Storage bound for the duration of a pass (see `withBoundStorage`).
     @usableFromInline var modelPointer: UnsafeMutablePointer<ContextModel>?
     @usableFromInline var costPointer: UnsafeMutablePointer<UInt64>?
+    @usableFromInline var boundCount = 0
 
     /// Runs `body` with the shadow models and costs bound to raw pointers, so the per-bin
     /// work is a plain loop over nine models.
@@ -32,6 +33,7 @@ struct InitSetOptimizer: IndexedBinSink {
             c.withUnsafeMutableBufferPointer { cp in
                 modelPointer = mp.baseAddress
                 costPointer = cp.baseAddress
+                boundCount = mp.count
                 body(&self)
                 modelPointer = nil
                 costPointer = nil
@@ -53,6 +55,13 @@ struct InitSetOptimizer: IndexedBinSink {
 
     @inlinable
     mutating func encodeBypassBins(_ bins: UInt32, count: Int) {}
+
+    /// Restores every shadow model's initial state (costs are kept), at an entry point.
+    @inlinable
+    mutating func resetStates() {
+        guard let m = modelPointer else { return }
+        for i in 0..<boundCount { m[i].reset() }
+    }
 
     /// The chosen initialization set of context `index`.
     @usableFromInline
