@@ -69,8 +69,10 @@ def main():
     def run(group, tensors, name, settings, store_values):
         os.makedirs(os.path.join(out, group), exist_ok=True)
         rel = f"{group}/{name}.nnr"
+        kw = dict(scan_order=0)
+        kw.update(settings)
         encode(tensors, os.path.join(out, rel), qp_density=2, nonweight_qp=-75, lambda_scale=0,
-               scan_order=0, codebook_mode=0, **settings)
+               codebook_mode=0, **kw)
         dec = decode(os.path.join(out, rel))
         entry = {"file": rel, "settings": {k: (int(v) if isinstance(v, (bool, np.integer)) else v)
                                            for k, v in settings.items()}, "tensors": []}
@@ -99,6 +101,14 @@ def main():
     for ul in (0, 3):
         settings = dict(qp=-38, use_dq=True, param_opt=True, row_skipping=True, cabac_unary_length_minus1=ul)
         run("random", tensors, f"qp-38_dq1_po1_rs1_ul{ul}", settings, True)
+    # Block scans (scan_order 1...4) with entry points.
+    scanned = dict(tensors)
+    scanned["wide.weight"] = (np.random.default_rng(9).standard_normal((140, 70)) * 0.05).astype(np.float32)
+    scanned["wide.weight"][5:20] = 0
+    for so, dq, po, rs in ((1, 0, 0, 0), (1, 1, 1, 0), (1, 1, 1, 1), (2, 1, 1, 1), (3, 0, 1, 1), (4, 1, 1, 1)):
+        settings = dict(qp=-38, use_dq=bool(dq), param_opt=bool(po), row_skipping=bool(rs),
+                        cabac_unary_length_minus1=10, scan_order=so)
+        run("random", scanned, f"scan{so}_qp-38_dq{dq}_po{po}_rs{rs}", settings, True)
     # One unit over 32 KiB (long nnr_unit_size form); only hashes of its decoded values.
     big = {"big.weight": (np.random.default_rng(7).standard_normal((160, 256)) * 0.05).astype(np.float32)}
     for dq in (0, 1):

@@ -27,7 +27,7 @@ public struct BinDecoder {
         inputCount = count
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextByte() -> UInt32 {
         let p = consumed
         consumed &+= 1
@@ -45,7 +45,7 @@ public struct BinDecoder {
         value |= nextByte()
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decodeBin(context: inout ContextModel) -> UInt32 {
         let lps = context.lpsRange(range)
         let mpsRange = range &- lps
@@ -70,7 +70,7 @@ public struct BinDecoder {
         return bin
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func decodeBypass() -> UInt32 {
         value &+= value
         bitsNeeded += 1
@@ -123,4 +123,16 @@ public struct BinDecoder {
         let last = UInt32(input[position - 1])
         return ((last << UInt32(8 + bitsNeeded)) & 0xFF) == 0x80
     }
+
+    /// Starts an entry point: the range becomes 256 (the state is otherwise kept).
+    @inlinable
+    public mutating func entryPointStart() { range = 256 }
+
+    /// NNCodec's entry-point bit offset: bits consumed, counted as its decoder does.
+    @inlinable
+    var entryPointBitOffset: Int64 { 8 * Int64(consumed) - 8 + Int64(bitsNeeded) }
+
+    /// The 8 value bits an entry point stores.
+    @inlinable
+    var entryPointValue: UInt64 { UInt64((value >> 7) & 255) }
 }

@@ -29,7 +29,7 @@ public struct BinEncoder: BinSink {
     @inlinable
     mutating func bind(_ pointer: UnsafeMutablePointer<UInt8>) { output = pointer }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func put(_ byte: UInt8) {
         output.unsafelyUnwrapped[written] = byte
         written &+= 1
@@ -57,7 +57,7 @@ public struct BinEncoder: BinSink {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func encodeBin(_ bin: UInt32, context: inout ContextModel) {
         let lps = context.lpsRange(range)
         range &-= lps
@@ -79,7 +79,7 @@ public struct BinEncoder: BinSink {
         context.update(bin)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func encodeBypass(_ bin: UInt32) {
         low &<<= 1
         if bin != 0 { low &+= range }
@@ -155,4 +155,8 @@ public struct BinEncoder: BinSink {
             i += 8
         }
     }
+
+    /// Starts an entry point: the range becomes 256 (the state is otherwise kept).
+    @inlinable
+    public mutating func entryPointStart() { range = 256 }
 }

@@ -71,10 +71,27 @@ public struct CABACDecoder {
         return out
     }
 
+    /// Decodes a tensor and also returns NNCodec's entry points for it (scan orders > 0;
+    /// bit-offset delta << 11 | value << 3 | DQ state), as a writer needs them for the header.
+    public mutating func decodeTensor(count: Int, rowWidth: Int, options: TensorCodingOptions,
+                                      entryPoints: inout [UInt64]) throws(CABACError) -> [Int32] {
+        var out = [Int32](repeating: 0, count: count)
+        try out.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int32>) throws(CABACError) in
+            try decodeTensor(into: p, rowWidth: rowWidth, options: options, entryPoints: &entryPoints)
+        }
+        return out
+    }
+
     /// Decodes into `output` (whose count is the tensor size); positions in skipped rows
     /// are set to 0.
     public mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
                                       options: TensorCodingOptions) throws(CABACError) {
+        var ignored: [UInt64] = []
+        try decodeTensor(into: output, rowWidth: rowWidth, options: options, entryPoints: &ignored)
+    }
+
+    mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
+                               options: TensorCodingOptions, entryPoints: inout [UInt64]) throws(CABACError) {
         let count = output.count
         guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
             throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: position)
@@ -116,6 +133,16 @@ public struct CABACDecoder {
         }
         try checkOverrun()
 
+        if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
+            guard (1...4).contains(options.scanOrder) else {
+                throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: position)
+            }
+            decodeTensorScanned(into: output, rowWidth: rowWidth, options: options, contexts: &contexts,
+                                rowIsZero: rowIsZero, entryPoints: &entryPoints)
+            try checkOverrun()
+            return
+        }
+
         // The levels.
         let hasSkips = !rowIsZero.isEmpty
         var core = self.core
@@ -127,26 +154,34 @@ public struct CABACDecoder {
                 var state = 0
                 var neighbour = 0
                 var i = 0
-                while i < count {
-                    if hasSkips && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
-                        for j in i..<(i + rowWidth) { out[j] = 0 }
-                        if dq {
-                            for _ in 0..<rowWidth { state = DependentQuantization.nextState(state, index: 0) }
-                        }
+                var row = 0
+                while i < count && core.overrun == 0 {
+                    if hasSkips && rowIsZero[row] {
+                        (out + i).update(repeating: 0, count: rowWidth)
+                        if dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
                         i += rowWidth
+                        row += 1
                         continue
                     }
-                    let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
-                    neighbour = ContextLayout.neighbourClass(k)
+                    // One row; a truncated stream is noticed (overrun) at the next row.
+                    let rowEnd = i + rowWidth
                     if dq {
-                        out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
-                        state = DependentQuantization.nextState(state, index: k)
+                        while i < rowEnd {
+                            let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
+                            neighbour = ContextLayout.neighbourClass(k)
+                            out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
+                            state = DependentQuantization.nextState(state, index: k)
+                            i += 1
+                        }
                     } else {
-                        out[i] = k
+                        while i < rowEnd {
+                            let k = decodeLevel(&core, contexts: ctxBase, state: 0, neighbourClass: neighbour, unaryLength: g)
+                            neighbour = ContextLayout.neighbourClass(k)
+                            out[i] = k
+                            i += 1
+                        }
                     }
-                    // Stop early on garbage: a truncated stream keeps producing bins from zeros.
-                    if core.overrun > 0 { break }
-                    i += 1
+                    row += 1
                 }
             }
         }

@@ -75,6 +75,13 @@ public struct CABACEncoder {
         guard rowWidth >= 1, count % rowWidth == 0 else {
             throw CABACError(.invalidParameters("\(count) levels do not form rows of \(rowWidth)"), byteOffset: offset)
         }
+        if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
+            guard (1...4).contains(options.scanOrder) else {
+                throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: offset)
+            }
+            try encodeTensorScanned(levels, rowWidth: rowWidth, options: options)
+            return
+        }
         // Quantization indices k (equal to the levels without DQ).
         var indices = [Int32](repeating: 0, count: count)
         var state = 0
@@ -121,10 +128,12 @@ public struct CABACEncoder {
         var chosen = [Int](repeating: 0, count: layout.count)
         if options.optimizeInitialization {
             var optimizer = InitSetOptimizer(contextCount: layout.count)
-            TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
-                           dependentQuantization: options.dependentQuantization) { k, level, state, nb in
-                // NNCodec prices the reconstruction level here (with the index's state).
-                binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
+            optimizer.withBoundStorage { optimizer in
+                TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
+                               dependentQuantization: options.dependentQuantization) { k, level, state, nb in
+                    // NNCodec prices the reconstruction level here (with the index's state).
+                    binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
+                }
             }
             for i in signalled { chosen[i] = optimizer.bestSet(i) }
         }
@@ -141,7 +150,10 @@ public struct CABACEncoder {
         // The levels, in chunks with guaranteed room.
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
         let chunk = 4096
+        let dq = options.dependentQuantization
         var position = 0
+        var column = 0
+        var row = 0
         var dqState = 0
         var neighbour = 0
         try contexts.withUnsafeMutableBufferPointer { (ctx: inout UnsafeMutableBufferPointer<ContextModel>) throws(CABACError) in
@@ -153,20 +165,19 @@ public struct CABACEncoder {
                         var sink = StoreSink(sink: c, contexts: ctxBase)
                         var i = position
                         while i < end {
-                            if skipRows && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
-                                if options.dependentQuantization {
-                                    for _ in 0..<rowWidth { dqState = DependentQuantization.nextState(dqState, index: 0) }
-                                }
+                            if skipRows && column == 0 && rowIsZero[row] {
+                                if dq { dqState = DependentQuantization.stateAfterZeros(dqState, count: rowWidth) }
                                 i += rowWidth
+                                row += 1
                                 continue
                             }
                             let value = k[i]
                             binarizeLevel(value, state: dqState, neighbourClass: neighbour, layout: layout, into: &sink)
                             neighbour = ContextLayout.neighbourClass(value)
-                            if options.dependentQuantization {
-                                dqState = DependentQuantization.nextState(dqState, index: value)
-                            }
+                            if dq { dqState = DependentQuantization.nextState(dqState, index: value) }
                             i += 1
+                            column += 1
+                            if column == rowWidth { column = 0; row += 1 }
                         }
                         c = sink.sink
                         position = i
@@ -199,13 +210,14 @@ enum TensorScan {
         var state = 0
         var neighbour = 0
         var i = 0
+        var column = 0
+        var row = 0
         let count = indices.count
         while i < count {
-            if !rowIsZero.isEmpty && i % rowWidth == 0 && rowIsZero[i / rowWidth] {
-                if dependentQuantization {
-                    for _ in 0..<rowWidth { state = DependentQuantization.nextState(state, index: 0) }
-                }
+            if column == 0 && !rowIsZero.isEmpty && rowIsZero[row] {
+                if dependentQuantization { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
                 i += rowWidth
+                row += 1
                 continue
             }
             let k = indices[i]
@@ -216,6 +228,8 @@ enum TensorScan {
             neighbour = ContextLayout.neighbourClass(level)
             if dependentQuantization { state = DependentQuantization.nextState(state, index: k) }
             i += 1
+            column += 1
+            if column == rowWidth { column = 0; row += 1 }
         }
     }
 }

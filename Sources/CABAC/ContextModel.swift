@@ -47,7 +47,7 @@ public struct ContextModel: Sendable, Equatable {
     public var mps: UInt32 { sum >= 0 ? 1 : 0 }
 
     /// The LPS sub-range for coder range `range` (256...510).
-    @inlinable
+    @inlinable @inline(__always)
     func lpsRange(_ range: UInt32) -> UInt32 {
         // abs() is taken after the arithmetic shift, as the reference does.
         let row = Int(range & 0xE0)
@@ -56,19 +56,21 @@ public struct ContextModel: Sendable, Equatable {
     }
 
     /// Adapts both states towards `bin`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func update(_ bin: UInt32) {
+        // Moving towards 1 adds the step, towards 0 subtracts it; the bucket index is taken
+        // from the state as seen from the coded bin's side.
         let sign: Int32 = bin != 0 ? 1 : -1
         var fast = Int32(s0)
-        var slow = Int32(sum) - fast * 16
-        fast += sign * (adaptationCurve[Int((16 + ((sign * fast) >> 3)) & 31)] >> Int32(shift0))
-        slow += sign * (adaptationCurve[Int((16 + ((sign * slow) >> 7)) & 31)] >> Int32(shift1))
+        var slow = Int32(sum) &- fast &* 16
+        fast &+= sign &* (adaptationCurve[Int((16 &+ ((sign &* fast) >> 3)) & 31)] >> Int32(shift0))
+        slow &+= sign &* (adaptationCurve[Int((16 &+ ((sign &* slow) >> 7)) & 31)] >> Int32(shift1))
         s0 = Int16(truncatingIfNeeded: fast)
-        sum = Int16(truncatingIfNeeded: slow + 16 * fast)
+        sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
     }
 
     /// Estimated cost of coding `bin` in this state, in 1/32768 bit.
-    @inlinable
+    @inlinable @inline(__always)
     public func cost(_ bin: UInt32) -> UInt32 {
         let index = (512 + (Int(sum) >> 3)) & 1023
         return estimatedBitsTable[2 * index + Int(bin & 1)]

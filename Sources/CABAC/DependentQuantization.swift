@@ -10,10 +10,22 @@ public enum DependentQuantization {
         (0, 2), (7, 5), (1, 3), (6, 4), (2, 0), (5, 7), (3, 1), (4, 6),
     ]
 
-    @inlinable
+    /// `transitions` packed into nibbles: bits 8·state (even k) and 8·state + 4 (odd k).
+    @usableFromInline static let packedTransitions: UInt64 = 0x6413_7502_4631_5720
+
+    @inlinable @inline(__always)
     public static func nextState(_ state: Int, index k: Int32) -> Int {
-        let t = transitions[state & 7]
-        return Int((k & 1) == 0 ? t.0 : t.1)
+        let shift = UInt64(8 &* (state & 7) &+ 4 &* Int(k & 1))
+        return Int(truncatingIfNeeded: packedTransitions >> shift) & 7
+    }
+
+    /// The state after `count` zero indices (a skipped row).
+    @inlinable
+    public static func stateAfterZeros(_ state: Int, count: Int) -> Int {
+        // Zeros move 0→0, 2→1, 1→7, 7→4, 4→2, 3→6, 6→3, 5→5: cycles (1 7 4 2), (3 6), fixed 0, 5.
+        var s = state
+        for _ in 0..<(count & 3) { s = nextState(s, index: 0) }
+        return s
     }
 
     /// The reconstruction level (multiple of Δ) of quantization index `k` in `state`.

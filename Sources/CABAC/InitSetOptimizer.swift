@@ -18,21 +18,50 @@ struct InitSetOptimizer: IndexedBinSink {
         costs = Array(repeating: 0, count: contextCount * 9)
     }
 
+    /// Storage bound for the duration of a pass (see `withBoundStorage`).
+    @usableFromInline var modelPointer: UnsafeMutablePointer<ContextModel>?
+    @usableFromInline var costPointer: UnsafeMutablePointer<UInt64>?
+    @usableFromInline var boundCount = 0
+
+    /// Runs `body` with the shadow models and costs bound to raw pointers, so the per-bin
+    /// work is a plain loop over nine models.
+    @inlinable
+    mutating func withBoundStorage(_ body: (inout InitSetOptimizer) -> Void) {
+        var m = models, c = costs
+        models = []; costs = []
+        m.withUnsafeMutableBufferPointer { mp in
+            c.withUnsafeMutableBufferPointer { cp in
+                modelPointer = mp.baseAddress
+                costPointer = cp.baseAddress
+                boundCount = mp.count
+                body(&self)
+                modelPointer = nil
+                costPointer = nil
+            }
+        }
+        models = m; costs = c
+    }
+
     @inlinable
     mutating func encodeBin(_ bin: UInt32, contextIndex: Int) {
         let base = contextIndex &* 9
-        models.withUnsafeMutableBufferPointer { m in
-            costs.withUnsafeMutableBufferPointer { c in
-                for s in 0..<9 {
-                    c[base &+ s] &+= UInt64(m[base &+ s].cost(bin))
-                    m[base &+ s].update(bin)
-                }
-            }
+        let m = modelPointer.unsafelyUnwrapped + base
+        let c = costPointer.unsafelyUnwrapped + base
+        for s in 0..<9 {
+            c[s] &+= UInt64(m[s].cost(bin))
+            m[s].update(bin)
         }
     }
 
     @inlinable
     mutating func encodeBypassBins(_ bins: UInt32, count: Int) {}
+
+    /// Restores every shadow model's initial state (costs are kept), at an entry point.
+    @inlinable
+    mutating func resetStates() {
+        guard let m = modelPointer else { return }
+        for i in 0..<boundCount { m[i].reset() }
+    }
 
     /// The chosen initialization set of context `index`.
     @usableFromInline

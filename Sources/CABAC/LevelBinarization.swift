@@ -17,7 +17,7 @@ struct StoreSink<Sink: BinSink>: IndexedBinSink {
         self.contexts = contexts
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func encodeBin(_ bin: UInt32, contextIndex: Int) {
         sink.encodeBin(bin, context: &contexts[contextIndex])
     }
@@ -32,7 +32,7 @@ struct StoreSink<Sink: BinSink>: IndexedBinSink {
 /// significance flag; sign; greater-than flags j = 0..<G while the level exceeds j + 1;
 /// when all G flags are 1, the remainder |k| - G - 1 as order-0 Exp-Golomb with
 /// context-coded prefix bits and a bypass suffix.
-@inlinable
+@inlinable @inline(__always)
 func binarizeLevel<S: IndexedBinSink>(
     _ k: Int32, state: Int, neighbourClass nb: Int, layout: ContextLayout, into sink: inout S
 ) {
@@ -75,7 +75,7 @@ func binarizeLevel<S: IndexedBinSink>(
 
 /// Decodes one quantization index (the inverse of `binarizeLevel`). Arithmetic wraps on
 /// corrupt input, as the reference's does.
-@inlinable
+@inlinable @inline(__always)
 func decodeLevel(
     _ decoder: inout BinDecoder, contexts: UnsafeMutablePointer<ContextModel>,
     state: Int, neighbourClass nb: Int, unaryLength g: Int

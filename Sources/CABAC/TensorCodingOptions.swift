@@ -10,9 +10,13 @@ public struct TensorCodingOptions: Sendable, Equatable {
     public var rowSkipping: Bool
     /// Encoder: choose an initialization set per context (`param_opt`); otherwise all use set 0.
     public var optimizeInitialization: Bool
+    /// `scan_order`: 0 row-major; 1...4 blocks of 8, 16, 32, 64 with entry points per row of
+    /// blocks. Ignored (0) for tensors with one row or rows of one element.
+    public var scanOrder: Int
 
     public init(dependentQuantization: Bool = false, unaryLength: Int = 11, rowSkipSyntax: Bool = true,
-                rowSkipping: Bool = false, optimizeInitialization: Bool = true) {
+                rowSkipping: Bool = false, optimizeInitialization: Bool = true, scanOrder: Int = 0) {
+        self.scanOrder = scanOrder
         self.dependentQuantization = dependentQuantization
         self.unaryLength = unaryLength
         self.rowSkipSyntax = rowSkipSyntax
@@ -25,5 +29,11 @@ public struct TensorCodingOptions: Sendable, Equatable {
     @inlinable
     public func hasRowSkipFlag(count: Int, rowWidth: Int) -> Bool {
         rowSkipSyntax && rowWidth > 1 && count > rowWidth
+    }
+
+    /// The scan order actually used for a tensor (NNCodec codes degenerate shapes row-major).
+    @inlinable
+    public func effectiveScanOrder(count: Int, rowWidth: Int) -> Int {
+        rowWidth == 1 || count == rowWidth ? 0 : scanOrder
     }
 }

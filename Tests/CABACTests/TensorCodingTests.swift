@@ -12,7 +12,7 @@ struct TensorCase: CustomTestStringConvertible, Sendable {
 
     var testDescription: String {
         "seed \(seed) \(rows)x\(rowWidth) \(distribution) dq=\(options.dependentQuantization) G=\(options.unaryLength) "
-            + "rowSkip=\(options.rowSkipping) paramOpt=\(options.optimizeInitialization)"
+            + "rowSkip=\(options.rowSkipping) paramOpt=\(options.optimizeInitialization) scan=\(options.scanOrder)"
     }
 
     /// Reconstruction levels (via DQ indices when DQ is on); `reversed` reverses the indices.
@@ -29,20 +29,38 @@ struct TensorCase: CustomTestStringConvertible, Sendable {
             }
         }
         if reversed { k.reverse() }
-        return options.dependentQuantization ? DependentQuantization.reconstructionLevels(indices: k) : k
+        guard options.dependentQuantization else { return k }
+        let count = rows * rowWidth
+        if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
+            // The DQ state follows the block scan, including NNCodec's jumps over skipped segments.
+            let skip = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
+            let zero = skip ? (0..<rows).map { r in k[(r * rowWidth)..<((r + 1) * rowWidth)].allSatisfy { $0 == 0 } } : []
+            var out = [Int32](repeating: 0, count: count)
+            BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder).walk(
+                rowIsZero: zero, dependentQuantization: true,
+                code: { p, state in
+                    out[p] = DependentQuantization.reconstructionLevel(index: k[p], state: state)
+                    return k[p]
+                }, blockRowEnd: { _ in })
+            return out
+        }
+        return DependentQuantization.reconstructionLevels(indices: k)
     }
 
     static let all: [TensorCase] = {
         var cases: [TensorCase] = []
         var seed: UInt64 = 1
-        let shapes = [(1, 1), (1, 37), (37, 1), (16, 16), (9, 100), (300, 7)]
+        let shapes = [(1, 1), (1, 37), (37, 1), (16, 16), (9, 100), (300, 7), (70, 45), (130, 66)]
         for dq in [false, true] {
             for g in [1, 2, 11, 256] {
                 for (rowSkip, paramOpt) in [(false, false), (true, true), (true, false), (false, true)] {
                     for d in LevelDistribution.allCases {
-                        let (rows, width) = shapes[Int(seed) % shapes.count]
+                        // Long binarizations (G = 256, huge levels) on the smaller shapes only.
+                        let usable = g == 256 || d == .huge ? 4 : shapes.count
+                        let (rows, width) = shapes[Int(seed) % usable]
                         let options = TensorCodingOptions(dependentQuantization: dq, unaryLength: g,
-                                                          rowSkipping: rowSkip, optimizeInitialization: paramOpt)
+                                                          rowSkipping: rowSkip, optimizeInitialization: paramOpt,
+                                                          scanOrder: Int(seed % 5))
                         cases.append(TensorCase(seed: seed, rows: rows, rowWidth: width, distribution: d,
                                                 options: options, zeroRowsEvery: Int(seed % 4)))
                         seed += 1
@@ -111,6 +129,19 @@ struct TensorCodingTests {
             try e.encodeTensor([3], rowWidth: 1, options: .init(dependentQuantization: true))
         }
         #expect(throws: CABACError.self) { try e.encodeTensor([1, 2, 3], rowWidth: 2, options: .init()) }
+    }
+
+    @Test("dependent quantization: transition table, packed form and zero runs")
+    func dqTransitions() {
+        for state in 0..<8 {
+            #expect(DependentQuantization.nextState(state, index: 0) == Int(DependentQuantization.transitions[state].0))
+            #expect(DependentQuantization.nextState(state, index: -3) == Int(DependentQuantization.transitions[state].1))
+            var s = state
+            for n in 0..<20 {
+                #expect(DependentQuantization.stateAfterZeros(state, count: n) == s)
+                s = DependentQuantization.nextState(s, index: 0)
+            }
+        }
     }
 
     @Test("dependent quantization: indices and reconstruction levels convert both ways")

@@ -10,6 +10,7 @@ struct NNCFixtureManifest: Decodable {
         var param_opt: Int
         var row_skipping: Int
         var cabac_unary_length_minus1: Int
+        var scan_order: Int?
     }
     struct Tensor: Decodable {
         var name: String

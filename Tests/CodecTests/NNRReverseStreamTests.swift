@@ -1,4 +1,4 @@
-import CABAC
+@testable import CABAC
 import Foundation
 import Testing
 @testable import Codec
@@ -12,21 +12,35 @@ import Testing
 struct NNRReverseStreamTests {
     static let directory = ProcessInfo.processInfo.environment["NNC_REVERSE_DIR"]
 
-    /// Greedy quantization to valid levels (nearest level the current DQ state allows).
-    static func quantize(_ w: [Float], qp: Int, dq: Bool) -> [Int32] {
+    /// The nearest level the DQ state allows (Q0: even levels; Q1: odd levels or zero).
+    static func nearest(_ t: Double, state: Int) -> Int32 {
+        if state & 1 == 0 { return Int32((t / 2).rounded()) * 2 }
+        let odd = Int32(((t - 1) / 2).rounded()) * 2 + 1
+        return abs(t) < abs(t - Double(odd)) ? 0 : odd
+    }
+
+    /// Greedy quantization to valid levels, following the coding order (and, for block scans,
+    /// the DQ state jumps of skipped row segments).
+    static func quantize(_ w: [Float], qp: Int, dq: Bool, dims: [Int] = [], coding: TensorCodingOptions = .init()) -> [Int32] {
         let delta = Double(NNRQuantization.stepSize(qp: qp, qpDensity: 2))
+        let width = dims.dropFirst().reduce(1, *)
+        if dq && dims.count > 1 && coding.effectiveScanOrder(count: w.count, rowWidth: width) != 0 {
+            let rows = w.count / width
+            let zero = coding.rowSkipping ? (0..<rows).map { r in w[(r * width)..<((r + 1) * width)].allSatisfy { $0 == 0 } } : []
+            var out = [Int32](repeating: 0, count: w.count)
+            BlockScan(count: w.count, width: width, scanOrder: coding.scanOrder).walk(
+                rowIsZero: zero, dependentQuantization: true,
+                code: { p, state in
+                    out[p] = nearest(Double(w[p]) / delta, state: state)
+                    return DependentQuantization.index(reconstructionLevel: out[p], state: state)!
+                }, blockRowEnd: { _ in })
+            return out
+        }
         var state = 0
         return w.map { x in
             let t = Double(x) / delta
             guard dq else { return Int32(t.rounded()) }
-            // Q0: even levels; Q1: odd levels or zero.
-            var level: Int32
-            if state & 1 == 0 {
-                level = Int32((t / 2).rounded()) * 2
-            } else {
-                let odd = Int32(((t - 1) / 2).rounded()) * 2 + 1
-                level = abs(t) < abs(t - Double(odd)) ? 0 : odd
-            }
+            let level = nearest(t, state: state)
             let k = DependentQuantization.index(reconstructionLevel: level, state: state)!
             state = DependentQuantization.nextState(state, index: k)
             return level
@@ -85,6 +99,26 @@ struct NNRReverseStreamTests {
                         }
                     }
                 }
+            }
+        }
+        // Block scans with entry points.
+        for scan in 1...4 {
+            for (dq, rowSkip) in [(false, false), (true, true), (true, false)] {
+                let coding = TensorCodingOptions(dependentQuantization: dq, rowSkipping: rowSkip, scanOrder: scan)
+                var inputs: [NNRTensorInput] = []
+                var all = Self.tensors(seed: UInt64(100 + scan))
+                var wide = (0..<(140 * 70)).map { i in Float(sin(Double(i) * 0.71)) * 0.05 }
+                for i in (5 * 70)..<(20 * 70) { wide[i] = 0 }
+                all.append(("wide.weight", [140, 70], wide))
+                for (name, dims, w) in all {
+                    let tqp = dims.count == 1 ? -75 : -38
+                    inputs.append(NNRTensorInput(name: name, dimensions: dims,
+                                                 data: .quantized(levels: Self.quantize(w, qp: tqp, dq: dq, dims: dims, coding: coding), qp: tqp),
+                                                 coding: coding))
+                }
+                inputs.append(NNRTensorInput(name: "table", dimensions: [20, 12],
+                                             data: .integers((0..<240).map { Int32($0 % 7 == 0 ? $0 : 0) }), coding: coding))
+                try write(inputs, name: "ours_scan\(scan)_dq\(dq ? 1 : 0)_rs\(rowSkip ? 1 : 0)", dir: dir, manifest: &manifest)
             }
         }
         // A unit over 32 KiB.

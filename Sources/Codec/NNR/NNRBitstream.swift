@@ -124,10 +124,8 @@ public struct NNRBitstream: Sendable, Equatable {
             break
         }
         let rowWidth = h.rowWidth
-        if h.scanOrder != 0 && rowWidth > 1 && count != rowWidth {
-            throw NNRError(.unsupported("scan order \(h.scanOrder)"), byteOffset: payloadOffset)
-        }
         var decoder = CABACDecoder(bytes: ndu.payload)
+        var entryPoints: [UInt64] = []
         do throws(CABACError) {
             if h.payloadType == .float {
                 guard mps.hasQuantizationParameters else {
@@ -140,11 +138,17 @@ public struct NNRBitstream: Sendable, Equatable {
             }
             let options = TensorCodingOptions(dependentQuantization: tensor.dependentQuantization,
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
-                                              rowSkipSyntax: profile == 1)
-            tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options)
+                                              rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
+            tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
+                                                     entryPoints: &entryPoints)
             _ = try decoder.finish()
         } catch {
             throw NNRError(.entropyCoding(error), byteOffset: payloadOffset + error.byteOffset)
+        }
+        // NNCodec seeks to the signalled entry points; sequential decoding agrees with it only
+        // if they are the ones the coded data implies.
+        if entryPoints != h.entryPoints {
+            throw NNRError(.invalidValue("entry points do not match the coded data"), byteOffset: payloadOffset)
         }
         if let qp = tensor.qp, let d = tensor.qpDensity {
             tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,

@@ -74,6 +74,12 @@ public struct NNRWriter: Sendable {
         header.cabacUnaryLengthMinus1 = tensor.coding.unaryLength - 1
         guard (1...256).contains(tensor.coding.unaryLength) else { throw fail(.invalidValue("unary length \(tensor.coding.unaryLength)")) }
 
+        let rowWidth = header.rowWidth
+        if tensor.dimensions.count > 1 {
+            guard (0...4).contains(tensor.coding.scanOrder) else { throw fail(.invalidValue("scan order \(tensor.coding.scanOrder)")) }
+            // NNCodec codes rows of one element row-major and has no entry points for them.
+            header.scanOrder = rowWidth == 1 ? 0 : tensor.coding.scanOrder
+        }
         var payload: [UInt8]
         switch tensor.data {
         case .rawFloat(let values):
@@ -95,6 +101,7 @@ public struct NNRWriter: Sendable {
             header.dqFlag = tensor.coding.dependentQuantization
             var options = tensor.coding
             options.rowSkipSyntax = profile == 1
+            options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count / 2 + 64)
             encoder.encodeSigned(Int32(offset), bits: bits)
             do throws(CABACError) {
@@ -103,12 +110,14 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
+            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: bits, fail: fail)
         case .integers(let values):
             guard values.count == count else { throw fail(.invalidValue("\(values.count) values for \(count) elements")) }
             header.dqFlag = false
             var options = tensor.coding
             options.dependentQuantization = false
             options.rowSkipSyntax = profile == 1
+            options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count + 64)
             do throws(CABACError) {
                 try encoder.encodeTensor(values, rowWidth: header.rowWidth, options: options)
@@ -116,7 +125,24 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
+            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: nil, fail: fail)
         }
         return NNRUnit(header: .init(type: .compressedData), body: .compressedData(.init(header: header, payload: payload)))
+    }
+
+    /// NNCodec's entry points of a payload: it decodes its own stream to find them.
+    private func entryPoints(_ payload: [UInt8], header: NNRCompressedDataHeader, options: TensorCodingOptions,
+                             qpBits: Int?, fail: (NNRError.Kind) -> NNRError) throws(NNRError) -> [UInt64] {
+        guard options.effectiveScanOrder(count: header.elementCount, rowWidth: header.rowWidth) != 0 else { return [] }
+        var points: [UInt64] = []
+        var decoder = CABACDecoder(bytes: payload)
+        do throws(CABACError) {
+            if let qpBits { _ = try decoder.decodeSigned(bits: qpBits) }
+            _ = try decoder.decodeTensor(count: header.elementCount, rowWidth: header.rowWidth, options: options,
+                                         entryPoints: &points)
+        } catch {
+            throw fail(.entropyCoding(error))
+        }
+        return points
     }
 }

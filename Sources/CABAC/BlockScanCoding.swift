@@ -1,0 +1,129 @@
+extension CABACEncoder {
+    /// `encodeTensor` for scan orders 1...4 (see `BlockScan`).
+    mutating func encodeTensorScanned(_ levels: UnsafeBufferPointer<Int32>, rowWidth: Int,
+                                      options: TensorCodingOptions) throws(CABACError) {
+        let count = levels.count
+        let offset = byteCount
+        let scan = BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder)
+        let rows = count / rowWidth
+        let dq = options.dependentQuantization
+        let skipRows = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
+        var rowIsZero = [Bool](repeating: false, count: skipRows ? rows : 0)
+        if skipRows {
+            for r in 0..<rows { rowIsZero[r] = !levels[(r * rowWidth)..<((r + 1) * rowWidth)].contains { $0 != 0 } }
+        }
+        // Indices k along the scan (the DQ state follows the scan).
+        var indices = [Int32](repeating: 0, count: count)
+        var invalid: (Int, Int32)? = nil
+        scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
+            let level = levels[position]
+            var k = level
+            if level == Int32.min {
+                k = 0
+            } else if dq {
+                guard let index = DependentQuantization.index(reconstructionLevel: level, state: state) else {
+                    if invalid == nil { invalid = (position, level) }
+                    return 0
+                }
+                k = index
+            }
+            if level == Int32.min, invalid == nil { invalid = (position, level) }
+            indices[position] = k
+            return k
+        }, blockRowEnd: { _ in })
+        if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
+
+        let layout = ContextLayout(unaryLength: options.unaryLength)
+        var contexts = ContextSet(unaryLength: options.unaryLength).models
+        if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
+            try withRoom(rows + 8) { (c: inout BinEncoder) throws(CABACError) in
+                c.encodeBypass(skipRows ? 1 : 0)
+                guard skipRows else { return }
+                for r in 0..<rows { c.encodeBin(rowIsZero[r] ? 1 : 0, context: &contexts[layout.rowSkipFlag]) }
+            }
+        }
+        let signalled = layout.signalledContexts(dependentQuantization: dq)
+        var chosen = [Int](repeating: 0, count: layout.count)
+        if options.optimizeInitialization {
+            var optimizer = InitSetOptimizer(contextCount: layout.count)
+            optimizer.withBoundStorage { optimizer in
+                var neighbour = 0
+                // NNCodec prices reconstruction levels here and keeps the neighbour across
+                // entry points; only the shadow states are reset there.
+                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
+                    let level = levels[position]
+                    binarizeLevel(level, state: state, neighbourClass: neighbour, layout: layout, into: &optimizer)
+                    neighbour = ContextLayout.neighbourClass(level)
+                    return indices[position]
+                }, blockRowEnd: { _ in optimizer.resetStates() })
+            }
+            for i in signalled { chosen[i] = optimizer.bestSet(i) }
+        }
+        let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
+        try withRoom(signalled.count + 8 + count * perLevel) { (c: inout BinEncoder) throws(CABACError) in
+            for i in signalled {
+                let set = chosen[i]
+                c.encodeBin(set != 0 ? 1 : 0, context: &contexts[layout.initChoiceFlag])
+                if set != 0 { c.encodeBypassBins(UInt32(set - 1), count: 3) }
+                contexts[i].initialize(initSet: set)
+            }
+            if scan.blockRows > 1 { c.entryPointStart() }
+            contexts.withUnsafeMutableBufferPointer { ctx in
+                var sink = StoreSink(sink: c, contexts: ctx.baseAddress!)
+                var neighbour = 0
+                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
+                    let k = indices[position]
+                    binarizeLevel(k, state: state, neighbourClass: neighbour, layout: layout, into: &sink)
+                    neighbour = ContextLayout.neighbourClass(k)
+                    return k
+                }, blockRowEnd: { _ in
+                    for i in 0..<ctx.count { ctx[i].reset() }
+                    neighbour = 0
+                    sink.sink.entryPointStart()
+                })
+                c = sink.sink
+            }
+        }
+    }
+}
+
+extension CABACDecoder {
+    /// `decodeTensor` for scan orders 1...4; appends NNCodec's entry points (bit offset delta
+    /// << 11 | value << 3 | DQ state) to `entryPoints`.
+    mutating func decodeTensorScanned(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
+                                      options: TensorCodingOptions, contexts: inout [ContextModel],
+                                      rowIsZero: [Bool], entryPoints: inout [UInt64]) {
+        let scan = BlockScan(count: output.count, width: rowWidth, scanOrder: options.scanOrder)
+        let dq = options.dependentQuantization
+        let g = options.unaryLength
+        var core = self.core
+        var points: [UInt64] = []
+        bytes.withUnsafeBufferPointer { input in
+            core.bind(input.baseAddress, count: input.count)
+            let out = output.baseAddress!
+            out.update(repeating: 0, count: output.count)
+            if scan.blockRows > 1 { core.entryPointStart() }
+            var last = core.entryPointBitOffset
+            contexts.withUnsafeMutableBufferPointer { ctx in
+                var neighbour = 0
+                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
+                    if core.overrun > 0 { return 0 }
+                    let k = decodeLevel(&core, contexts: ctx.baseAddress!, state: state, neighbourClass: neighbour, unaryLength: g)
+                    neighbour = ContextLayout.neighbourClass(k)
+                    out[position] = dq ? DependentQuantization.reconstructionLevel(index: k, state: state) : k
+                    return k
+                }, blockRowEnd: { state in
+                    for i in 0..<ctx.count { ctx[i].reset() }
+                    neighbour = 0
+                    core.entryPointStart()
+                    let offset = core.entryPointBitOffset
+                    points.append((UInt64(truncatingIfNeeded: offset - last) << 11) | (core.entryPointValue << 3) | UInt64(state & 7))
+                    last = offset
+                })
+            }
+        }
+        core.bind(nil, count: bytes.count)
+        self.core = core
+        entryPoints += points
+    }
+}
