@@ -1,12 +1,15 @@
 import ArgumentParser
+import Codec
+import Foundation
 import ONNXIO
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show an ONNX model's opsets, inputs/outputs, operators, parameters by dtype and largest tensors.")
+        abstract: "Show an ONNX model's opsets, inputs/outputs, operators, parameters and largest tensors, or a bitstream's units and tensors.",
+        discussion: "A file ending in .onnx is read as a model; anything else as an NNC bitstream.")
 
-    @Argument(help: "The .onnx model.") var model: String
+    @Argument(help: "The .onnx model or .nnc bitstream.") var model: String
     @Option(help: "How many of the largest tensors to list.") var top = 10
     @Flag(help: "Print JSON instead of text.") var json = false
 
@@ -15,6 +18,7 @@ struct InfoCommand: ParsableCommand {
     }
 
     func render() throws -> String {
+        if !model.hasSuffix(".onnx") { return try renderStream() }
         let m = try Model.load(path: model)
         let s = ModelSummary(m, largest: top)
         if json { return Output.json(s) }
@@ -36,6 +40,23 @@ struct InfoCommand: ParsableCommand {
                                 s.largest.map { [$0.name + ($0.external ? " (ext)" : ""), $0.dtype,
                                                  "[" + $0.shape.map(String.init).joined(separator: ", ") + "]",
                                                  Output.grouped($0.parameters), Output.grouped($0.bytes)] }))
+        return out.joined(separator: "\n")
+    }
+
+    func renderStream() throws -> String {
+        let bytes = try FileIO.read(model)
+        guard bytes.count > 0 else { throw CommandError("\(model): file is empty (expected an NNC bitstream)") }
+        let s = try StreamSummary(bytes.array, source: model)
+        if json { return Output.json(s) }
+        var out = ["\(model): NNC bitstream, \(Output.grouped(s.bytes)) bytes, \(s.units) units, profile \(s.profile.map(String.init) ?? "?"), "
+                   + "qp density \(s.qpDensity.map(String.init) ?? "?"), graph: \(s.topology == "onnx" ? "ONNX topology unit (\(Output.grouped(s.topologyBytes)) bytes)" : "not carried (decode needs --graph)")"]
+        out.append(String(format: "%@ parameters in %d tensors, %.3f bits/param", Output.grouped(s.parameters), s.tensors.count, s.bitsPerParameter))
+        let rows = s.tensors.sorted { $0.bytes > $1.bytes }.prefix(top).map { t in
+            [t.name, t.payload, "[" + t.shape.map(String.init).joined(separator: ", ") + "]", Output.grouped(t.parameters),
+             Output.grouped(t.bytes), String(format: "%.3f", t.bitsPerParameter),
+             t.qp.map { "\($0)" + (t.dependentQuantization ? " dq" : "") } ?? "-"]
+        }
+        out.append(Output.table(["tensor", "payload", "shape", "parameters", "bytes", "bits/param", "qp"], Array(rows)))
         return out.joined(separator: "\n")
     }
 }

@@ -1,0 +1,57 @@
+/// What `nncodec info` reports about a bitstream: units, and per tensor its payload,
+/// shape, bytes, bits per parameter and qp.
+public struct StreamSummary: Sendable, Codable, Equatable {
+    public struct TensorEntry: Sendable, Codable, Equatable {
+        public var name: String
+        public var payload: String
+        public var shape: [Int]
+        public var parameters: Int
+        public var bytes: Int
+        public var bitsPerParameter: Double
+        public var qp: Int?
+        public var stepSize: Float?
+        public var dependentQuantization: Bool
+    }
+
+    public var bytes: Int
+    public var units: Int
+    public var profile: Int?
+    public var qpDensity: Int?
+    public var modelQp: Int?
+    /// "onnx" when the stream carries its ONNX graph, "none" for NNCodec's empty topology.
+    public var topology: String
+    public var topologyBytes: Int
+    public var parameters: Int
+    public var tensors: [TensorEntry]
+
+    public var bitsPerParameter: Double { parameters == 0 ? 0 : Double(bytes * 8) / Double(parameters) }
+
+    public init(_ stream: [UInt8], source: String) throws {
+        var entries: [TensorEntry] = []
+        var topologyBytes = 0
+        var carries = false
+        let header: NNRBitstream.Header
+        do {
+            header = try NNRBitstream.decode(stream, topology: { t in
+                topologyBytes += t.data.count
+                if t.storageFormat == NNRTopologyStorageFormat.onnx { carries = true }
+            }, tensor: { t, unitBytes in
+                let n = t.dimensions.reduce(1, *)
+                entries.append(TensorEntry(name: t.name, payload: "\(t.payloadType)", shape: t.dimensions, parameters: n,
+                                           bytes: unitBytes, bitsPerParameter: Double(unitBytes * 8) / Double(max(n, 1)),
+                                           qp: t.qp, stepSize: t.stepSize, dependentQuantization: t.dependentQuantization))
+            })
+        } catch let e as NNRError {
+            throw DecodeError("\(source): \(e) (the bitstream is truncated or corrupt)")
+        }
+        bytes = stream.count
+        units = header.unitCount
+        profile = header.profile.map(Int.init)
+        qpDensity = header.modelParameterSet?.qpDensity
+        modelQp = header.modelParameterSet?.quantizationParameter
+        topology = carries ? "onnx" : "none"
+        self.topologyBytes = topologyBytes
+        tensors = entries
+        parameters = entries.reduce(0) { $0 + $1.parameters }
+    }
+}
