@@ -36,9 +36,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
+        // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime",
+            "ONNXIO", "Codec", "Runtime", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "CABACTests", dependencies: ["CABAC"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
     ]
 )
