@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Prune", targets: ["Prune"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +37,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
+        // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
+        .target(name: "Prune", dependencies: ["ONNXIO", "Runtime"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime",
+            "ONNXIO", "Codec", "Runtime", "Prune",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -48,5 +51,6 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+        .testTarget(name: "PruneTests", dependencies: ["Prune", "Runtime", "ONNXIO"]),
     ]
 )
