@@ -1,4 +1,5 @@
 import ONNXIO
+import Runtime
 
 /// The weights of a model's layers with what each criterion scores, ready to be thresholded
 /// many times (the bisection applies one threshold per round).
@@ -21,7 +22,7 @@ struct PrunePlan {
     /// Structured: the scale and shift of a BatchNorm reading a layer's output alone.
     let batchNorms: [(scale: String, bias: String)?]
 
-    init(_ model: Model, _ options: PruneOptions) throws {
+    init(_ model: Model, _ options: PruneOptions, data: LabelledData? = nil) throws {
         guard let g = model.graph else { throw PruneError("the model has no graph") }
         self.model = model
         self.options = options
@@ -49,6 +50,7 @@ struct PrunePlan {
             let pinned = cg.pinnedRoots()
             var uses: [String: [Node]] = [:]
             for n in g.nodes { for x in n.inputs where !x.isEmpty { uses[x, default: []].append(n) } }
+            let classScore = options.score == .activation ? try Self.activationScores(model, &cg, data!) : [:]
             for (i, l) in layers.enumerated() {
                 let w = weights[i]
                 let n = w.dims[l.outputAxis]
@@ -62,8 +64,8 @@ struct PrunePlan {
                     case .l1: norm = p.reduce(0.0) { $0 + Double(abs($1)) } / Double(p.count)
                     case .l2: norm = (p.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(p.count)).squareRoot()
                     }
-                    s.append(norm)
                     let e = cg.element(l.output, o)
+                    s.append(options.score == .activation ? e.map { classScore[cg.find($0)] ?? 0 } ?? 0 : norm)
                     c.append(e.map { !pinned[cg.find($0)] } ?? false)
                 }
                 scores.append(s)
@@ -79,6 +81,43 @@ struct PrunePlan {
         self.scores = scores
         self.candidates = candidates
         self.batchNorms = bns
+    }
+
+    /// Per channel class: Σ over the Conv/Gemm/MatMul inputs in the class of
+    /// mean|input| × ‖weights reading it‖₂, on (up to 200 samples of) the data.
+    static func activationScores(_ model: Model, _ cg: inout ChannelGraph, _ data: LabelledData) throws -> [Int: Double] {
+        let inits = InitializerTable(model.graph!)
+        var readers: [(x: String, w: DenseTensor, inAxis: Int)] = []
+        for (i, n) in model.graph!.nodes.enumerated() {
+            switch cg.roles[i] {
+            case .conv(let w, _, let depthwise, _) where !depthwise: readers.append((n.inputs[0], try inits.dense(w)!, 1))
+            case .gemm(let w, _, let transB): readers.append((n.inputs[0], try inits.dense(w)!, transB ? 1 : 0))
+            case .matMul(let w, _): readers.append((n.inputs[0], try inits.dense(w)!, 0))
+            default: break
+            }
+        }
+        let session = try Session(model: model)
+        let n = min(data.count, 200)
+        let values = try session.run(inputs: [session.inputNames[0]: data.inputs.slice(rows: 0..<n)],
+                                     outputs: Array(Set(readers.map { $0.x })))
+        var scores: [Int: Double] = [:]
+        for r in readers {
+            guard let v = values[r.x], v.rank >= 2 else { continue }
+            let f = v.floats
+            let c = v.shape[1], inner = v.shape[2...].reduce(1, *), batch = v.shape[0]
+            for j in 0..<c {
+                var mean = 0.0
+                for b in 0..<batch {
+                    let base = (b * c + j) * inner
+                    for t in base..<(base + inner) { mean += Double(abs(f[t])) }
+                }
+                mean /= Double(batch * inner)
+                let norm = r.w.slice(axis: r.inAxis, index: j).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                guard let e = cg.element(r.x, j) else { continue }
+                scores[cg.find(e), default: 0] += mean * norm
+            }
+        }
+        return scores
     }
 
     var candidateCount: Int { candidates.reduce(0) { $0 + $1.filter { $0 }.count } }

@@ -13,6 +13,16 @@ public enum NeuronNorm: String, Sendable, Codable, CaseIterable {
     case l1, l2
 }
 
+/// What ranks neurons for structured pruning.
+///
+/// `norm`: the data-free norm of the neuron's own parameters (`NeuronNorm`). `activation`:
+/// data-driven, a first-order estimate of what removing the neuron changes downstream:
+/// Σ over the layers reading its channel of mean|input channel| × ‖the weights reading it‖₂,
+/// measured on the validation data (channels joined by residual Adds share one score).
+public enum NeuronScore: String, Sendable, Codable, CaseIterable {
+    case norm, activation
+}
+
 /// How much to prune.
 ///
 /// Thresholds are absolute magnitudes (unstructured) or scores (structured) when global;
@@ -34,13 +44,15 @@ public struct PruneOptions: Sendable, Equatable {
     public var target: Target
     public var perLayer = false
     public var norm: NeuronNorm = .l2
+    public var score: NeuronScore = .norm
     /// Unstructured only: threshold biases too.
     public var includeBiases = false
     /// The bisection stops when its step falls below `epsilon` × the largest magnitude or score.
     public var epsilon = 1e-3
 
     public init(criterion: Criterion, target: Target, perLayer: Bool = false, norm: NeuronNorm = .l2,
-                includeBiases: Bool = false, epsilon: Double = 1e-3) {
+                score: NeuronScore = .norm, includeBiases: Bool = false, epsilon: Double = 1e-3) {
+        self.score = score
         self.criterion = criterion
         self.target = target
         self.perLayer = perLayer
@@ -139,7 +151,10 @@ public enum Pruner {
                              progress: ((_ round: Int, _ rounds: Int, _ threshold: Double, _ loss: Double) -> Void)? = nil)
         throws -> (Model, PruneReport) {
         try options.validate()
-        let plan = try PrunePlan(model, options)
+        if options.criterion == .structured && options.score == .activation && validation == nil {
+            throw PruneError("--score activation measures activations: add --data X.npy --labels Y.npy")
+        }
+        let plan = try PrunePlan(model, options, data: validation)
         var report = PruneReport(criterion: options.criterion, perLayer: options.perLayer)
         report.candidateUnits = plan.candidateCount
         let t: Double
