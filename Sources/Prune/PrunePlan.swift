@@ -21,6 +21,20 @@ struct PrunePlan {
     let candidates: [[Bool]]
     /// Structured: the scale and shift of a BatchNorm reading a layer's output alone.
     let batchNorms: [(scale: String, bias: String)?]
+    /// Structured with activation scores: a pruned neuron is replaced by its mean.
+    let meanReplacement: MeanReplacement?
+
+    /// With data, a pruned neuron's channel is replaced by its mean activation: the layers
+    /// reading it get Σ_k W[o, j, k] · mean_j added to their bias. Only for channels whose
+    /// path from the neuron to its readers maps 0 to 0 (ReLU, max pooling, Flatten, Concat,
+    /// a BN that is pruned with the neuron), since pruning makes that path output 0.
+    struct MeanReplacement {
+        struct Reader { var layer: Int; var roots: [Int]; var means: [Double] }
+        var readers: [Reader] = []
+        /// Per layer, per neuron: the class root of its output channel (-1: none).
+        var neuronRoots: [[Int]] = []
+        var simpleRoots = Set<Int>()
+    }
 
     init(_ model: Model, _ options: PruneOptions, data: LabelledData? = nil) throws {
         guard let g = model.graph else { throw PruneError("the model has no graph") }
@@ -37,6 +51,7 @@ struct PrunePlan {
         var bns: [(String, String)?] = []
         switch options.criterion {
         case .unstructured:
+            meanReplacement = nil
             for (i, _) in layers.enumerated() {
                 var s = weights[i].values.map { Double(abs($0)) }
                 if options.includeBiases, let b = biases[i] { s += b.values.map { Double(abs($0)) } }
@@ -50,7 +65,30 @@ struct PrunePlan {
             let pinned = cg.pinnedRoots()
             var uses: [String: [Node]] = [:]
             for n in g.nodes { for x in n.inputs where !x.isEmpty { uses[x, default: []].append(n) } }
-            let classScore = options.score == .activation ? try Self.activationScores(model, &cg, data!) : [:]
+            var classScore: [Int: Double] = [:]
+            var mr: MeanReplacement?
+            if options.score == .activation {
+                var r = MeanReplacement()
+                (classScore, r.readers) = try Self.activationScores(model, &cg, data!, layers)
+                r.neuronRoots = layers.map { l in (0..<(cg.channels[l.output] ?? 0)).map { cg.find(cg.element(l.output, $0)!) } }
+                var bad = Set<Int>()
+                let layerOutputs = Set(layers.map { $0.output })
+                for (i, n) in g.nodes.enumerated() {
+                    let y = n.outputs.first ?? ""
+                    var nonZeroPreserving = false
+                    switch cg.roles[i] {
+                    case .binary: nonZeroPreserving = true
+                    case .conv(_, _, let depthwise, _): nonZeroPreserving = depthwise
+                    case .batchNorm: nonZeroPreserving = !(layerOutputs.contains(n.inputs[0]) && cg.useCount[n.inputs[0]] == 1)
+                    case .unary: nonZeroPreserving = !["Relu", "LeakyRelu", "Identity", "Dropout", "Neg", "Abs", "Tanh", "HardSwish", "Clip"].contains(n.op)
+                    default: break
+                    }
+                    if nonZeroPreserving, let c = cg.channels[y] { for k in 0..<c { bad.insert(cg.find(cg.element(y, k)!)) } }
+                }
+                r.simpleRoots = Set(r.neuronRoots.joined().filter { !bad.contains($0) })
+                mr = r
+            }
+            meanReplacement = mr
             for (i, l) in layers.enumerated() {
                 let w = weights[i]
                 let n = w.dims[l.outputAxis]
@@ -85,17 +123,19 @@ struct PrunePlan {
 
     /// Per channel class: Σ over the Conv/Gemm/MatMul inputs in the class of
     /// mean|input| × ‖weights reading it‖₂, on (up to 200 samples of) the data.
-    static func activationScores(_ model: Model, _ cg: inout ChannelGraph, _ data: LabelledData) throws -> [Int: Double] {
+    static func activationScores(_ model: Model, _ cg: inout ChannelGraph, _ data: LabelledData, _ layers: [WeightedLayer])
+        throws -> ([Int: Double], [MeanReplacement.Reader]) {
         let inits = InitializerTable(model.graph!)
-        var readers: [(x: String, w: DenseTensor, inAxis: Int)] = []
+        var readers: [(x: String, w: DenseTensor, inAxis: Int, node: Int)] = []
         for (i, n) in model.graph!.nodes.enumerated() {
             switch cg.roles[i] {
-            case .conv(let w, _, let depthwise, _) where !depthwise: readers.append((n.inputs[0], try inits.dense(w)!, 1))
-            case .gemm(let w, _, let transB): readers.append((n.inputs[0], try inits.dense(w)!, transB ? 1 : 0))
-            case .matMul(let w, _): readers.append((n.inputs[0], try inits.dense(w)!, 0))
+            case .conv(let w, _, let depthwise, _) where !depthwise: readers.append((n.inputs[0], try inits.dense(w)!, 1, i))
+            case .gemm(let w, _, let transB): readers.append((n.inputs[0], try inits.dense(w)!, transB ? 1 : 0, i))
+            case .matMul(let w, _): readers.append((n.inputs[0], try inits.dense(w)!, 0, i))
             default: break
             }
         }
+        var replacements: [MeanReplacement.Reader] = []
         let session = try Session(model: model)
         let n = min(data.count, 200)
         let values = try session.run(inputs: [session.inputNames[0]: data.inputs.slice(rows: 0..<n)],
@@ -103,6 +143,7 @@ struct PrunePlan {
         var scores: [Int: Double] = [:]
         for r in readers {
             guard let v = values[r.x], v.rank >= 2 else { continue }
+            var rep = MeanReplacement.Reader(layer: layers.firstIndex { $0.node == r.node } ?? -1, roots: [], means: [])
             let f = v.floats
             let c = v.shape[1], inner = v.shape[2...].reduce(1, *), batch = v.shape[0]
             for j in 0..<c {
@@ -113,11 +154,29 @@ struct PrunePlan {
                 }
                 mean /= Double(batch * inner)
                 let norm = r.w.slice(axis: r.inAxis, index: j).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                // Mean replacement removes the variation around the mean, not the mean.
+                var dev = 0.0
+                let mu = mean
+                var signed = 0.0
+                for b in 0..<batch {
+                    let base = (b * c + j) * inner
+                    for t in base..<(base + inner) { signed += Double(f[t]) }
+                }
+                signed /= Double(batch * inner)
+                for b in 0..<batch {
+                    let base = (b * c + j) * inner
+                    for t in base..<(base + inner) { dev += abs(Double(f[t]) - signed) }
+                }
+                dev /= Double(batch * inner)
+                _ = mu
                 guard let e = cg.element(r.x, j) else { continue }
-                scores[cg.find(e), default: 0] += mean * norm
+                scores[cg.find(e), default: 0] += dev * norm
+                rep.roots.append(cg.find(e))
+                rep.means.append(signed)
             }
+            if rep.layer >= 0 && rep.roots.count == c { replacements.append(rep) }
         }
-        return scores
+        return (scores, replacements)
     }
 
     var candidateCount: Int { candidates.reduce(0) { $0 + $1.filter { $0 }.count } }
@@ -154,6 +213,36 @@ struct PrunePlan {
         for (s, c) in zip(scores, candidates) { for (v, ok) in zip(s, c) where ok { all.append(v) } }
         let t = cut(all)
         return apply(thresholds: layers.map { _ in t })
+    }
+
+    /// Adds the mean of every pruned channel on a zero-preserving path to its readers' biases.
+    private func compensate(_ mr: MeanReplacement, _ inits: inout InitializerTable, _ thresholds: [Double]) {
+        var pruned = Set<Int>()
+        for (i, s) in scores.enumerated() {
+            for (o, v) in s.enumerated() where v <= thresholds[i] && candidates[i][o] && mr.neuronRoots[i].indices.contains(o) {
+                pruned.insert(mr.neuronRoots[i][o])
+            }
+        }
+        pruned.formIntersection(mr.simpleRoots)
+        guard !pruned.isEmpty else { return }
+        for r in mr.readers {
+            let l = layers[r.layer]
+            guard let bName = l.bias, let w = try? inits.dense(l.weight), var b = try? inits.dense(bName) else { continue }
+            let features = w.dims[l.inputAxis], units = w.dims[l.outputAxis]
+            let kk = w.count / max(features * units, 1)
+            var changed = false
+            for j in 0..<min(features, r.roots.count) where pruned.contains(r.roots[j]) && r.means[j] != 0 {
+                for o in 0..<units where !w.isZero(axis: l.outputAxis, index: o) {
+                    var s = 0.0
+                    for t in 0..<kk {
+                        s += Double(l.inputAxis == 1 ? w.values[(o * features + j) * kk + t] : w.values[j * units + o])
+                    }
+                    b.values[o] = Float(Double(b.values[o]) + r.means[j] * s)
+                }
+                changed = true
+            }
+            if changed { try? inits.set(bName, b) }
+        }
     }
 
     /// Zeroes every candidate unit of layer i whose score is ≤ thresholds[i].
@@ -203,6 +292,7 @@ struct PrunePlan {
                 try? inits.set(bn.bias, sb)
             }
         }
+        if let mr = meanReplacement { compensate(mr, &inits, thresholds) }
         g = inits.graph
         var m = model
         m.graph = g
