@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Prune", targets: ["Prune"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,11 +37,13 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
+        // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
+        .target(name: "Prune", dependencies: ["ONNXIO", "Runtime"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Reports",
+            "ONNXIO", "Codec", "Runtime", "Prune", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -51,5 +54,6 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+        .testTarget(name: "PruneTests", dependencies: ["Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Codec
 import Foundation
 import ONNXIO
+import Prune
 
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +32,15 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Also report the .7z and .xz sizes of the .onnx (slow on large models).") var sizes = false
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Option(name: .customLong("prune"), help: "Prune first: unstructured or structured (options as for `nncodec prune`).")
+    var pruneCriterion: Criterion?
+    @OptionGroup(title: "Pruning (with --prune)") var pruning: PruneArguments
+    @Flag(help: "Simplify before encoding (fold BatchNorm, remove dead channels; see `nncodec simplify`).") var simplify = false
 
     func validate() throws {
+        if let c = pruneCriterion { _ = try pruning.options(c) } else if pruning.sparsity != nil || pruning.threshold != nil || pruning.twt != nil {
+            throw ValidationError("--sparsity, --threshold and --twt go with --prune CRITERION")
+        }
         if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
         if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -68,6 +76,10 @@ struct EncodeCommand: ParsableCommand {
         var seconds: Double
         var sizes: SizeReport?
         var report: EncodeReport
+        var pruning: PruneReport?
+        var simplification: SimplifyReport?
+        /// The original model against the pruned/simplified one that was encoded.
+        var comparison: ModelComparison?
     }
 
     func run() throws {
@@ -79,8 +91,15 @@ struct EncodeCommand: ParsableCommand {
     func encode() throws -> Result {
         let out = output ?? OutputPath.replacingExtension(model, with: "nnc")
         let opts = try options()
-        let m = try Model.load(path: model)
+        let original = try Model.load(path: model)
         try OutputPath.check(out, inputs: [model], force: force)
+        var m = original
+        var pruneReport: PruneReport?
+        var simplifyReport: SimplifyReport?
+        let data = pruneCriterion == nil ? nil : try pruning.labelled()
+        if let c = pruneCriterion { (m, pruneReport) = try pruning.prune(m, criterion: c, data: data) }
+        if simplify { let (s, r) = try Simplifier.simplify(m); m = s; simplifyReport = r }
+        let transformed = pruneCriterion != nil || simplify
         let start = Date()
         let progress = Progress("encoding")
         let (bytes, report) = try ModelEncoder(options: opts).encode(m) { done, total, name in
@@ -89,14 +108,21 @@ struct EncodeCommand: ParsableCommand {
         progress.finish()
         try FileIO.writeAtomically(out, bytes: bytes)
         let seconds = Date().timeIntervalSince(start)
-        let onnxBytes = try Self.modelBytes(m, path: model)
+        let onnxBytes = transformed ? m.inlined().serialized().count : try Self.modelBytes(m, path: model)
         var sizeReport: SizeReport?
         if sizes {
-            sizeReport = try SizesCommand.measure(file: model, sevenZip: nil, force: false).sizes
+            sizeReport = transformed ? try SizeReport.measure(m.inlined().serialized(), name: FileIO.fileName(of: model))
+                : try SizesCommand.measure(file: model, sevenZip: nil, force: false).sizes
         }
+        let splits = data.map { d -> [(String, LabelledData)] in
+            let h = d.halves()
+            return [("validation, first half", h.validation), ("held out, second half", h.test)]
+        } ?? []
+        let comparison = transformed ? try ModelComparison(before: original, after: m, physical: simplify, sizes: sizes, splits: splits) : nil
         return Result(model: model, output: out, onnxBytes: onnxBytes, bitstreamBytes: bytes.count,
                       ratio: Double(onnxBytes) / Double(max(bytes.count, 1)), bitsPerParameter: report.bitsPerParameter,
-                      seconds: seconds, sizes: sizeReport, report: report)
+                      seconds: seconds, sizes: sizeReport, report: report,
+                      pruning: pruneReport, simplification: simplifyReport, comparison: comparison)
     }
 
     /// The model's size as one .onnx file (external data counted).
@@ -110,6 +136,11 @@ struct EncodeCommand: ParsableCommand {
     static func summary(_ r: Result) -> String {
         let rep = r.report
         var lines = ["\(r.model) → \(r.output)"]
+        if let c = r.comparison {
+            lines.append("prune/simplify before encoding (.onnx below is the model encoded):")
+            lines.append(c.table())
+            lines.append("")
+        }
         var rows: [[String]] = [[".onnx", Output.grouped(r.onnxBytes), "100.00%", ""]]
         if let s = r.sizes {
             rows.append([".7z", Output.grouped(s.sevenZipBytes), pct(s.sevenZipBytes, r.onnxBytes), ""])

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import ONNXIO
+import Prune
+import Runtime
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Zero weights (unstructured) or whole neurons (structured) of Conv/Gemm/MatMul layers.",
+        discussion: """
+        The topology stays as it is; `nncodec simplify` then removes what pruning made dead. \
+        Thresholds are global (absolute magnitude, or the neuron's norm divided by its size) or, \
+        with --per-layer, fractions of each layer's largest. --twt runs LOBSTER's bisection: the \
+        largest threshold whose loss on the first half of --data stays within (1 + X) × the \
+        unpruned loss; top-1 is reported on both halves. The last layer's outputs and neurons \
+        that reach a graph output or an unsupported operator are never pruned.
+        """)
+
+    @Argument(help: "The .onnx model.") var model: String
+    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion
+    @OptionGroup var pruning: PruneArguments
+    @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
+    @Flag(help: "Overwrite the output if it exists.") var force = false
+    @Flag(help: "Skip the .7z sizes.") var noSizes = false
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    struct Result: Codable {
+        var model: String
+        var output: String
+        var report: PruneReport
+        var comparison: ModelComparison
+    }
+
+    func validate() throws { _ = try pruning.options(criterion) }
+
+    func run() throws {
+        let r = try prune()
+        if json { print(Output.json(r)); return }
+        print(Self.text(r))
+    }
+
+    static func text(_ r: Result) -> String {
+        var lines = ["\(r.model) → \(r.output): \(r.report.criterion.rawValue) pruning"]
+        let rep = r.report
+        var how = String(format: "%@ %@ of %@ pruned", Output.grouped(rep.prunedUnits),
+                         rep.criterion == .structured ? "neurons" : "weights", Output.grouped(rep.candidateUnits))
+        if let t = rep.threshold { how += String(format: ", threshold %.5g%@", t, rep.perLayer ? " of each layer's largest" : "") }
+        if let b = rep.baselineLoss, let f = rep.finalLoss, let bound = rep.lossBound {
+            how += String(format: "; validation loss %.4f → %.4f (bound %.4f, %d evaluations)", b, f, bound, rep.search.count)
+        }
+        lines.append(how)
+        lines.append(r.comparison.table())
+        return lines.joined(separator: "\n")
+    }
+
+    func prune() throws -> Result {
+        try OutputPath.check(output, inputs: [model], force: force)
+        let m = try Model.load(path: model)
+        let data = try pruning.labelled()
+        let (p, report) = try pruning.prune(m, criterion: criterion, data: data)
+        try p.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
+        let splits = data.map { d -> [(String, LabelledData)] in
+            let h = d.halves()
+            return [("validation, first half", h.validation), ("held out, second half", h.test)]
+        } ?? []
+        let cmp = try ModelComparison(before: m, after: p, physical: false, sizes: !noSizes, splits: splits)
+        return Result(model: model, output: output, report: report, comparison: cmp)
+    }
+}
+
+struct SimplifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simplify",
+        abstract: "Remove what pruning made dead: fold BatchNorm, propagate dead neurons' constants into the next bias, drop channels.",
+        discussion: """
+        The result computes the same outputs up to float rounding. A non-zero constant channel \
+        read by a zero-padded Conv is kept (its border contribution differs) and reported. \
+        With --data the outputs are compared on it (and top-1 with --labels).
+        """)
+
+    @Argument(help: "The .onnx model (usually pruned).") var model: String
+    @Option(name: .shortAndLong, help: "The simplified .onnx.") var output: String
+    @Option(help: "Input samples (.npy) to compare outputs on.") var data: String?
+    @Option(help: "Integer labels (.npy) for top-1 before and after.") var labels: String?
+    @Flag(help: "Overwrite the output if it exists.") var force = false
+    @Flag(help: "Skip the .7z sizes.") var noSizes = false
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    struct Result: Codable {
+        var model: String
+        var output: String
+        var report: SimplifyReport
+        var comparison: ModelComparison
+    }
+
+    func validate() throws {
+        if labels != nil && data == nil { throw ValidationError("--labels needs --data") }
+    }
+
+    func run() throws {
+        let r = try simplify()
+        if json { print(Output.json(r)); return }
+        print(Self.text(r))
+    }
+
+    static func text(_ r: Result) -> String {
+        let rep = r.report
+        var lines = ["\(r.model) → \(r.output)"]
+        var what = "\(rep.foldedBatchNorms.count) BatchNorm folded, \(rep.constantChannels) constant channels, \(rep.foldedInputs) folded into biases, "
+            + "\(rep.removedChannels.values.reduce(0, +)) channels removed"
+        if !rep.keptConstantChannels.isEmpty {
+            what += "; kept (zero-padded Conv or MatMul without bias reads a non-zero constant): "
+                + rep.keptConstantChannels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        lines.append(what)
+        lines.append(r.comparison.table())
+        return lines.joined(separator: "\n")
+    }
+
+    func simplify() throws -> Result {
+        try OutputPath.check(output, inputs: [model], force: force)
+        let m = try Model.load(path: model)
+        let (s, report) = try Simplifier.simplify(m)
+        try s.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
+        var splits: [(String, LabelledData)] = []
+        var fidelity: LabelledData?
+        if let data {
+            if let labels {
+                let d = try LabelledData.load(data: data, labels: labels)
+                splits = [("all", d)]
+                fidelity = d
+            } else {
+                let x = try Runtime.NPY.read(path: data)
+                fidelity = try LabelledData(inputs: x, labels: [Int](repeating: 0, count: x.shape.first ?? 0))
+            }
+        }
+        let cmp = try ModelComparison(before: m, after: s, physical: true, sizes: !noSizes, splits: splits, fidelity: fidelity)
+        return Result(model: model, output: output, report: report, comparison: cmp)
+    }
+}
