@@ -6,7 +6,7 @@ public struct NNCodecCLI: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nncodec",
         abstract: "Compress neural-network models: ONNX in, NNC (MPEG-7 Part 17) bitstream, ONNX out.",
-        subcommands: [EncodeCommand.self, DecodeCommand.self, EvalCommand.self, SweepCommand.self, PruneCommand.self,
+        subcommands: [EncodeCommand.self, DecodeCommand.self, EvalCommand.self, SweepCommand.self, ReportCommand.self, PruneCommand.self,
                       SimplifyCommand.self, InfoCommand.self, SizesCommand.self, ConvertCommand.self]
     )
     public init() {}
