@@ -52,6 +52,7 @@ struct EncodeCommand: ParsableCommand {
         if let qpDensity {
             if q != nil && qpDensity != 2 { o.qp = -q! << qpDensity }
             o.qpDensity = qpDensity
+            o.nonWeightQp = EncodeOptions.defaultNonWeightQp(density: qpDensity)
         }
         if let nonweightQp { o.nonWeightQp = nonweightQp }
         if let nonweightQ { o.nonWeightQp = -nonweightQ << o.qpDensity }

@@ -39,6 +39,13 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
         qpDensity = 2
     }
 
+    /// NNCodec's default non-weight step (qp −75 at density 2, Δ = 1.25·2^−19) expressed at
+    /// qp density `d`: the qp whose step is the largest not above it.
+    public static func defaultNonWeightQp(density d: Int) -> Int {
+        let scaled = -75 * (1 << d)
+        return scaled >= 0 ? scaled / 4 : -((-scaled + 3) / 4)
+    }
+
     public var weightStep: Float { NNRQuantization.stepSize(qp: qp, qpDensity: qpDensity) }
     public var nonWeightStep: Float { NNRQuantization.stepSize(qp: nonWeightQp, qpDensity: qpDensity) }
 

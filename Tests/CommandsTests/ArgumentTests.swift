@@ -1,0 +1,54 @@
+import ArgumentParser
+import Testing
+@testable import NNCodecCommands
+
+@Suite("command arguments")
+struct ArgumentTests {
+    @Test("-q N is step 2^-N: qp = -4N at density 2, and -N at density 0")
+    func stepMapping() throws {
+        let a = try #require(try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "-q", "15"]) as? EncodeCommand)
+        #expect(try a.options().qp == -60)
+        #expect(try a.options().weightStep == 0x1p-15)
+        let b = try #require(try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "-q", "8", "--qp-density", "0"]) as? EncodeCommand)
+        #expect(try b.options().qp == -8 && b.options().qpDensity == 0)
+        #expect(try b.options().nonWeightStep == 0x1p-19, "the default non-weight step stays near 1.25·2^-19")
+        let c = try #require(try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "--qp", "-38"]) as? EncodeCommand)
+        #expect(try c.options().qp == -38)
+        let d = try #require(try NNCodecCLI.parseAsRoot(["encode", "m.onnx"]) as? EncodeCommand)
+        #expect(try d.options().qp == -38 && d.options().qpDensity == 2 && !d.options().dependentQuantization)
+    }
+
+    @Test("contradictory or out-of-range options are refused before any work")
+    func refused() {
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "-q", "8", "--qp", "-30"]) }
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "--threads", "0"]) }
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["convert", "a.onnx", "-o", "b.onnx", "--inline", "--external-data"]) }
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["eval", "m.onnx", "--data", "x.npy"]) }
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "-q", "a..b"]) }
+        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "--dq", "maybe"]) }
+    }
+
+    @Test("sweep step lists: ranges, lists, single values")
+    func steps() throws {
+        #expect(try SweepCommand.parseSteps("2...5") == [2, 3, 4, 5])
+        #expect(try SweepCommand.parseSteps("4-6") == [4, 5, 6])
+        #expect(try SweepCommand.parseSteps("4,8, 12") == [4, 8, 12])
+        #expect(try SweepCommand.parseSteps("7") == [7])
+        #expect(throws: (any Error).self) { try SweepCommand.parseSteps("5...2") }
+    }
+
+    @Test("default outputs sit next to the input with the new extension")
+    func defaultPaths() {
+        #expect(OutputPath.replacingExtension("dir/model.onnx", with: "nnc") == "dir/model.nnc")
+        #expect(OutputPath.replacingExtension("model.onnx", with: "nnc") == "model.nnc")
+        #expect(OutputPath.replacingExtension("a.b/model", with: "onnx") == "a.b/model.onnx")
+    }
+
+    @Test("an existing output is refused without --force, an input always")
+    func overwrite() throws {
+        #expect(throws: (any Error).self) { try OutputPath.check("/etc/hostname", inputs: [], force: false) }
+        #expect(throws: (any Error).self) { try OutputPath.check("/etc/hostname", inputs: ["/etc/../etc/hostname"], force: true) }
+        try OutputPath.check("/etc/hostname", inputs: [], force: true)
+        try OutputPath.check("/nonexistent-dir-xyz/out.onnx", inputs: [], force: false)
+    }
+}
