@@ -16,7 +16,7 @@ extension SweepResult {
     /// The curve as a self-contained SVG: compressed size relative to the .onnx (log scale)
     /// against top-1, one line per variant, the .7z/.xz sizes and the baseline as markers.
     public var svg: String {
-        let w = 760.0, h = 480.0, left = 70.0, right = 170.0, top = 40.0, bottom = 60.0
+        let w = 900.0, h = 480.0, left = 70.0, right = 250.0, top = 40.0, bottom = 60.0
         let pw = w - left - right, ph = h - top - bottom
         var sizes = points.map(\.relativeSize)
         for b in [sevenZipBytes, xzBytes].compactMap({ $0 }) { sizes.append(Double(b) / Double(max(onnxBytes, 1))) }
@@ -50,8 +50,8 @@ extension SweepResult {
             }
             tick *= 10
         }
-        let ystep = max(1.0, ((yhi - ylo) / 8).rounded(.up))
-        var yv = ylo
+        let ystep = [1.0, 2.0, 5.0, 10.0, 20.0, 25.0].first { (yhi - ylo) / $0 <= 10 } ?? 25
+        var yv = (ylo / ystep).rounded(.up) * ystep
         while yv <= yhi + 1e-9 {
             let py = y(yv / 100)
             s += "<line x1=\"\(left)\" y1=\"\(f(py))\" x2=\"\(left + pw)\" y2=\"\(f(py))\" stroke=\"#ddd\"/>\n"
@@ -65,11 +65,13 @@ extension SweepResult {
         s += "<line x1=\"\(left)\" y1=\"\(f(by))\" x2=\"\(left + pw)\" y2=\"\(f(by))\" stroke=\"#888\" stroke-dasharray=\"5,4\"/>\n"
         // archive markers
         var legend: [(String, String, String)] = []   // color, dash/marker, label
-        for (label, bytes, color) in [(".7z", sevenZipBytes, "#d62728"), (".xz", xzBytes, "#9467bd")] {
+        for (k, (label, bytes, color)) in [(".7z", sevenZipBytes, "#d62728"), (".xz", xzBytes, "#9467bd")].enumerated() {
             guard let bytes else { continue }
             let px = x(Double(bytes) / Double(max(onnxBytes, 1)))
-            s += "<path d=\"M \(f(px)) \(f(by - 7)) L \(f(px + 7)) \(f(by)) L \(f(px)) \(f(by + 7)) L \(f(px - 7)) \(f(by)) Z\" fill=\"\(color)\"/>\n"
-            legend.append((color, "diamond", "\(label) (\(pct(Double(bytes) / Double(max(onnxBytes, 1)))))"))
+            // .7z on the baseline, .xz just below it, so both stay visible when they coincide
+            let py = by + Double(k) * 14
+            s += "<path d=\"M \(f(px)) \(f(py - 6)) L \(f(px + 6)) \(f(py)) L \(f(px)) \(f(py + 6)) L \(f(px - 6)) \(f(py)) Z\" fill=\"\(color)\"><title>\(label): \(bytes) bytes</title></path>\n"
+            legend.append((color, "diamond", "\(label) (\(pct(Double(bytes) / Double(max(onnxBytes, 1)))) of .onnx)"))
         }
         s += "<circle cx=\"\(f(x(1)))\" cy=\"\(f(by))\" r=\"5\" fill=\"#444\"/>\n"
         legend.append(("#444", "dot", ".onnx baseline \(String(format: "%.2f", baselineTop1 * 100))%"))

@@ -65,7 +65,7 @@ struct SweepTests {
         #expect(parser.parse(), "SVG must parse as XML: \(String(describing: parser.parserError))")
         #expect(svg.contains("m &lt;&amp;&gt;"))
         #expect(svg.components(separatedBy: "stroke-width=\"2\"/>").count - 1 >= 2)
-        #expect(svg.contains(".7z (90%)") && svg.contains(".xz (90%)"))
+        #expect(svg.contains(".7z (90% of .onnx)") && svg.contains(".xz (90% of .onnx)"))
     }
 }
 
