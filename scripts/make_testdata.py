@@ -40,6 +40,7 @@ from sklearn.model_selection import train_test_split
 
 SEED = 0
 OPSET = 17
+N_CALIB = 600
 
 
 def set_determinism():
@@ -371,6 +372,10 @@ def main():
     x28tr, x28te = data[28]["train"], data[28]["test"]
     np.save(os.path.join(out, "digits_test_x28.npy"), x28te.numpy().astype(np.float32))
     np.save(os.path.join(out, "digits_test_y.npy"), yte.numpy().astype(np.int64))
+    # Calibration split for training-free pruning (least-squares compensation): the first
+    # N_CALIB images of the (already shuffled) train split, float16 to keep testdata small.
+    np.save(os.path.join(out, "digits_calib_x28.npy"), x28tr[:N_CALIB].numpy().astype(np.float16))
+    np.save(os.path.join(out, "digits_calib_y.npy"), ytr[:N_CALIB].numpy().astype(np.int64))
     yte_np = yte.numpy()
 
     specs = [
@@ -388,6 +393,7 @@ def main():
                     "preprocessing": "x/16 -> bilinear upsample (align_corners=False) -> (x-mean)/std with train-split scalar mean/std",
                     "x28_mean": data[28]["mean"], "x28_std": data[28]["std"],
                     "labels": "digits_test_y.npy",
+                    "calibration": "digits_calib_x28.npy (float16) / digits_calib_y.npy: the first %d images of the train split" % N_CALIB,
                 },
                 "models": []}
 
@@ -516,6 +522,9 @@ def write_readme(out, manifest):
                  % size("lenet300_ext.onnx.data"))
     L += ["| `digits_test_x28.npy` | float32 450 x 1 x 28 x 28 test images | | %d | |" % size("digits_test_x28.npy"),
           "| `digits_test_y.npy` | int64 450 test labels | | %d | |" % size("digits_test_y.npy"),
+          "| `digits_calib_x28.npy` | float16 %d x 1 x 28 x 28 calibration images: the first %d of the train split (for pruning's least-squares compensation) | | %d | |"
+          % (N_CALIB, N_CALIB, size("digits_calib_x28.npy")),
+          "| `digits_calib_y.npy` | int64 %d calibration labels | | %d | |" % (N_CALIB, size("digits_calib_y.npy")),
           "| `tiny_bert_input_ids.npy` | int64 32 x 16 token ids in [0, 100), seed 0 | | %d | |" % size("tiny_bert_input_ids.npy")]
     for m in manifest["models"]:
         if m["name"] != "lenet300_ext":

@@ -1,1 +1,7 @@
 #include <cblas.h>
+
+/* LAPACK routines exported by Debian's libopenblas (Fortran ABI; column-major). */
+void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+            double *b, const int *ldb, int *info);
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ONNXIO
 import Prune
+import Runtime
 
 extension Criterion: ExpressibleByArgument {}
 extension NeuronNorm: ExpressibleByArgument {}
@@ -29,6 +30,10 @@ struct PruneArguments: ParsableArguments {
     var includeBiases = false
     @Option(help: "The search stops when its step is below EPSILON × the largest magnitude or score.")
     var epsilon: Double = 1e-3
+    @Flag(help: "Structured: least-squares compensation. The layer reading removed neurons is re-fitted on --calibration; neurons go in elimination order; --twt searches layer by layer (with --twt or --sparsity).")
+    var compensate = false
+    @Option(help: "Calibration inputs (.npy, [N, ...]) that --compensate fits on (default: the first half of --data). Use data the search does not validate on.")
+    var calibration: String?
 
     /// The options for `criterion`, or a one-line error about the arguments.
     func options(_ criterion: Criterion) throws -> PruneOptions {
@@ -42,9 +47,13 @@ struct PruneArguments: ParsableArguments {
             throw ValidationError("--score activation measures activations: add --data X.npy --labels Y.npy")
         }
         if twt != nil && data == nil { throw ValidationError("--twt searches against labelled data: add --data X.npy --labels Y.npy") }
+        if calibration != nil && !compensate { throw ValidationError("--calibration goes with --compensate") }
+        if compensate && calibration == nil && data == nil {
+            throw ValidationError("--compensate fits on calibration data: add --calibration X.npy (or --data X.npy --labels Y.npy)")
+        }
         let target: PruneOptions.Target = sparsity.map { .sparsity($0) } ?? threshold.map { .threshold($0) } ?? .twt(twt!)
         let o = PruneOptions(criterion: criterion, target: target, perLayer: perLayer, norm: norm,
-                             score: score, includeBiases: includeBiases, epsilon: epsilon)
+                             score: score, includeBiases: includeBiases, epsilon: epsilon, compensate: compensate)
         do { try o.validate() } catch let e as PruneError { throw ValidationError(e.description) }
         return o
     }
@@ -59,8 +68,9 @@ struct PruneArguments: ParsableArguments {
         let o = try options(criterion)
         let progress = Progress("searching")
         defer { progress.finish() }
-        return try Pruner.prune(model, options: o, validation: data?.halves().validation) { round, rounds, t, loss in
-            progress.update(round, rounds, String(format: "threshold %.4g: loss %.4f", t, loss))
+        let cal = try calibration.map { try Runtime.NPY.read(path: $0) }
+        return try Pruner.prune(model, options: o, validation: data?.halves().validation, calibration: cal) { round, rounds, t, loss in
+            progress.update(round, rounds, String(format: o.compensate ? "%.0f neurons removed: loss %.4f" : "threshold %.4g: loss %.4f", t, loss))
         }
     }
 }

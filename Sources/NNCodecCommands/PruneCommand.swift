@@ -50,6 +50,12 @@ struct PruneCommand: ParsableCommand {
             how += String(format: "; validation loss %.4f → %.4f (bound %.4f, %d evaluations)", b, f, bound, rep.search.count)
         }
         lines.append(how)
+        for c in rep.compensation {
+            var t = String(format: "%@: %d → %d neurons; %@ re-fitted, calibration pre-activation error %.4f (zeroed) → %.4f (least squares)",
+                           c.layer, c.neuronsBefore, c.neuronsAfter, c.reader, c.relativeErrorUncompensated, c.relativeErrorCompensated)
+            if let l = c.loss, let b = c.bound { t += String(format: "; validation loss %.4f (bound %.4f, %d evaluations)", l, b, c.evaluations) }
+            lines.append("  " + t)
+        }
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
     }

@@ -48,14 +48,21 @@ extension SimplifyState {
         var changed = true
         while changed {
             changed = false
-            for r in readers {
-                for j in 0..<r.features {
-                    let rx = cg.find(cg.element(r.x, j)!)
-                    guard removable[rx] else { continue }
-                    for o in 0..<r.units where r.reads[o * r.features + j] && !removable[cg.find(cg.element(r.y, o)!)] {
-                        removable[rx] = false
-                        changed = true
-                        break
+            // Propagate "read by a kept output" to its fixpoint before keeping one channel of
+            // an emptied value: otherwise a value still waiting for the propagation counts as
+            // empty and keeps a dead channel.
+            var propagating = true
+            while propagating {
+                propagating = false
+                for r in readers {
+                    for j in 0..<r.features {
+                        let rx = cg.find(cg.element(r.x, j)!)
+                        guard removable[rx] else { continue }
+                        for o in 0..<r.units where r.reads[o * r.features + j] && !removable[cg.find(cg.element(r.y, o)!)] {
+                            removable[rx] = false
+                            propagating = true
+                            break
+                        }
                     }
                 }
             }

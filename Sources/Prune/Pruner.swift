@@ -49,10 +49,16 @@ public struct PruneOptions: Sendable, Equatable {
     public var includeBiases = false
     /// The bisection stops when its step falls below `epsilon` × the largest magnitude or score.
     public var epsilon = 1e-3
+    /// Structured only: least-squares compensation (see `Compensation`): the layer reading
+    /// removed neurons is re-fitted on calibration data, neurons go in elimination order, and
+    /// `.twt` searches layer by layer. Needs calibration inputs.
+    public var compensate = false
 
     public init(criterion: Criterion, target: Target, perLayer: Bool = false, norm: NeuronNorm = .l2,
-                score: NeuronScore = .norm, includeBiases: Bool = false, epsilon: Double = 1e-3) {
+                score: NeuronScore = .norm, includeBiases: Bool = false, epsilon: Double = 1e-3,
+                compensate: Bool = false) {
         self.score = score
+        self.compensate = compensate
         self.criterion = criterion
         self.target = target
         self.perLayer = perLayer
@@ -72,6 +78,11 @@ public struct PruneOptions: Sendable, Equatable {
             guard x >= 0, x.isFinite else { throw PruneError("--twt must be a finite number ≥ 0, got \(x)") }
         }
         guard epsilon > 0 && epsilon < 0.5 else { throw PruneError("--epsilon must be in (0, 0.5), got \(epsilon)") }
+        if compensate {
+            guard criterion == .structured else { throw PruneError("--compensate re-fits the layers reading removed neurons: it needs --criterion structured") }
+            if case .threshold = target { throw PruneError("--compensate takes --twt or --sparsity, not --threshold") }
+            guard !perLayer else { throw PruneError("--compensate already searches layer by layer; drop --per-layer") }
+        }
     }
 }
 
@@ -137,6 +148,8 @@ public struct PruneReport: Sendable, Codable, Equatable {
     public var prunedUnits = 0
     /// Weights or neurons eligible for pruning.
     public var candidateUnits = 0
+    /// With compensation: per compensated layer, front to back.
+    public var compensation: [CompensationLayerReport] = []
 }
 
 /// Magnitude and neuron-norm pruning of Conv/Gemm/MatMul weights.
@@ -147,12 +160,26 @@ public struct PruneReport: Sendable, Codable, Equatable {
 /// (those reaching a graph output, or crossing a barrier) are not candidates; in particular
 /// the last layer's outputs are never pruned.
 public enum Pruner {
+    /// `calibration`: inputs the least-squares compensation fits on (default: the validation inputs).
     public static func prune(_ model: Model, options: PruneOptions, validation: LabelledData? = nil,
+                             calibration: NDArray? = nil,
                              progress: ((_ round: Int, _ rounds: Int, _ threshold: Double, _ loss: Double) -> Void)? = nil)
         throws -> (Model, PruneReport) {
         try options.validate()
         if options.criterion == .structured && options.score == .activation && validation == nil {
             throw PruneError("--score activation measures activations: add --data X.npy --labels Y.npy")
+        }
+        if options.compensate {
+            guard let cal = calibration ?? validation?.inputs else {
+                throw PruneError("--compensate fits on calibration inputs: add --calibration X.npy or --data X.npy --labels Y.npy")
+            }
+            var o = options
+            o.score = .norm
+            let plan = try PrunePlan(model, o)
+            var report = PruneReport(criterion: options.criterion, perLayer: false)
+            let m = try Compensation.prune(plan, target: options.target, validation: validation, calibration: cal,
+                                           report: &report, progress: progress)
+            return (m, report)
         }
         let plan = try PrunePlan(model, options, data: validation)
         var report = PruneReport(criterion: options.criterion, perLayer: options.perLayer)
