@@ -4,6 +4,7 @@ import Foundation
 import ONNXIO
 import Prune
 import Reports
+import Runtime
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "LOBSTER tolerance for the pruned rows: validation loss ≤ (1 + X) × the baseline's.") var twt = 0.05
     @Flag(help: "Only the baseline rows (no pruning).") var noPrune = false
     @Option(help: "Structured neuron score: norm or activation.") var score: NeuronScore = .activation
+    @Option(help: "Calibration inputs (.npy): the structured row then re-fits the layers reading removed neurons (least squares).") var calibration: String?
     @Flag(help: "Skip the .7z column.") var no7z = false
     @Option(help: "markdown, csv or json (default: markdown).") var format = "markdown"
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.") var output: String?
@@ -42,6 +44,7 @@ struct ReportCommand: ParsableCommand {
         settings.twt = noPrune ? nil : twt
         settings.structuredScore = score
         settings.sevenZip = !no7z
+        if let calibration { settings.calibration = try EvalCommand.read(calibration).values.first }
         let progress = Progress("report")
         let report = try ComparisonReport.run(model: m, name: FileIO.fileName(of: model), data: d, settings: settings) {
             progress.update($0, $1, $2)

@@ -37,6 +37,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         /// LOBSTER's tolerated loss increase for both pruning criteria (nil: no pruned rows).
         public var twt: Double? = 0.05
         public var structuredScore: NeuronScore = .activation
+        /// Inputs for least-squares compensation of the structured row (nil: no compensation).
+        public var calibration: NDArray? = nil
         public var sevenZip = true
         public var batchSize = 64
         public init() {}
@@ -57,8 +59,12 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             let validation = data.halves().validation
             for (criterion, label) in [(Criterion.unstructured, "unstructured"), (.structured, "structured")] {
                 var o = PruneOptions(criterion: criterion, target: .twt(twt))
-                if criterion == .structured { o.score = settings.structuredScore }
-                let pruned = try Pruner.prune(model, options: o, validation: validation).0
+                if criterion == .structured {
+                    o.score = settings.structuredScore
+                    o.compensate = settings.calibration != nil
+                }
+                let pruned = try Pruner.prune(model, options: o, validation: validation,
+                                              calibration: criterion == .structured ? settings.calibration : nil).0
                 let simplified = try Simplifier.simplify(pruned).0
                 variants.append(("\(label) pruned", simplified))
             }
