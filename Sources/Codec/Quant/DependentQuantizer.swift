@@ -1,0 +1,306 @@
+import CABAC
+
+/// Dependent quantization (DQ, trellis-coded quantization): a Viterbi search over the
+/// 8-state trellis of `DependentQuantization` for the level sequence of least
+/// J = Σ (w/Δ − r)² + λ · R (see `RateDistortion`).
+///
+/// Per weight and trellis state the candidates are, for each of the two outgoing parities,
+/// the nearest level of that parity in the state's quantizer (Q0: r = 2k, Q1: r = 2k − sgn k)
+/// on the side of w's sign, plus 0 (parity 0) — the same candidate set as NNCodec 2.1.3. The
+/// state advances over every element, zeros included (all-zero rows under row skipping
+/// are still part of the trellis, as the decoder's state advances over them).
+///
+/// Rate (λ > 0): costs come from a `LevelRateTable` of the CABAC contexts — exact for the DQ
+/// state and the neighbour class (each trellis state tracks the last level on its survivor
+/// path) but frozen between refreshes: every `rateRefreshInterval` elements the current best
+/// path is traced back, its levels are coded into a running context store (adapting, as the
+/// encoder would), and the table is rebuilt. λ = 0 (NNCodec's default) is a pure distortion
+/// search; its decisions, tie-breaking included (predecessors in increasing state order, a
+/// non-zero candidate before 0, the lowest final state), and its arithmetic (w · (1/Δ) in
+/// double) follow NNCodec's, so the levels are NNCodec's.
+///
+/// Output: reconstruction levels (what `CABACEncoder.encodeTensor` takes with
+/// `dependentQuantization: true`); ŵ = `Float(r) * Δ`. Memory: 2 bytes per weight for the
+/// survivor decisions.
+public struct DependentQuantizer: TensorQuantizer {
+    public var step: QuantStep
+    public var lambdaScale: Double
+    /// G, the number of greater-than flags the tensor will be coded with (1...256).
+    public var unaryLength: Int
+    /// Elements between rate-table refreshes (λ > 0).
+    public var rateRefreshInterval: Int
+    public var dependentQuantization: Bool { true }
+
+    public init(step: QuantStep, lambdaScale: Double = RateDistortion.defaultLambdaScale, unaryLength: Int = 11,
+                rateRefreshInterval: Int = 256) {
+        precondition(lambdaScale >= 0 && lambdaScale.isFinite, "lambdaScale must be finite and ≥ 0")
+        precondition((1...256).contains(unaryLength), "unary length out of range")
+        precondition(rateRefreshInterval >= 1, "refresh interval must be positive")
+        self.step = step
+        self.lambdaScale = lambdaScale
+        self.unaryLength = unaryLength
+        self.rateRefreshInterval = rateRefreshInterval
+    }
+
+    public func quantize(_ weights: UnsafeBufferPointer<Float>,
+                         into levels: UnsafeMutableBufferPointer<Int32>) throws(QuantizationError) {
+        try checkSizes(weights, levels)
+        let n = weights.count
+        guard n > 0 else { return }
+        let inv = 1.0 / Double(step.size)
+        let lambda = RateDistortion.dependentLambda(lambdaScale: lambdaScale)
+        var decisions = [UInt16](repeating: 0, count: n)
+        let ok: Bool = decisions.withUnsafeMutableBufferPointer { dec in
+            if lambda > 0 {
+                var trellis = Trellis<WithRate>(weights: weights, inverseStep: inv,
+                                                distortionScale: RateDistortion.distortionScale(lambda: lambda),
+                                                unaryLength: unaryLength, refresh: rateRefreshInterval)
+                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!)
+            } else {
+                var trellis = Trellis<DistortionOnly>(weights: weights, inverseStep: inv, distortionScale: 1,
+                                                      unaryLength: unaryLength, refresh: n)
+                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!)
+            }
+        }
+        if !ok { throw firstInvalid(weights) { Double($0) * inv } }
+    }
+}
+
+/// Whether a trellis run prices rate (a compile-time switch for specialization).
+protocol TrellisRateMode { static var rated: Bool { get } }
+enum DistortionOnly: TrellisRateMode { static var rated: Bool { false } }
+enum WithRate: TrellisRateMode { static var rated: Bool { true } }
+
+/// The trellis connections in NNCodec's order: for each state, its three incoming branches
+/// (predecessor, candidate class). Class c < 4 is the non-zero candidate whose |r| ≡ c (mod 4)
+/// (Q0 parity 0: 0, Q0 parity 1: 2, Q1 parity 0: 3, Q1 parity 1: 1); class 4 is level 0.
+/// Packed as predecessor | class << 3.
+let trellisBranches: [UInt8] = {
+    var lists = [[UInt8]](repeating: [], count: 8)
+    for prev in 0..<8 {
+        let q = prev & 1
+        let (to0, to1) = DependentQuantization.transitions[prev]
+        lists[Int(to0)].append(UInt8(prev | (3 * q) << 3))
+        lists[Int(to0)].append(UInt8(prev | 4 << 3))
+        lists[Int(to1)].append(UInt8(prev | (2 - q) << 3))
+    }
+    precondition(lists.allSatisfy { $0.count == 3 })
+    return lists.flatMap { $0 }
+}()
+
+/// The four non-zero candidates of one weight: scaled magnitude, sign, and for each class
+/// c the candidate |r| and its squared error (class 4: zero).
+struct Candidates {
+    var negative = false
+    var magnitude: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    var distortion: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0)
+
+    /// NNCodec's PreQuant: org = (1/Δ)·w·sign in double; candidates |r| in
+    /// max(1, ⌊org⌋ − 1) ..< +4, one per class; nil when org is NaN or out of range.
+    @inline(__always)
+    init?(_ w: Float, inverseStep inv: Double, distortionScale ds: Double) {
+        negative = w < 0
+        let org = inv * Double(w) * (negative ? -1.0 : 1.0)
+        guard org <= QuantStep.maxScaledMagnitude else { return nil }
+        let base = max(1, Int(org) - 1)
+        withUnsafeMutableBytes(of: &magnitude) { m in
+            withUnsafeMutableBytes(of: &distortion) { d in
+                for j in 0..<4 {
+                    let q = base + j
+                    let e = org - Double(q)
+                    m.storeBytes(of: q, toByteOffset: (q & 3) * 8, as: Int.self)
+                    d.storeBytes(of: ds * (e * e), toByteOffset: (q & 3) * 8, as: Double.self)
+                }
+                d.storeBytes(of: ds * (org * org), toByteOffset: 32, as: Double.self)
+            }
+        }
+    }
+
+    /// |r| of class c (0...3) for a weight, without building the rest (traceback).
+    @inline(__always)
+    static func magnitude(of w: Float, inverseStep inv: Double, class c: Int) -> Int {
+        let org = inv * Double(w) * (w < 0 ? -1.0 : 1.0)
+        let base = max(1, Int(org) - 1)
+        return base + ((c - base) & 3)
+    }
+}
+
+struct Trellis<Mode: TrellisRateMode> {
+    let weights: UnsafeBufferPointer<Float>
+    let inv: Double
+    let ds: Double
+    let unaryLength: Int
+    let refresh: Int
+    var contexts: ContextSet
+    var table: LevelRateTable
+    /// Traced-back path segment (reused between refreshes).
+    var segmentLevels: [Int32] = []
+    var segmentStates: [UInt8] = []
+    var lastApplied: Int32 = 0
+
+    init(weights: UnsafeBufferPointer<Float>, inverseStep: Double, distortionScale: Double,
+         unaryLength: Int, refresh: Int) {
+        self.weights = weights
+        self.inv = inverseStep
+        self.ds = distortionScale
+        self.unaryLength = unaryLength
+        self.refresh = refresh
+        contexts = ContextSet(unaryLength: unaryLength)
+        table = LevelRateTable(contexts: &contexts)
+    }
+
+    /// Runs the search and writes the levels; false if a weight is NaN, infinite or out of range.
+    mutating func run(decisions: UnsafeMutablePointer<UInt16>, levels: UnsafeMutablePointer<Int32>) -> Bool {
+        let n = weights.count
+        var cost = [Double](repeating: 0.5 * Double.greatestFiniteMagnitude, count: 16)
+        cost[0] = 0
+        var nb = [UInt8](repeating: 0, count: 16)
+        var current = 0   // cost[current * 8 ..< +8] is the live set
+        var i = 0
+        while i < n {
+            let end = Mode.rated ? min(n, i + refresh) : n
+            let ok = table.costs.withUnsafeBufferPointer { rc in
+                cost.withUnsafeMutableBufferPointer { cp in
+                    nb.withUnsafeMutableBufferPointer { np in
+                        trellisBranches.withUnsafeBufferPointer { br in
+                            block(from: i, to: end, current: &current, cost: cp.baseAddress!, nb: np.baseAddress!,
+                                  rates: rc.baseAddress!, branches: br.baseAddress!, decisions: decisions)
+                        }
+                    }
+                }
+            }
+            guard ok else { return false }
+            if Mode.rated && end < n {
+                let best = bestState(cost, current)
+                applyPath(from: i, to: end, finalState: best, decisions: decisions)
+                table = LevelRateTable(contexts: &contexts)
+            }
+            i = end
+        }
+        traceBack(from: n, finalState: bestState(cost, current), decisions: decisions, to: 0) { j, level, _ in
+            levels[j] = level
+        }
+        return true
+    }
+
+    /// Lowest-cost state, the lowest index on ties.
+    func bestState(_ cost: [Double], _ current: Int) -> Int {
+        var best = 0
+        for s in 1..<8 where cost[current * 8 + s] < cost[current * 8 + best] { best = s }
+        return best
+    }
+
+    /// Viterbi steps for elements start..<end.
+    @inline(__always)
+    func block(from start: Int, to end: Int, current: inout Int, cost: UnsafeMutablePointer<Double>,
+               nb: UnsafeMutablePointer<UInt8>, rates: UnsafePointer<UInt32>, branches: UnsafePointer<UInt8>,
+               decisions: UnsafeMutablePointer<UInt16>) -> Bool {
+        let g = unaryLength
+        var cur = current
+        for i in start..<end {
+            guard let cand = Candidates(weights[i], inverseStep: inv, distortionScale: ds) else { return false }
+            var dist = cand.distortion
+            var magRate: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+            let neg = cand.negative
+            if Mode.rated {
+                var mags = cand.magnitude
+                withUnsafeMutableBytes(of: &magRate) { r in
+                    withUnsafeBytes(of: &mags) { m in
+                        for c in 0..<4 {
+                            let q = m.load(fromByteOffset: c * 8, as: Int.self)
+                            r.storeBytes(of: LevelRateTable.magnitudeCost((q + 1) >> 1, negative: neg,
+                                                                          unaryLength: g, costs: rates),
+                                         toByteOffset: c * 4, as: UInt32.self)
+                        }
+                    }
+                }
+            }
+            let old = cost + cur * 8, new = cost + (cur ^ 1) * 8
+            let oldNb = nb + cur * 8, newNb = nb + (cur ^ 1) * 8
+            let nonZeroClass: UInt8 = neg ? 1 : 2
+            var code: UInt16 = 0
+            withUnsafeBytes(of: &dist) { d in
+                withUnsafeBytes(of: &magRate) { mr in
+                    for s in 0..<8 {
+                        var bestCost = Double.greatestFiniteMagnitude
+                        var bestBranch = 0
+                        var bestZero = false
+                        for b in 0..<3 {
+                            let entry = Int(branches[3 * s + b])
+                            let prev = entry & 7, cls = entry >> 3
+                            var c = old[prev] + d.load(fromByteOffset: cls * 8, as: Double.self)
+                            if Mode.rated {
+                                let sig = (3 * prev + Int(oldNb[prev])) * 2
+                                if cls == 4 {
+                                    c += Double(rates[sig])
+                                } else {
+                                    let signIndex = LevelRateTable.signOffset + 2 * Int(oldNb[prev]) + (neg ? 1 : 0)
+                                    c += Double(rates[sig + 1] + rates[signIndex]
+                                                + mr.load(fromByteOffset: cls * 4, as: UInt32.self))
+                                }
+                            }
+                            if c < bestCost { bestCost = c; bestBranch = b; bestZero = cls == 4 }
+                        }
+                        new[s] = bestCost
+                        if Mode.rated { newNb[s] = bestZero ? 0 : nonZeroClass }
+                        code |= UInt16(bestBranch) << UInt16(2 * s)
+                    }
+                }
+            }
+            decisions[i] = code
+            cur ^= 1
+        }
+        current = cur
+        return true
+    }
+
+    /// Walks the survivor path ending in `finalState` after element `end` − 1 back to
+    /// element `start`, calling `body(j, level, stateBefore)` from the last element down.
+    @inline(__always)
+    func traceBack(from end: Int, finalState: Int, decisions: UnsafeMutablePointer<UInt16>, to start: Int,
+                   _ body: (Int, Int32, Int) -> Void) {
+        var state = finalState
+        var j = end - 1
+        trellisBranches.withUnsafeBufferPointer { br in
+            while j >= start {
+                let b = Int(decisions[j] >> UInt16(2 * state)) & 3
+                let entry = Int(br[3 * state + b])
+                let prev = entry & 7, cls = entry >> 3
+                var level: Int32 = 0
+                if cls != 4 {
+                    let w = weights[j]
+                    let m = Int32(Candidates.magnitude(of: w, inverseStep: inv, class: cls))
+                    level = w < 0 ? -m : m
+                }
+                body(j, level, prev)
+                state = prev
+                j -= 1
+            }
+        }
+    }
+
+    /// Codes the current best path's levels of elements start..<end into the running contexts.
+    mutating func applyPath(from start: Int, to end: Int, finalState: Int, decisions: UnsafeMutablePointer<UInt16>) {
+        let count = end - start
+        if segmentLevels.count < count {
+            segmentLevels = [Int32](repeating: 0, count: count)
+            segmentStates = [UInt8](repeating: 0, count: count)
+        }
+        var levelsBuffer = segmentLevels, statesBuffer = segmentStates
+        segmentLevels = []; segmentStates = []
+        traceBack(from: end, finalState: finalState, decisions: decisions, to: start) { j, level, state in
+            levelsBuffer[j - start] = level
+            statesBuffer[j - start] = UInt8(state)
+        }
+        var estimator = BitEstimator(adapts: true)
+        var previous = lastApplied
+        for j in 0..<count {
+            let state = Int(statesBuffer[j])
+            let k = DependentQuantization.index(reconstructionLevel: levelsBuffer[j], state: state)!
+            contexts.encodeLevel(k, state: state, previous: previous, into: &estimator)
+            previous = k
+        }
+        lastApplied = previous
+        segmentLevels = levelsBuffer; segmentStates = statesBuffer
+    }
+}
