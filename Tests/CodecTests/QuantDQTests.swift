@@ -97,18 +97,18 @@ struct QuantDQTests {
             func distortion(_ levels: [Int32]) -> Double {
                 zip(w, levels).reduce(0) { $0 + pow(Double($1.0) / delta - Double($1.1), 2) }
             }
-            // All index sequences with |k| ≤ 3.
-            var best = Double.infinity
-            var k = [Int32](repeating: -3, count: n)
-            outer: while true {
-                best = min(best, distortion(DependentQuantization.reconstructionLevels(indices: k)))
-                var i = 0
-                while true {
-                    if i == n { break outer }
-                    if k[i] < 3 { k[i] += 1; break }
-                    k[i] = -3; i += 1
+            // All index sequences with |k| ≤ 3, depth first.
+            func search(_ i: Int, _ state: Int, _ sum: Double) -> Double {
+                if i == n { return sum }
+                var best = Double.infinity
+                for k: Int32 in -3...3 {
+                    let r = DependentQuantization.reconstructionLevel(index: k, state: state)
+                    let e = Double(w[i]) / delta - Double(r)
+                    best = min(best, search(i + 1, DependentQuantization.nextState(state, index: k), sum + e * e))
                 }
+                return best
             }
+            let best = search(0, 0, 0)
             #expect(abs(distortion(ours) - best) <= 1e-9, "w \(w): ours \(ours)")
         }
     }

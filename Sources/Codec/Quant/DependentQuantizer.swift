@@ -190,68 +190,90 @@ struct Trellis<Mode: TrellisRateMode> {
         return best
     }
 
-    /// Viterbi steps for elements start..<end.
+    /// Viterbi steps for elements start..<end. Each step prices the three branches leaving
+    /// every state (non-zero of parity 0, zero, non-zero of parity 1), then picks each state's
+    /// best incoming branch without data-dependent jumps.
     @inline(__always)
     func block(from start: Int, to end: Int, current: inout Int, cost: UnsafeMutablePointer<Double>,
                nb: UnsafeMutablePointer<UInt8>, rates: UnsafePointer<UInt32>, branches: UnsafePointer<UInt8>,
                decisions: UnsafeMutablePointer<UInt16>) -> Bool {
         let g = unaryLength
         var cur = current
-        for i in start..<end {
-            guard let cand = Candidates(weights[i], inverseStep: inv, distortionScale: ds) else { return false }
-            var dist = cand.distortion
-            var magRate: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-            let neg = cand.negative
-            if Mode.rated {
-                var mags = cand.magnitude
-                withUnsafeMutableBytes(of: &magRate) { r in
-                    withUnsafeBytes(of: &mags) { m in
-                        for c in 0..<4 {
-                            let q = m.load(fromByteOffset: c * 8, as: Int.self)
-                            r.storeBytes(of: LevelRateTable.magnitudeCost((q + 1) >> 1, negative: neg,
-                                                                          unaryLength: g, costs: rates),
-                                         toByteOffset: c * 4, as: UInt32.self)
-                        }
-                    }
-                }
+        // Outgoing branch costs, 3 per state: [3·prev + 0: parity 0, 1: zero, 2: parity 1].
+        var out: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                  Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double)
+            = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        // For each state's incoming branch slot (NNCodec order), its index into `out`, and
+        // whether it is the zero branch.
+        var slot = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+                    UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+                    UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+        withUnsafeMutableBytes(of: &slot) { sl in
+            for j in 0..<24 {
+                let entry = Int(branches[j])
+                let prev = entry & 7, cls = entry >> 3
+                let which = cls == 4 ? 1 : (cls == 3 * (prev & 1) ? 0 : 2)
+                sl[j] = UInt8(3 * prev + which)
             }
-            let old = cost + cur * 8, new = cost + (cur ^ 1) * 8
-            let oldNb = nb + cur * 8, newNb = nb + (cur ^ 1) * 8
-            let nonZeroClass: UInt8 = neg ? 1 : 2
-            var code: UInt16 = 0
-            withUnsafeBytes(of: &dist) { d in
-                withUnsafeBytes(of: &magRate) { mr in
-                    for s in 0..<8 {
-                        var bestCost = Double.greatestFiniteMagnitude
-                        var bestBranch = 0
-                        var bestZero = false
-                        for b in 0..<3 {
-                            let entry = Int(branches[3 * s + b])
-                            let prev = entry & 7, cls = entry >> 3
-                            var c = old[prev] + d.load(fromByteOffset: cls * 8, as: Double.self)
-                            if Mode.rated {
-                                let sig = (3 * prev + Int(oldNb[prev])) * 2
-                                if cls == 4 {
-                                    c += Double(rates[sig])
-                                } else {
-                                    let signIndex = LevelRateTable.signOffset + 2 * Int(oldNb[prev]) + (neg ? 1 : 0)
-                                    c += Double(rates[sig + 1] + rates[signIndex]
-                                                + mr.load(fromByteOffset: cls * 4, as: UInt32.self))
-                                }
-                            }
-                            if c < bestCost { bestCost = c; bestBranch = b; bestZero = cls == 4 }
-                        }
-                        new[s] = bestCost
-                        if Mode.rated { newNb[s] = bestZero ? 0 : nonZeroClass }
-                        code |= UInt16(bestBranch) << UInt16(2 * s)
-                    }
-                }
-            }
-            decisions[i] = code
-            cur ^= 1
         }
-        current = cur
-        return true
+        return withUnsafeMutableBytes(of: &out) { outRaw in
+            withUnsafeBytes(of: &slot) { sl in
+                let o = outRaw.baseAddress!.assumingMemoryBound(to: Double.self)
+                for i in start..<end {
+                    guard let cand = Candidates(weights[i], inverseStep: inv, distortionScale: ds) else { return false }
+                    let neg = cand.negative
+                    let (d0, d1, d2, d3, dz) = cand.distortion
+                    let old = cost + cur * 8, new = cost + (cur ^ 1) * 8
+                    if Mode.rated {
+                        let (m0, m1, m2, m3) = cand.magnitude
+                        let r0 = Double(LevelRateTable.magnitudeCost((m0 + 1) >> 1, negative: neg, unaryLength: g, costs: rates))
+                        let r1 = Double(LevelRateTable.magnitudeCost((m1 + 1) >> 1, negative: neg, unaryLength: g, costs: rates))
+                        let r2 = Double(LevelRateTable.magnitudeCost((m2 + 1) >> 1, negative: neg, unaryLength: g, costs: rates))
+                        let r3 = Double(LevelRateTable.magnitudeCost((m3 + 1) >> 1, negative: neg, unaryLength: g, costs: rates))
+                        let oldNb = nb + cur * 8
+                        let signBase = LevelRateTable.signOffset + (neg ? 1 : 0)
+                        for p in 0..<8 {
+                            let n = Int(oldNb[p])
+                            let sig = (3 * p + n) * 2
+                            let zeroRate = Double(rates[sig])
+                            let nonZeroRate = Double(rates[sig + 1] + rates[signBase + 2 * n])
+                            let odd = p & 1 != 0
+                            o[3 * p] = (old[p] + (odd ? d3 : d0)) + (nonZeroRate + (odd ? r3 : r0))
+                            o[3 * p + 1] = (old[p] + dz) + zeroRate
+                            o[3 * p + 2] = (old[p] + (odd ? d1 : d2)) + (nonZeroRate + (odd ? r1 : r2))
+                        }
+                    } else {
+                        for p in 0..<8 {
+                            let odd = p & 1 != 0
+                            o[3 * p] = old[p] + (odd ? d3 : d0)
+                            o[3 * p + 1] = old[p] + dz
+                            o[3 * p + 2] = old[p] + (odd ? d1 : d2)
+                        }
+                    }
+                    let newNb = nb + (cur ^ 1) * 8
+                    let nonZeroClass: UInt8 = neg ? 1 : 2
+                    var code: UInt16 = 0
+                    for s in 0..<8 {
+                        let i0 = Int(sl[3 * s]), i1 = Int(sl[3 * s + 1]), i2 = Int(sl[3 * s + 2])
+                        let c0 = o[i0], c1 = o[i1], c2 = o[i2]
+                        let take1 = c1 < c0
+                        let best01 = take1 ? c1 : c0
+                        let take2 = c2 < best01
+                        new[s] = take2 ? c2 : best01
+                        let b: UInt16 = take2 ? 2 : (take1 ? 1 : 0)
+                        code |= b << UInt16(2 * s)
+                        if Mode.rated {
+                            let chosen = take2 ? i2 : (take1 ? i1 : i0)
+                            newNb[s] = chosen % 3 == 1 ? 0 : nonZeroClass
+                        }
+                    }
+                    decisions[i] = code
+                    cur ^= 1
+                }
+                current = cur
+                return true
+            }
+        }
     }
 
     /// Walks the survivor path ending in `finalState` after element `end` − 1 back to
