@@ -135,7 +135,7 @@ struct QuantDQTests {
         // Equal error: plain rounding on a fine qp grid (density 4) around DQ's error, interpolated
         // in log(error).
         var curve: [(bits: Double, mse: Double)] = []
-        for qp in stride(from: -152 + 8, through: -152 + 16, by: 2) {
+        for qp in stride(from: -152 + 10, through: -152 + 16, by: 2) {
             curve.append(try measure({ try UniformQuantizer(step: QuantStep(qp: $0, qpDensity: 4)!).quantize($1) }, qp: qp))
         }
         let j = try #require(curve.indices.dropLast().first { curve[$0].mse <= dq.mse && curve[$0 + 1].mse >= dq.mse },
@@ -163,21 +163,19 @@ struct QuantDQTests {
         var rng = QuantRandom(seed: 8)
         let w = rng.weights(4 << 20, scale: 0.02)
         var levels = [Int32](repeating: 0, count: w.count)
-        for (qp, lambdaScale) in [(-38, 0.0), (-38, 1.0), (-60, 0.0), (-60, 1.0)] {
-            let dq = DependentQuantizer(step: QuantStep(qp: qp)!, lambdaScale: lambdaScale)
-            var best = Double.infinity
-            for _ in 0..<3 {
-                let t = Date()
+        for (qp, lambdaScale, interval) in [(-38, 0.0, 256), (-38, 1.0, 256), (-38, 1.0, 1024), (-60, 0.0, 256), (-60, 1.0, 256)] {
+            let dq = DependentQuantizer(step: QuantStep(qp: qp)!, lambdaScale: lambdaScale, rateRefreshInterval: interval)
+            let mbps = try throughput(bytes: 4 * w.count) {
                 try w.withUnsafeBufferPointer { wp in
                     try levels.withUnsafeMutableBufferPointer { try dq.quantize(wp, into: $0) }
                 }
-                best = min(best, Date().timeIntervalSince(t))
             }
-            print("QUANT_BENCH DQ qp \(qp) lambda_scale \(lambdaScale): \(Double(4 * w.count) / best / 1e6) MB/s of float32")
+            print("QUANT_BENCH DQ qp \(qp) lambda_scale \(lambdaScale) refresh \(interval): \(mbps) MB/s of float32 (thread CPU time)")
         }
         let rdo = RDOQuantizer(step: QuantStep(qp: -38)!, lambdaScale: 1)
-        let t = Date()
-        try w.withUnsafeBufferPointer { wp in try levels.withUnsafeMutableBufferPointer { try rdo.quantize(wp, into: $0) } }
-        print("QUANT_BENCH RDOQ qp -38 lambda_scale 1: \(Double(4 * w.count) / Date().timeIntervalSince(t) / 1e6) MB/s of float32")
+        let mbps = try throughput(bytes: 4 * w.count, runs: 1) {
+            try w.withUnsafeBufferPointer { wp in try levels.withUnsafeMutableBufferPointer { try rdo.quantize(wp, into: $0) } }
+        }
+        print("QUANT_BENCH RDOQ qp -38 lambda_scale 1: \(mbps) MB/s of float32 (thread CPU time)")
     }
 }
