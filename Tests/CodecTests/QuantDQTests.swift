@@ -163,7 +163,7 @@ struct QuantDQTests {
         var rng = QuantRandom(seed: 8)
         let w = rng.weights(4 << 20, scale: 0.02)
         var levels = [Int32](repeating: 0, count: w.count)
-        for (qp, lambdaScale, interval) in [(-38, 0.0, 256), (-38, 1.0, 256), (-38, 1.0, 1024), (-60, 0.0, 256), (-60, 1.0, 256)] {
+        for (qp, lambdaScale, interval) in [(-38, 0.0, 4096), (-38, 1.0, 4096), (-38, 1.0, 256), (-60, 0.0, 4096), (-60, 1.0, 4096)] {
             let dq = DependentQuantizer(step: QuantStep(qp: qp)!, lambdaScale: lambdaScale, rateRefreshInterval: interval)
             let mbps = try throughput(bytes: 4 * w.count) {
                 try w.withUnsafeBufferPointer { wp in

@@ -20,9 +20,10 @@ public struct QuantizedTensor: Sendable, Equatable {
     /// The values the decoder reconstructs, bit for bit.
     public func reconstructed() -> [Float] { step.reconstruct(levels) }
 
-    /// The quantization indices k the CABAC coder writes (the levels themselves without DQ).
-    public var indices: [Int32] {
-        dependentQuantization ? DependentQuantization.indices(reconstructionLevels: levels)! : levels
+    /// The quantization indices k the CABAC coder writes (the levels themselves without DQ);
+    /// nil when DQ levels do not form a trellis path (never for a quantizer's output).
+    public var indices: [Int32]? {
+        dependentQuantization ? DependentQuantization.indices(reconstructionLevels: levels) : levels
     }
 }
 
