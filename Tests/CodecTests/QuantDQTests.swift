@@ -171,11 +171,36 @@ struct QuantDQTests {
                 }
             }
             print("QUANT_BENCH DQ qp \(qp) lambda_scale \(lambdaScale) refresh \(interval): \(mbps) MB/s of float32 (thread CPU time)")
+            if lambdaScale == 0 { #expect(mbps > 20) }
         }
         let rdo = RDOQuantizer(step: QuantStep(qp: -38)!, lambdaScale: 1)
         let mbps = try throughput(bytes: 4 * w.count, runs: 1) {
             try w.withUnsafeBufferPointer { wp in try levels.withUnsafeMutableBufferPointer { try rdo.quantize(wp, into: $0) } }
         }
         print("QUANT_BENCH RDOQ qp -38 lambda_scale 1: \(mbps) MB/s of float32 (thread CPU time)")
+    }
+
+    /// The measurements behind `DependentQuantizer`'s default refresh settings.
+    @Test("rate refresh settings: J and time on LeNet-300 at λs 1 (release, QUANT_BENCH=1)",
+          .enabled(if: ProcessInfo.processInfo.environment["QUANT_BENCH"] != nil))
+    func refreshSettings() throws {
+        let weights = try QuantFixtures.lenet300().filter { $0.dims.count == 2 }
+        let step = try #require(QuantStep(qp: -38))
+        let lambda = RateDistortion.dependentLambda(lambdaScale: 1)
+        for (interval, window) in [(256, Int.max), (1024, 1024), (4096, 1024), (4096, 4096), (1 << 30, 1)] {
+            var bytes = 0, se = 0.0, time = 0.0
+            for t in weights {
+                let dq = DependentQuantizer(step: step, lambdaScale: 1, rateRefreshInterval: interval,
+                                            contextTrackingWindow: window)
+                let t0 = threadCPUTime()
+                let q = try dq.quantize(t.values)
+                time += threadCPUTime() - t0
+                bytes += try QuantFixtures.codedBytes(q, rowWidth: t.dims[1], options: TensorCodingOptions(dependentQuantization: true))
+                se += QuantFixtures.meanSquaredError(t.values, q.reconstructed()) * Double(t.values.count)
+            }
+            let d = se / Double(step.size * step.size)
+            print("QUANT_BENCH refresh \(interval) window \(window): \(bytes) bytes, D \(d) Δ², J \(d + lambda * Double(8 * bytes)), " +
+                  "\(time) s CPU")
+        }
     }
 }
