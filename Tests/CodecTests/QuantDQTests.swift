@@ -85,6 +85,27 @@ struct QuantDQTests {
         }
     }
 
+    @Test("error bounds: |w − ŵ| ≤ 2Δ at λ = 0, ≤ max(4Δ, |w|) at λ > 0 (plus float32 rounding)")
+    func errorBound() throws {
+        var rng = QuantRandom(seed: 31)
+        for qp in [-60, -38, -37, -20] {
+            let step = try #require(QuantStep(qp: qp))
+            let delta = Double(step.size)
+            var w = rng.weights(20_000, scale: 0.03)
+            w += (0..<2000).map { _ in Float(Double(rng.next() % 4000) / 1000 * delta) * (rng.next() % 2 == 0 ? 1 : -1) }
+            w += [0, -0.0, Float(1e6 * delta), -Float(3.5 * delta)]
+            for lambdaScale in [0.0, 4.0] {
+                let q = try DependentQuantizer(step: step, lambdaScale: lambdaScale).quantize(w)
+                let rec = q.reconstructed()
+                for i in w.indices {
+                    let err = abs(Double(w[i]) - Double(rec[i]))
+                    let bound = lambdaScale == 0 ? 2 * delta : max(4 * delta, Double(w[i].magnitude))
+                    #expect(err <= bound + 0x1p-24 * Double(rec[i].magnitude), "w \(w[i]) level \(q.levels[i]) at \(step)")
+                }
+            }
+        }
+    }
+
     @Test("λ = 0 finds the least squared error over all trellis paths (brute force)")
     func optimality() throws {
         var rng = QuantRandom(seed: 21)

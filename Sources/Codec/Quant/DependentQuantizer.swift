@@ -16,10 +16,18 @@ import CABAC
 /// path is traced back, its last `contextTrackingWindow` levels are coded into a running
 /// context store (adapting, as the encoder would), and the table is rebuilt. On LeNet-300 at
 /// `lambdaScale` 1 the defaults (4096, 1024) cost 0.08% in J against refreshing every 256
-/// elements with every level tracked, at twice the speed; never refreshing costs 0.4%. λ = 0 (NNCodec's default) is a pure distortion
-/// search; its decisions, tie-breaking included (predecessors in increasing state order, a
-/// non-zero candidate before 0, the lowest final state), and its arithmetic (w · (1/Δ) in
-/// double) follow NNCodec's, so the levels are NNCodec's.
+/// elements with every level tracked, at twice the speed; never refreshing costs 0.4%
+/// (docs/quant.md).
+///
+/// λ = 0 (NNCodec's default) is a pure distortion search. Its decisions, tie-breaking
+/// included (predecessors in increasing state order, a non-zero candidate before 0, the
+/// lowest final state), and its arithmetic (w · (1/Δ) in double) follow NNCodec's, so the
+/// levels are NNCodec's.
+///
+/// Error bound (ŵ = `Float(r) * Δ`, plus its float32 rounding as for `UniformQuantizer`):
+/// at λ = 0, |w − ŵ| ≤ 2Δ for every element (each branch's candidate lies within 2Δ of w,
+/// and level 0 beats the other candidate of its branch when |w| < 2Δ); at λ > 0,
+/// |w − ŵ| ≤ max(4Δ, |w|).
 ///
 /// Output: reconstruction levels (what `CABACEncoder.encodeTensor` takes with
 /// `dependentQuantization: true`); ŵ = `Float(r) * Δ`. Memory: 2 bytes per weight for the
@@ -150,7 +158,7 @@ struct Trellis<Mode: TrellisRateMode> {
         self.refresh = refresh
         self.window = window
         contexts = ContextSet(unaryLength: unaryLength)
-        table = LevelRateTable(contexts: &contexts)
+        table = Mode.rated ? LevelRateTable(contexts: &contexts) : LevelRateTable(unused: ())
     }
 
     /// Runs the search and writes the levels; false if a weight is NaN, infinite or out of range.

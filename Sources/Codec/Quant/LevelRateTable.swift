@@ -22,6 +22,12 @@ struct LevelRateTable: Sendable {
     static let escapeOffset = 54
     static let magnitudeOffset = 118
 
+    /// A stand-in where no rate is priced.
+    init(unused: Void) {
+        unaryLength = 1
+        costs = [UInt32](repeating: 0, count: Self.magnitudeOffset + 6)
+    }
+
     init(contexts: inout ContextSet) {
         let layout = contexts.layout
         let g = layout.unaryLength
