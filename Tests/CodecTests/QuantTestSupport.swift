@@ -1,0 +1,69 @@
+import CABAC
+import Foundation
+import ONNXIO
+@testable import Codec
+
+/// Seeded SplitMix64, so every random tensor reproduces.
+struct QuantRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Standard normal (Box–Muller).
+    mutating func gaussian() -> Double {
+        let u1 = Double(next() >> 11 | 1) / Double(1 << 53)
+        let u2 = Double(next() >> 11) / Double(1 << 53)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+    /// Laplacian-ish weights of scale `s`, like trained layers.
+    mutating func weights(_ n: Int, scale s: Double) -> [Float] {
+        (0..<n).map { _ in Float(gaussian() * s * (Double(next() % 4) + 1) / 2) }
+    }
+}
+
+enum QuantFixtures {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// LeNet-300-100's float tensors (name, dimensions, values), in model order.
+    static func lenet300() throws -> [(name: String, dims: [Int], values: [Float])] {
+        let model = try Model.load(path: root.appendingPathComponent("testdata/lenet300.onnx").path)
+        return try model.graph!.initializers.map { t in
+            (t.name ?? "", t.dims.map { Int($0) }, try t.floatValues())
+        }
+    }
+
+    /// Bytes of the real CABAC payload of one tensor coded with `options`.
+    static func codedBytes(_ q: QuantizedTensor, rowWidth: Int, options: TensorCodingOptions) throws -> Int {
+        var encoder = CABACEncoder()
+        try encoder.encodeTensor(q.levels, rowWidth: rowWidth, options: options)
+        return encoder.finish().count
+    }
+
+    static func meanSquaredError(_ a: [Float], _ b: [Float]) -> Double {
+        zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(max(1, a.count))
+    }
+}
+
+/// CPU time of the calling thread in seconds (robust to other processes on shared cores).
+func threadCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Best-of-`runs` throughput of `body` over `bytes` bytes, in MB/s of thread CPU time.
+func throughput(bytes: Int, runs: Int = 3, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<runs {
+        let t = threadCPUTime()
+        try body()
+        best = min(best, threadCPUTime() - t)
+    }
+    return Double(bytes) / best / 1e6
+}
