@@ -45,10 +45,10 @@ struct PipelineTests {
                 for i in w.indices {
                     let level = (v[i] / step).rounded()
                     #expect(Float(level) * step == v[i], "\(o.name!)[\(i)] is not a multiple of Δ")
-                    if !dq || role == .nonWeight {
+                    if !dq {
                         #expect(abs(w[i] - v[i]) <= step / 2 * (1 + 1e-6), "\(o.name!)[\(i)] error beyond Δ/2")
                     } else {
-                        #expect(abs(w[i] - v[i]) <= step * 1.5, "\(o.name!)[\(i)] DQ error beyond 3Δ/2")
+                        #expect(abs(w[i] - v[i]) <= step * 2 * (1 + 1e-6), "\(o.name!)[\(i)] DQ error beyond 2Δ")
                     }
                 }
             case .integer:

@@ -14,7 +14,7 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// Store 1-D float tensors exactly (RAW_FLOAT for float32; other float dtypes stay in
     /// the topology) instead of quantizing them.
     public var losslessNonWeights = false
-    /// Dependent quantization (the 8-state trellis) for weights.
+    /// Dependent quantization (the 8-state trellis) for every quantized tensor, as NNCodec does.
     public var dependentQuantization = false
     /// Rate–distortion trade-off; 0 = distortion only.
     public var lambda: Double = 0

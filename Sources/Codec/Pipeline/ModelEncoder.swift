@@ -129,10 +129,11 @@ public struct ModelEncoder: Sendable {
             let values = try t.floatValues()
             let qp = role == .weight ? options.qp : options.nonWeightQp
             let step = NNRQuantization.stepSize(qp: qp, qpDensity: options.qpDensity)
-            let dq = role == .weight && options.dependentQuantization
+            let dq = options.dependentQuantization   // as NNCodec: every quantized tensor, biases too
             coding.dependentQuantization = dq
-            let levels = try WeightQuantizer.quantize(values, step: step, dependent: dq, lambda: role == .weight ? options.lambda : 0,
-                                                      coding: coding, rowWidth: dims.dropFirst().reduce(1, *), tensor: name)
+            let levels = try WeightQuantizer.quantize(values, qp: qp, qpDensity: options.qpDensity, dependent: dq,
+                                                      lambda: options.lambda,
+                                                      unaryLength: options.unaryLength, tensor: name)
             (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
             r.qp = qp
             r.stepSize = step
