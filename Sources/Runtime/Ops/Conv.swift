@@ -164,7 +164,9 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
     let wide = !pointwise && h.stride == 1 && w.stride == 1 && 4 * (w.kernel - 1) * w.dilation <= w.output
     let cols = wide ? h.output * PW : OHW      // GEMM columns per image
     let slack = (w.kernel - 1) * w.dilation    // the last wide row reads this far past the plane
-    RuntimeThreading.chunks(s.N, parallel: parallel) { r in
+    // Images per GEMM wanted for small feature maps: ≥ 256 columns (or all, batched).
+    let nbWanted = strategy == .batched ? s.N : max(1, (256 + cols - 1) / cols)
+    RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: min(nbWanted, max(1, s.N / RuntimeThreading.cores))) { r in
         let count = r.count
         // Images per GEMM: enough for ≥ 256 columns (perImage) or as many as the budget
         // allows (batched), never more than the chunk.

@@ -41,14 +41,14 @@ func sgemmParallel(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Fl
     if m >= n {
         // Blocks of 16 rows keep the kernels' row tiles whole.
         let blocks = (m + 15) / 16
-        RuntimeThreading.chunks(blocks, parallel: true) { r in
+        RuntimeThreading.chunks(blocks, parallel: true, minChunk: max(1, blocks / RuntimeThreading.cores)) { r in
             let i0 = r.lowerBound * 16, i1 = min(m, r.upperBound * 16)
             sgemm(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: transA ? a + i0 : a + i0 * lda, lda: lda,
                   b: b, ldb: ldb, beta: beta, c: c + i0 * ldc, ldc: ldc)
         }
     } else {
         let blocks = (n + 15) / 16
-        RuntimeThreading.chunks(blocks, parallel: true) { r in
+        RuntimeThreading.chunks(blocks, parallel: true, minChunk: max(1, blocks / RuntimeThreading.cores)) { r in
             let j0 = r.lowerBound * 16, j1 = min(n, r.upperBound * 16)
             sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: a, lda: lda,
                   b: transB ? b + j0 * ldb : b + j0, ldb: ldb, beta: beta, c: c + j0, ldc: ldc)

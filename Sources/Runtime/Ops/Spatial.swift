@@ -34,11 +34,15 @@ public enum RuntimeThreading {
         chunks(n, parallel: parallel) { r in for i in r { body(i) } }
     }
 
-    /// Splits 0..<n into up to `cores` contiguous ranges of at least `minChunk` items and
-    /// runs `body` on each, concurrently when `parallel` is on.
+    /// Contiguous ranges per core `chunks` aims at: more than one, so that a thread the
+    /// scheduler delays (a loaded machine) holds up little work; the others take the rest.
+    static let piecesPerCore = 4
+
+    /// Splits 0..<n into up to `piecesPerCore × cores` contiguous ranges of at least
+    /// `minChunk` items and runs `body` on each, concurrently when `parallel` is on.
     static func chunks(_ n: Int, parallel: Bool, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         if n <= 0 { return }
-        let k = parallel ? min(cores, max(1, n / max(1, minChunk))) : 1
+        let k = parallel && cores > 1 ? min(cores * piecesPerCore, max(1, n / max(1, minChunk))) : 1
         if k <= 1 { body(0..<n); return }
         withoutActuallyEscaping(body) { b in
             // The chunks write disjoint memory; the closure only lives for this call.
