@@ -45,7 +45,8 @@ def main():
         x, d = y, h
     g = helper.make_graph(nodes, "vgg16", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 32, 32])],
                           [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="nncodec-bench")
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="nncodec-bench",
+                          ir_version=8)  # opset 17 needs IR 8; older onnxruntime rejects newer IR
     onnx.checker.check_model(m)
     onnx.save(m, out)
     print(f"{out}: {sum(t.size for t in map(numpy_helper.to_array, inits)):,} parameters")

@@ -36,8 +36,14 @@ public final class Session: Sendable {
     let initializers: [String: NDArray]
     /// Index of the node producing each value.
     let producer: [String: Int]
+    /// One step per node, in file order (used when a run needs a value the optimised plan
+    /// does not compute, or overrides one it folded).
+    let plainPlan: Plan
+    /// Constants folded, Conv chains fused.
+    let optimisedPlan: Plan
 
     public init(model: Model, options: Options = Options()) throws {
+        _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
         guard let graph = model.graph else { throw RuntimeError.noGraph }
         self.model = model
         self.options = options
@@ -90,6 +96,12 @@ public final class Session: Sendable {
             ks.append(k)
         }
         kernels = ks
+        plainPlan = Plan(steps: graph.nodes.enumerated().map { i, n in
+            Step(node: n, kernel: ks[i], origin: i, name: Session.displayName(n, i), cacheable: [], cache: nil)
+        })
+        optimisedPlan = Session.optimisedPlan(nodes: graph.nodes, kernels: ks, initializers: inits,
+                                              graphInputs: Set(names), graphOutputs: Set(outputNames),
+                                              opset: opset, options: options)
     }
 
     /// Loads the model at `path` (external data included) and prepares it.
@@ -144,47 +156,55 @@ public final class Session: Sendable {
             values[k] = v
         }
 
-        // Nodes needed for the wanted values.
-        var needed = [Bool](repeating: false, count: nodes.count)
+        let plan = wanted.contains(where: optimisedPlan.hidden.contains)
+            || overrides.keys.contains(where: optimisedPlan.sensitive.contains)
+            || inputs.keys.contains(where: optimisedPlan.sensitive.contains) ? plainPlan : optimisedPlan
+        let steps = plan.steps
+        // Steps needed for the wanted values.
+        var needed = [Bool](repeating: false, count: steps.count)
         var stack: [String] = wanted
         var seen = Set<String>()
         while let v = stack.popLast() {
             guard seen.insert(v).inserted else { continue }
-            if values[v] != nil { continue }
-            guard let p = producer[v] else {
+            if values[v] != nil || plan.constants[v] != nil { continue }
+            guard let p = plan.producer[v] else {
                 if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
                 continue
             }
             if !needed[p] {
                 needed[p] = true
-                for i in nodes[p].inputs where !i.isEmpty { stack.append(i) }
+                for i in steps[p].node.inputs where !i.isEmpty { stack.append(i) }
             }
         }
         // Last consumer of each value, for freeing.
         var lastUse: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() where needed[i] {
-            for inp in n.inputs where !inp.isEmpty { lastUse[inp] = i }
+        for (i, s) in steps.enumerated() where needed[i] {
+            for inp in s.node.inputs where !inp.isEmpty { lastUse[inp] = i }
         }
         let keep = Set(wanted)
 
-        for (i, n) in nodes.enumerated() where needed[i] {
+        for (i, step) in steps.enumerated() where needed[i] {
+            let n = step.node
             let outs = n.outputs
             if outs.allSatisfy({ $0.isEmpty || overrides[$0] != nil }) { continue }
             var args: [NDArray?] = []
             args.reserveCapacity(n.inputs.count)
             for inp in n.inputs {
                 if inp.isEmpty { args.append(nil); continue }
-                guard let v = values[inp] ?? initializers[inp] else {
+                guard let v = values[inp] ?? plan.constants[inp] ?? initializers[inp] else {
                     if inputInfo[inp] != nil { throw RuntimeError.missingInput(name: inp) }
-                    throw RuntimeError.undefinedValue(name: inp, node: Session.displayName(n, i))
+                    throw RuntimeError.undefinedValue(name: inp, node: step.name)
                 }
                 args.append(v)
             }
-            let ctx = NodeContext(node: n, name: Session.displayName(n, i), op: n.opType ?? "", inputs: args, opset: opset, options: options)
+            var ctx = NodeContext(node: n, name: step.name, op: n.opType ?? "", inputs: args, opset: opset, options: options)
+            if let c = step.cache, step.cacheable.allSatisfy({ $0 >= n.inputs.count || n.inputs[$0].isEmpty || values[n.inputs[$0]] == nil }) {
+                ctx.cache = c
+            }
             let clock = ContinuousClock()
             let t0 = clock.now
-            let results = try kernels[i](ctx)
-            observer?.nodeFinished?(i, clock.now - t0)
+            let results = try step.kernel(ctx)
+            observer?.nodeFinished?(step.origin, clock.now - t0)
             for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
                 if overrides[o] == nil { values[o] = results[j] }
             }
@@ -195,12 +215,24 @@ public final class Session: Sendable {
         }
         var result: [String: NDArray] = [:]
         for w in wanted {
-            guard let v = values[w] ?? initializers[w] else {
+            guard let v = values[w] ?? plan.constants[w] ?? initializers[w] else {
                 throw RuntimeError.invalidArgument("value '\(w)' was not computed (an optional output its node does not produce?)")
             }
             result[w] = v
         }
         return result
+    }
+
+    /// Runs the graph once (graph outputs) and returns each executed node's kernel time, in
+    /// execution order: for profiling.
+    public func profile(inputs: [String: NDArray]) throws -> [(node: String, op: String, seconds: Double)] {
+        var times: [(node: String, op: String, seconds: Double)] = []
+        let obs = RunObserver(nodeFinished: { i, d in
+            let n = self.nodes[i]
+            times.append((Session.displayName(n, i), n.opType ?? "", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        }, freed: nil)
+        _ = try execute(inputs: inputs, outputs: nil, overrides: [:], observer: obs)
+        return times
     }
 
     /// Runs the graph with inputs given in the order of `inputNames`.

@@ -9,6 +9,8 @@ struct NodeContext {
     let inputs: [NDArray?]
     let opset: Int
     let options: Session.Options
+    /// Where the kernel may keep data derived from unmodified initializer inputs.
+    var cache: FoldCache? = nil
 
     func fail(_ message: String) -> RuntimeError {
         .invalidNode(node: name, op: op, message: message)

@@ -17,6 +17,7 @@ func mapFloats(_ v: [Float], _ f: (Float) -> Float) -> [Float] {
     }
 }
 
+@inline(__always)
 private func binary(_ ctx: NodeContext, _ a: NDArray, _ b: NDArray,
                     float: (Float, Float) -> Float, int: ((Int64, Int64) throws -> Int64)?) throws -> NDArray {
     switch (a.storage, b.storage) {
@@ -204,7 +205,14 @@ func registerElementwise(_ k: inout [String: Kernel]) {
     k["Neg"] = unaryNumeric({ -$0 }, { 0 &- $0 })
     k["Abs"] = unaryNumeric({ abs($0) }, { $0 < 0 ? 0 &- $0 : $0 })
     k["Sign"] = unaryNumeric({ $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
-    k["Relu"] = unaryNumeric({ $0 > 0 ? $0 : 0 }, { $0 > 0 ? $0 : 0 })
+    k["Relu"] = { ctx in
+        let x = try ctx.input(0)
+        switch x.storage {
+        case .float(let v): return [NDArray(shape: x.shape, floats: mapFloats(v) { $0 > 0 ? $0 : 0 })]
+        case .int64(let v): return [NDArray(shape: x.shape, int64s: v.map { $0 > 0 ? $0 : 0 })]
+        case .bool: throw ctx.fail("bool input is not supported")
+        }
+    }
     k["LeakyRelu"] = { ctx in
         let a = ctx.float("alpha", 0.01)
         return [NDArray(shape: try ctx.input(0).shape, floats: mapFloats(try ctx.floats(0)) { $0 >= 0 ? $0 : $0 * a })]

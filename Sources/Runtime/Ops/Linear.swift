@@ -30,6 +30,32 @@ func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                 blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
+/// `sgemm` split into one row (or column) block per core when the product is large enough.
+func sgemmParallel(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool) {
+    if !parallel || RuntimeThreading.cores < 2 || m * n * k < 1 << 17 {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if m >= n {
+        // Blocks of 16 rows keep the kernels' row tiles whole.
+        let blocks = (m + 15) / 16
+        RuntimeThreading.chunks(blocks, parallel: true, minChunk: max(1, blocks / RuntimeThreading.cores)) { r in
+            let i0 = r.lowerBound * 16, i1 = min(m, r.upperBound * 16)
+            sgemm(transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: transA ? a + i0 : a + i0 * lda, lda: lda,
+                  b: b, ldb: ldb, beta: beta, c: c + i0 * ldc, ldc: ldc)
+        }
+    } else {
+        let blocks = (n + 15) / 16
+        RuntimeThreading.chunks(blocks, parallel: true, minChunk: max(1, blocks / RuntimeThreading.cores)) { r in
+            let j0 = r.lowerBound * 16, j1 = min(n, r.upperBound * 16)
+            sgemm(transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: a, lda: lda,
+                  b: transB ? b + j0 * ldb : b + j0, ldb: ldb, beta: beta, c: c + j0, ldc: ldc)
+        }
+    }
+}
+
 func registerLinear(_ k: inout [String: Kernel]) {
     k["Gemm"] = { ctx in
         let a = try ctx.input(0), b = try ctx.input(1)
@@ -53,8 +79,8 @@ func registerLinear(_ k: inout [String: Kernel]) {
             out = [Float](repeating: 0, count: m * n)
         }
         av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
-            sgemm(transA: ta, transB: tb, m: m, n: n, k: kk, alpha: alpha, a: pa.baseAddress!, lda: a.shape[1],
-                  b: pb.baseAddress!, ldb: b.shape[1], beta: useBeta, c: pc.baseAddress!, ldc: n)
+            sgemmParallel(transA: ta, transB: tb, m: m, n: n, k: kk, alpha: alpha, a: pa.baseAddress!, lda: a.shape[1],
+                          b: pb.baseAddress!, ldb: b.shape[1], beta: useBeta, c: pc.baseAddress!, ldc: n, parallel: ctx.options.parallel)
         } } }
         return [NDArray(shape: [m, n], floats: out)]
     }
@@ -84,14 +110,15 @@ func matmul(_ ctx: NodeContext, _ a: NDArray, _ b: NDArray) throws -> NDArray {
     if bbatch.reduce(1, *) == 1 && abatch == batch {
         // Fold A's batch into M: one GEMM.
         av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
-            sgemm(transA: false, transB: false, m: nb * m, n: n, k: kk, alpha: 1, a: pa.baseAddress!, lda: kk,
-                  b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+            sgemmParallel(transA: false, transB: false, m: nb * m, n: n, k: kk, alpha: 1, a: pa.baseAddress!, lda: kk,
+                          b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n, parallel: ctx.options.parallel)
         } } }
     } else {
         let sa = broadcastStrides(abatch, to: batch), sb = broadcastStrides(bbatch, to: batch)
         let cs = contiguousStrides(batch)
         av.withUnsafeBufferPointer { pa in bv.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { pc in
-            for i in 0..<nb {
+            let pa = pa, pb = pb, pc = pc
+            RuntimeThreading.chunks(nb, parallel: ctx.options.parallel && nb * m * n * kk >= 1 << 16) { range in for i in range {
                 var oa = 0, ob = 0, r = i
                 for d in 0..<batch.count {
                     let idx = r / cs[d]
@@ -101,7 +128,7 @@ func matmul(_ ctx: NodeContext, _ a: NDArray, _ b: NDArray) throws -> NDArray {
                 }
                 sgemm(transA: false, transB: false, m: m, n: n, k: kk, alpha: 1, a: pa.baseAddress! + oa * m * kk, lda: kk,
                       b: pb.baseAddress! + ob * kk * n, ldb: n, beta: 0, c: pc.baseAddress! + i * m * n, ldc: n)
-            }
+            } }
         } } }
     }
     if a.rank == 1 { outShape.remove(at: outShape.count - 2) }

@@ -11,12 +11,29 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     let includePad = ctx.int("count_include_pad", 0) != 0
     let NC = x.shape[0] * x.shape[1]
     let HW = h.input * w.input, OHW = h.output * w.output
-    var out = [Float](repeating: 0, count: NC * OHW)
+    var out = [Float](unsafeUninitializedCapacity: NC * OHW) { _, c in c = NC * OHW }
+    if NC * OHW == 0 { return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: out)] }
     xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
         let X = px.baseAddress!, Y = po.baseAddress!
         let C = x.shape[1]
         let kh = h.kernel, kw = w.kernel, dh = h.dilation, dw = w.dilation, W = w.input, H = h.input, OW = w.output
         let area = Float(kh * kw)
+        if isMax && kh == 2 && kw == 2 && h.stride == 2 && w.stride == 2 && dh == 1 && dw == 1
+            && h.padBegin == 0 && w.padBegin == 0 && 2 * h.output <= H && 2 * OW <= W {
+            // 2×2 stride-2 windows, all inside the input.
+            RuntimeThreading.chunks(NC, parallel: ctx.options.parallel && NC * OHW >= 1 << 14) { r in
+                for plane in r {
+                    let xp = X + plane * HW, yp = Y + plane * OHW
+                    for oy in 0..<h.output {
+                        let r0 = xp + 2 * oy * W, r1 = r0 + W, yr = yp + oy * OW
+                        for ox in 0..<OW {
+                            yr[ox] = Swift.max(Swift.max(r0[2 * ox], r0[2 * ox + 1]), Swift.max(r1[2 * ox], r1[2 * ox + 1]))
+                        }
+                    }
+                }
+            }
+            return
+        }
         RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
             for c in 0..<C {
                 let plane = n * C + c

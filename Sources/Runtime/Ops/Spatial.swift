@@ -1,37 +1,90 @@
 import Dispatch
+import Foundation
 import COpenBLAS
 
 /// How kernels use the CPU cores.
+///
+/// OpenBLAS runs single-threaded: every kernel splits its own work into one contiguous
+/// chunk per core (`chunks`), so OpenBLAS's spinning worker threads never compete with
+/// ours (that contention cost 2–10× on a loaded 2-core machine).
 public enum RuntimeThreading {
-    /// How Conv spreads a batch over the cores (`.perImage`, the default, measured faster
-    /// on the 2-core machine for all test models).
+    /// How Conv spreads a batch over the cores. Both now split the images into one chunk
+    /// per core; `.batched` unfolds as many images side by side as the scratch budget
+    /// allows (larger GEMMs), `.perImage` only as many as keep a GEMM ≥ 256 columns wide.
     public enum ConvStrategy: Sendable {
-        /// Unfold a chunk of images side by side and run one large GEMM with OpenBLAS's
-        /// threads (im2col and scatter split over the cores).
+        /// Unfold many images side by side and run larger GEMMs.
         case batched
-        /// Split the images over the cores, one single-threaded GEMM per image.
+        /// Unfold images one by one (or a few, for small feature maps).
         case perImage
     }
 
-    /// Cores to use (OpenBLAS's thread count at start-up).
-    public static let cores: Int = Int(openblas_get_num_threads())
-    /// Largest unfolded (im2col) matrix of the batched strategy, in floats.
+    /// Cores to use: OpenBLAS's thread count at start-up (OPENBLAS_NUM_THREADS or the
+    /// CPU count), read once; OpenBLAS itself is then set to one thread.
+    public static let cores: Int = {
+        let n = max(1, Int(openblas_get_num_threads()))
+        openblas_set_num_threads(1)
+        return n
+    }()
+    /// Largest unfolded (im2col) matrix per thread of the batched strategy, in floats.
     static let im2colBudget = 4 << 20
 
-    /// Runs `body(i)` for i in 0..<n, over the cores when `parallel` is on; with `blas`,
-    /// OpenBLAS is single-threaded meanwhile (the items call it).
-    static func forEachItem(_ n: Int, parallel: Bool, blas: Bool, _ body: (Int) -> Void) {
-        if parallel && n > 1 && cores > 1 {
-            if blas { openblas_set_num_threads(1) }
-            withoutActuallyEscaping(body) { b in
-                // The items write disjoint memory; the closure only lives for this call.
-                let s = unsafeBitCast(b, to: (@Sendable (Int) -> Void).self)
-                DispatchQueue.concurrentPerform(iterations: n, execute: s)
+    /// Runs `body(i)` for i in 0..<n, over the cores when `parallel` is on (items are
+    /// grouped into one contiguous chunk per core).
+    static func forEachItem(_ n: Int, parallel: Bool, blas: Bool = false, _ body: (Int) -> Void) {
+        chunks(n, parallel: parallel) { r in for i in r { body(i) } }
+    }
+
+    /// Contiguous ranges per core `chunks` aims at: more than one, so that a thread the
+    /// scheduler delays (a loaded machine) holds up little work; the others take the rest.
+    static let piecesPerCore = 4
+
+    /// Splits 0..<n into up to `piecesPerCore × cores` contiguous ranges of at least
+    /// `minChunk` items and runs `body` on each, concurrently when `parallel` is on.
+    static func chunks(_ n: Int, parallel: Bool, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        if n <= 0 { return }
+        let k = parallel && cores > 1 ? min(cores * piecesPerCore, max(1, n / max(1, minChunk))) : 1
+        if k <= 1 { body(0..<n); return }
+        withoutActuallyEscaping(body) { b in
+            // The chunks write disjoint memory; the closure only lives for this call.
+            let s = unsafeBitCast(b, to: (@Sendable (Range<Int>) -> Void).self)
+            DispatchQueue.concurrentPerform(iterations: k) { c in
+                s((c * n / k)..<((c + 1) * n / k))
             }
-            if blas { openblas_set_num_threads(Int32(cores)) }
-        } else {
-            for i in 0..<n { body(i) }
         }
+    }
+}
+
+/// Reusable scratch buffers (im2col, GEMM staging): kept between runs so large buffers
+/// are not page-faulted in again on every call.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private let lock = NSLock()
+    private var free: [(UnsafeMutablePointer<Float>, Int)] = []
+    /// Total floats kept in the free list at most (larger returns are released).
+    private let keepLimit = 16 << 20
+
+    /// Calls `body` with a buffer of at least `count` floats (uninitialised).
+    func with<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let n = max(count, 1)
+        lock.lock()
+        var buf: (UnsafeMutablePointer<Float>, Int)? = nil
+        if let i = free.indices.filter({ free[$0].1 >= n }).min(by: { free[$0].1 < free[$1].1 }) {
+            buf = free.remove(at: i)
+        }
+        lock.unlock()
+        let b = buf ?? (UnsafeMutablePointer<Float>.allocate(capacity: n), n)
+        defer {
+            lock.lock()
+            free.append(b)
+            var total = free.reduce(0) { $0 + $1.1 }
+            while total > keepLimit, let j = free.indices.min(by: { free[$0].1 < free[$1].1 }) {
+                total -= free[j].1
+                free[j].0.deallocate()
+                free.remove(at: j)
+            }
+            lock.unlock()
+        }
+        return try body(b.0)
     }
 }
 

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Throughput (samples/s at batch 64) of the nncodec Runtime against onnxruntime, measured
+interleaved in one run: for each repetition and model, ours (the runtime-bench executable,
+driven over a pipe) and onnxruntime (in this process) each run for SECONDS; the table gives
+the medians over the repetitions and the ratio ours/ORT (median of the per-repetition
+ratios, which are measured seconds apart and so share the machine's load).
+
+  bench_runtime.py --bin PATH [--reps N] [--seconds S] [--extra NAME=MODEL.onnx ...]
+                   [--work DIR] [--profile] [--only NAME,...]
+Extra models (VGG-16) get a random N(0,1) input of the model's declared shape."""
+import argparse, json, os, statistics, subprocess, sys, time
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+td = os.path.join(root, "testdata")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--extra", action="append", default=[])
+    ap.add_argument("--work", default="/tmp/nncodec-bench")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--only", default="")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+
+    models = []  # (name, model path, input name, batch array)
+    man = json.load(open(os.path.join(td, "manifest.json")))
+    for m in man["models"]:
+        x = np.load(os.path.join(td, m["data_file"]))[: a.batch]
+        models.append((m["name"], os.path.join(td, m["file"]), m["input_name"], x))
+    for e in a.extra:
+        name, path = e.split("=", 1)
+        g = onnx.load(path, load_external_data=False).graph
+        inits = {i.name for i in g.initializer}
+        inp = [i for i in g.input if i.name not in inits][0]
+        shape = [d.dim_value if d.dim_value > 0 else a.batch for d in inp.type.tensor_type.shape.dim]
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        models.append((name, path, inp.name, x))
+    if a.only:
+        keep = a.only.split(",")
+        models = [m for m in models if m[0] in keep]
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = a.threads
+    proc = subprocess.Popen([a.bin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def ask(line):
+        proc.stdin.write(line + "\n"); proc.stdin.flush()
+        r = proc.stdout.readline().strip()
+        if not r or r.startswith("error"):
+            sys.exit(f"runtime-bench: {line!r} -> {r!r}")
+        return r
+
+    sessions, diffs = {}, {}
+    for name, path, inp, x in models:
+        s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        feed = {inp: x}
+        ref = s.run(None, feed)[0]
+        xp, rp = os.path.join(a.work, f"{name}_x.npy"), os.path.join(a.work, f"{name}_ref.npy")
+        np.save(xp, x); np.save(rp, ref)
+        r = ask(f"load {name} {path} {inp} {xp} {rp}")
+        diffs[name] = (float(r.split("maxdiff=")[1]), float(np.abs(ref).max()))
+        sessions[name] = (s, feed)
+
+    def ort_bench(name):
+        s, feed = sessions[name]
+        n = next(iter(feed.values())).shape[0]
+        s.run(None, feed)
+        runs, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < a.seconds or runs < 3:
+            s.run(None, feed); runs += 1
+        return runs * n / (time.perf_counter() - t0)
+
+    ours = {m[0]: [] for m in models}; theirs = {m[0]: [] for m in models}; ratios = {m[0]: [] for m in models}
+    for rep in range(a.reps):
+        for name, *_ in models:
+            if rep % 2 == 0:
+                o = float(ask(f"bench {name} {a.seconds}").split()[0]); t = ort_bench(name)
+            else:
+                t = ort_bench(name); o = float(ask(f"bench {name} {a.seconds}").split()[0])
+            ours[name].append(o); theirs[name].append(t); ratios[name].append(o / t)
+            print(f"  rep {rep + 1}/{a.reps} {name:14s} ours {o:10.0f}  ORT {t:10.0f}  ratio {o / t:5.2f}", file=sys.stderr, flush=True)
+
+    if a.profile:
+        for name, *_ in models:
+            print(f"PROFILE {name}: {ask(f'profile {name} 5')}")
+    ask_quit = proc.stdin.write("quit\n"); proc.stdin.flush(); proc.wait()
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    print(f"\nbatch {a.batch}, {a.reps} repetitions × {a.seconds:g} s per engine, interleaved; "
+          f"onnxruntime {ort.__version__} intra_op_num_threads={a.threads}; {os.cpu_count()} cores ({cpu}); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print("\n| model | ours (samples/s) | onnxruntime (samples/s) | ours/ORT (median of ratios) | range of ratios | ≥ 0.5× | max abs Δ vs ORT |")
+    print("| --- | ---: | ---: | ---: | ---: | :---: | ---: |")
+    for name, *_ in models:
+        r = statistics.median(ratios[name])
+        d, sc = diffs[name]
+        print(f"| {name} | {statistics.median(ours[name]):,.0f} | {statistics.median(theirs[name]):,.0f} | {r:.2f} | "
+              f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f} | {'yes' if r >= 0.5 else 'no'} | {d:.1e} (of {sc:.1f}) |")
+
+
+if __name__ == "__main__":
+    main()
