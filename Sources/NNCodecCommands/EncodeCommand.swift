@@ -151,10 +151,10 @@ struct EncodeCommand: ParsableCommand {
                      String(format: "%.2fx smaller, %.3f bits/param", r.ratio, r.bitsPerParameter)])
         lines.append(Output.table(["", "bytes", "of .onnx", ""], rows))
         let o = rep.options
-        lines.append(String(format: "weights qp %d (Δ = %.6g)%@, non-weights %@; %d coded parameters, topology unit %@ bytes; %.2f s",
+        lines.append(String(format: "weights qp %d (Δ = %.6g)%@, non-weights %@; %@ coded parameters, topology unit %@ bytes; %.2f s",
                             o.qp, Double(o.weightStep), o.dependentQuantization ? ", dependent quantization" : "",
                             o.losslessNonWeights ? "exact" : String(format: "qp %d (Δ = %.3g)", o.nonWeightQp, Double(o.nonWeightStep)),
-                            rep.codedParameters, Output.grouped(rep.topologyBytes), r.seconds))
+                            Output.grouped(rep.codedParameters), Output.grouped(rep.topologyBytes), r.seconds))
         var err: [[String]] = []
         for role in [TensorRole.weight, .nonWeight] {
             if let e = rep.error(of: role) {
