@@ -229,7 +229,7 @@ struct LevelDecoderCore {
     let steps: UnsafePointer<Int32>
     let fastNext: UnsafePointer<Int8>
     /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
-    static var skewed: UInt32 { 56 }
+    static var skewed: UInt32 { 96 }
 
     @inline(__always)
     init(_ d: BinDecoder, padded: UnsafePointer<UInt8>, tables: RawTables) {
