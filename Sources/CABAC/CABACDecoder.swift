@@ -143,46 +143,23 @@ public struct CABACDecoder {
             return
         }
 
-        // The levels.
-        let hasSkips = !rowIsZero.isEmpty
-        var core = self.core
+        // The levels, read from a zero-padded copy of the data (see `LevelDecoderCore`).
+        guard count > 0 else { return }
+        let padding = LevelDecoderCore.padding(unaryLength: g)
+        let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
+        defer { padded.deallocate() }
         bytes.withUnsafeBufferPointer { input in
-            core.bind(input.baseAddress, count: input.count)
-            contexts.withUnsafeMutableBufferPointer { ctx in
-                let ctxBase = ctx.baseAddress!
-                let out = output.baseAddress!
-                var state = 0
-                var neighbour = 0
-                var i = 0
-                var row = 0
-                while i < count && core.overrun == 0 {
-                    if hasSkips && rowIsZero[row] {
-                        (out + i).update(repeating: 0, count: rowWidth)
-                        if dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
-                        i += rowWidth
-                        row += 1
-                        continue
-                    }
-                    // One row; a truncated stream is noticed (overrun) at the next row.
-                    let rowEnd = i + rowWidth
-                    if dq {
-                        while i < rowEnd {
-                            let k = decodeLevel(&core, contexts: ctxBase, state: state, neighbourClass: neighbour, unaryLength: g)
-                            neighbour = ContextLayout.neighbourClass(k)
-                            out[i] = DependentQuantization.reconstructionLevel(index: k, state: state)
-                            state = DependentQuantization.nextState(state, index: k)
-                            i += 1
-                        }
-                    } else {
-                        while i < rowEnd {
-                            let k = decodeLevel(&core, contexts: ctxBase, state: 0, neighbourClass: neighbour, unaryLength: g)
-                            neighbour = ContextLayout.neighbourClass(k)
-                            out[i] = k
-                            i += 1
-                        }
-                    }
-                    row += 1
-                }
+            if let base = input.baseAddress { padded.initialize(from: base, count: input.count) }
+        }
+        (padded + bytes.count).initialize(repeating: 0, count: padding)
+        var core = self.core
+        core.bind(padded, count: bytes.count)
+        var cursor = LevelCursor()
+        contexts.withUnsafeMutableBufferPointer { ctx in
+            rowIsZero.withUnsafeBufferPointer { rz in
+                LevelDecoderCore.runLevels(&core, padded: padded, output.baseAddress!, end: count, cursor: &cursor,
+                                           rowWidth: rowWidth, rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress,
+                                           dq: dq, g: g, contexts: ctx.baseAddress!)
             }
         }
         core.bind(nil, count: bytes.count)

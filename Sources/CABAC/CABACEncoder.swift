@@ -130,7 +130,8 @@ public struct CABACEncoder {
             var optimizer = InitSetOptimizer(contextCount: layout.count)
             optimizer.withBoundStorage { optimizer in
                 TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
-                               dependentQuantization: options.dependentQuantization) { k, level, state, nb in
+                               dependentQuantization: options.dependentQuantization,
+                               limit: options.initializationSearchLimit ?? Int.max) { k, level, state, nb in
                     // NNCodec prices the reconstruction level here (with the index's state).
                     binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
                 }
@@ -149,41 +150,36 @@ public struct CABACEncoder {
 
         // The levels, in chunks with guaranteed room.
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
-        let chunk = 4096
+        let chunk = 16384
         let dq = options.dependentQuantization
-        var position = 0
-        var column = 0
-        var row = 0
-        var dqState = 0
-        var neighbour = 0
-        try contexts.withUnsafeMutableBufferPointer { (ctx: inout UnsafeMutableBufferPointer<ContextModel>) throws(CABACError) in
-            let ctxBase = ctx.baseAddress!
-            try indices.withUnsafeBufferPointer { (k: UnsafeBufferPointer<Int32>) throws(CABACError) in
-                while position < count {
-                    let end = min(count, position + chunk)
-                    try withRoom((end - position) * perLevel) { (c: inout BinEncoder) throws(CABACError) in
-                        var sink = StoreSink(sink: c, contexts: ctxBase)
-                        var i = position
-                        while i < end {
-                            if skipRows && column == 0 && rowIsZero[row] {
-                                if dq { dqState = DependentQuantization.stateAfterZeros(dqState, count: rowWidth) }
-                                i += rowWidth
-                                row += 1
-                                continue
-                            }
-                            let value = k[i]
-                            binarizeLevel(value, state: dqState, neighbourClass: neighbour, layout: layout, into: &sink)
-                            neighbour = ContextLayout.neighbourClass(value)
-                            if dq { dqState = DependentQuantization.nextState(dqState, index: value) }
-                            i += 1
-                            column += 1
-                            if column == rowWidth { column = 0; row += 1 }
+        let g = options.unaryLength
+        var cursor = LevelCursor()
+        contexts.withUnsafeMutableBufferPointer { ctx in
+            indices.withUnsafeBufferPointer { k in
+                rowIsZero.withUnsafeBufferPointer { rz in
+                    let skips = skipRows ? rz.baseAddress : nil
+                    while cursor.position < count {
+                        let end = min(count, cursor.position + chunk)
+                        reserveRoom((end - cursor.position) * perLevel)
+                        var coder = core
+                        storage.withUnsafeMutableBufferPointer { buffer in
+                            LevelEncoderCore.runLevels(&coder, out: buffer.baseAddress!, k.baseAddress!, end: end,
+                                                       cursor: &cursor, rowWidth: rowWidth, rowIsZero: skips,
+                                                       dq: dq, g: g, contexts: ctx.baseAddress!)
                         }
-                        c = sink.sink
-                        position = i
+                        core = coder
                     }
                 }
             }
+        }
+    }
+
+    /// Grows the storage so that `room` more bytes fit after the pending ones.
+    @inlinable
+    mutating func reserveRoom(_ room: Int) {
+        let needed = core.count + core.pendingBytes + room + 8
+        if needed > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: max(needed, 2 * storage.count) - storage.count))
         }
     }
 
@@ -205,7 +201,7 @@ public struct CABACEncoder {
 enum TensorScan {
     @inlinable
     static func run(indices: [Int32], levels: UnsafeBufferPointer<Int32>, rowWidth: Int, rowIsZero: [Bool],
-                    dependentQuantization: Bool,
+                    dependentQuantization: Bool, limit: Int = Int.max,
                     _ body: (_ index: Int32, _ level: Int32, _ state: Int, _ neighbourClass: Int) -> Void) {
         var state = 0
         var neighbour = 0
@@ -213,7 +209,8 @@ enum TensorScan {
         var column = 0
         var row = 0
         let count = indices.count
-        while i < count {
+        var coded = 0
+        while i < count && coded < limit {
             if column == 0 && !rowIsZero.isEmpty && rowIsZero[row] {
                 if dependentQuantization { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
                 i += rowWidth
@@ -223,6 +220,7 @@ enum TensorScan {
             let k = indices[i]
             let level = levels[i]
             body(k, level, state, neighbour)
+            coded += 1
             // NNCodec's optimizer pass takes the neighbour from the reconstruction level;
             // it has the same sign as k, so the class is the same.
             neighbour = ContextLayout.neighbourClass(level)

@@ -8,8 +8,13 @@ struct InitSetOptimizer: IndexedBinSink {
     @usableFromInline var models: [ContextModel]
     @usableFromInline var costs: [UInt64]
 
+    @usableFromInline let tables = RawTables.shared
+
     @usableFromInline
     init(contextCount: Int) {
+        for (s, entry) in initializationSets.enumerated() {
+            precondition(Self.shifts[s] == (entry.shift0 + 4, entry.shift1), "initialization set table changed")
+        }
         models = []
         models.reserveCapacity(contextCount * 9)
         for _ in 0..<contextCount {
@@ -42,15 +47,41 @@ struct InitSetOptimizer: IndexedBinSink {
         models = m; costs = c
     }
 
+    /// The window sizes of the nine sets, as `shadowStep` hard-codes them.
+    @usableFromInline static let shifts: [(Int32, Int32)] = [(5, 4), (5, 4), (5, 4), (4, 5), (6, 6), (6, 6), (6, 6), (7, 5), (7, 5)]
+
     @inlinable
     mutating func encodeBin(_ bin: UInt32, contextIndex: Int) {
         let base = contextIndex &* 9
         let m = modelPointer.unsafelyUnwrapped + base
         let c = costPointer.unsafelyUnwrapped + base
-        for s in 0..<9 {
-            c[s] &+= UInt64(m[s].cost(bin))
-            m[s].update(bin)
-        }
+        let t = tables
+        // The nine sets' window sizes as constants (checked against the table in `init`).
+        shadowStep(m + 0, c + 0, bin, 5, 4, t)
+        shadowStep(m + 1, c + 1, bin, 5, 4, t)
+        shadowStep(m + 2, c + 2, bin, 5, 4, t)
+        shadowStep(m + 3, c + 3, bin, 4, 5, t)
+        shadowStep(m + 4, c + 4, bin, 6, 6, t)
+        shadowStep(m + 5, c + 5, bin, 6, 6, t)
+        shadowStep(m + 6, c + 6, bin, 6, 6, t)
+        shadowStep(m + 7, c + 7, bin, 7, 5, t)
+        shadowStep(m + 8, c + 8, bin, 7, 5, t)
+    }
+
+    /// Prices `bin` in one shadow model and adapts it (`cost` and `update` with constant
+    /// window sizes).
+    @inlinable @inline(__always)
+    func shadowStep(_ m: UnsafeMutablePointer<ContextModel>, _ c: UnsafeMutablePointer<UInt64>, _ bin: UInt32,
+                    _ shift0: Int32, _ shift1: Int32, _ t: RawTables) {
+        let sum = Int32(m.pointee.sum)
+        c.pointee &+= UInt64(t.cost[2 &* Int((512 &+ (sum >> 3)) & 1023) &+ Int(bin)])
+        let sign = Int32(bitPattern: bin << 1) &- 1
+        var fast = Int32(m.pointee.s0)
+        var slow = sum &- fast &* 16
+        fast &+= sign &* (t.curve[Int((16 &+ ((sign &* fast) >> 3)) & 31)] >> shift0)
+        slow &+= sign &* (t.curve[Int((16 &+ ((sign &* slow) >> 7)) & 31)] >> shift1)
+        m.pointee.s0 = Int16(truncatingIfNeeded: fast)
+        m.pointee.sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
     }
 
     @inlinable

@@ -10,6 +10,12 @@ public struct TensorCodingOptions: Sendable, Equatable {
     public var rowSkipping: Bool
     /// Encoder: choose an initialization set per context (`param_opt`); otherwise all use set 0.
     public var optimizeInitialization: Bool
+    /// Encoder, with `optimizeInitialization`: price the initialization sets over at most
+    /// this many coded levels from the start of the tensor (row-major scans only); nil
+    /// prices the whole tensor, exactly as NNCodec 2.1.3 does. The sets differ in their
+    /// adaptation windows as well as their start states, so a prefix of the tensor ranks
+    /// them nearly as the whole tensor would, at a fraction of the cost.
+    public var initializationSearchLimit: Int? = nil
     /// `scan_order`: 0 row-major; 1...4 blocks of 8, 16, 32, 64 with entry points per row of
     /// blocks. Ignored (0) for tensors with one row or rows of one element.
     public var scanOrder: Int

@@ -26,6 +26,7 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Rate-distortion trade-off (0 = distortion only).") var lambda: Double = 0
     @Flag(help: "Do not signal all-zero rows.") var noRowSkipping = false
     @Flag(help: "Use context initialization set 0 for every tensor (no param_opt).") var noParamOpt = false
+    @Flag(help: "param_opt over whole tensors, exactly as NNCodec (slower; default: the first 16384 levels of each).") var exactParamOpt = false
     @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
     @Option(help: "Tensors encoded in parallel.") var threads = 2
     @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
@@ -61,6 +62,7 @@ struct EncodeCommand: ParsableCommand {
         o.lambda = lambda
         o.rowSkipping = !noRowSkipping
         o.optimizeInitialization = !noParamOpt
+        if exactParamOpt { o.initializationSearchLimit = nil }
         o.carryTopology = !noTopology
         o.threads = threads
         try o.validate()

@@ -123,6 +123,7 @@ public struct ModelEncoder: Sendable {
         var coding = TensorCodingOptions(dependentQuantization: false, unaryLength: options.unaryLength,
                                          rowSkipSyntax: writer.profile == 1, rowSkipping: options.rowSkipping,
                                          optimizeInitialization: options.optimizeInitialization)
+        coding.initializationSearchLimit = options.initializationSearchLimit
         let data: NNRTensorInput.Data
         switch role {
         case .weight, .nonWeight:

@@ -1,0 +1,147 @@
+/// The constant tables as raw pointers, for the tensor loops: fetched once per tensor so
+/// the per-bin lookups carry neither lazy-initialization checks nor bounds checks.
+@usableFromInline
+struct RawTables: @unchecked Sendable {
+    /// `lpsRangeTable` (256 entries).
+    @usableFromInline let lps: UnsafePointer<UInt8>
+    /// `adaptationCurve` (32 entries).
+    @usableFromInline let curve: UnsafePointer<Int32>
+    /// `estimatedBitsTable` (2048 entries).
+    @usableFromInline let cost: UnsafePointer<UInt32>
+    /// The eight LPS ranges of each state column, packed: entry `c` holds
+    /// `lpsRangeTable[(32 * row + c) & 255]` in byte `row` (256 entries).
+    @usableFromInline let packedLps: UnsafePointer<UInt64>
+    /// Signed adaptation steps by (window size, bin, bucket): entry
+    /// `(shift << 6) | (bin << 5) | b` moves a state of bucket `b` towards `bin` (see
+    /// `update(_:steps:)`; 512 entries).
+    @usableFromInline let steps: UnsafePointer<Int32>
+    /// The packed LPS word of `packedLps` by `(sum >> 7) & 511` (the sign folded in).
+    @usableFromInline let lpsBySum: UnsafePointer<UInt64>
+    /// The next fast state by `(shift0 << 9) | (bin << 8) | (s0 & 255)` for shift0 4...7
+    /// (points 2048 entries before its 2048-entry table).
+    @usableFromInline let fastNext: UnsafePointer<Int8>
+
+    @usableFromInline
+    static let shared: RawTables = {
+        func copy<T>(_ a: [T]) -> UnsafePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: a.count)
+            p.initialize(from: a, count: a.count)
+            return UnsafePointer(p)
+        }
+        precondition(lpsRangeTable.count == 256 && adaptationCurve.count == 32 && estimatedBitsTable.count == 2048)
+        var packed = [UInt64](repeating: 0, count: 256)
+        for c in 0..<256 {
+            for row in 0..<8 {
+                let entry = UInt64(lpsRangeTable[(32 * row + c) & 255])
+                packed[c] |= entry << UInt64(8 * row)
+            }
+        }
+        var steps = [Int32](repeating: 0, count: 512)
+        for shift in 0..<8 {
+            for b in 0..<32 {
+                steps[(shift << 6) | b] = -(adaptationCurve[(16 - b) & 31] >> Int32(shift))
+                steps[(shift << 6) | 32 | b] = adaptationCurve[(16 + b) & 31] >> Int32(shift)
+            }
+        }
+        var bySum = [UInt64](repeating: 0, count: 512)
+        for i in 0..<512 {
+            let signed = i < 256 ? i : i - 512
+            bySum[i] = packed[Int(signed.magnitude) & 255]
+        }
+        var fast = [Int8](repeating: 0, count: 2048)
+        for shift in 4...7 {
+            for bin in 0...1 {
+                for f in -128...127 {
+                    var m = ContextModel(initSet: 0)
+                    m.shift0 = UInt8(shift)
+                    m.shift1 = 4
+                    m.s0 = Int16(f)
+                    m.sum = Int16(16 * f)
+                    m.update(UInt32(bin))
+                    // Reachable fast states stay within -124...124; the others are never used.
+                    fast[((shift - 4) << 9) | (bin << 8) | (f & 255)] = Int8(truncatingIfNeeded: m.s0)
+                }
+            }
+        }
+        return RawTables(lps: copy(lpsRangeTable), curve: copy(adaptationCurve), cost: copy(estimatedBitsTable),
+                         packedLps: copy(packed), steps: copy(steps), lpsBySum: copy(bySum),
+                         fastNext: copy(fast) - 2048)
+    }()
+
+    @usableFromInline
+    init(lps: UnsafePointer<UInt8>, curve: UnsafePointer<Int32>, cost: UnsafePointer<UInt32>, packedLps: UnsafePointer<UInt64>,
+         steps: UnsafePointer<Int32>, lpsBySum: UnsafePointer<UInt64>, fastNext: UnsafePointer<Int8>) {
+        self.steps = steps
+        self.lpsBySum = lpsBySum
+        self.fastNext = fastNext
+        self.lps = lps
+        self.curve = curve
+        self.cost = cost
+        self.packedLps = packedLps
+    }
+}
+
+extension ContextModel {
+    /// `lpsRange(_:)` through a raw table.
+    @inlinable @inline(__always)
+    func lpsRange(_ range: UInt32, table: UnsafePointer<UInt8>) -> UInt32 {
+        let row = Int(range & 0xE0)
+        let col = Int((Int32(sum) >> 7).magnitude)
+        return UInt32(table[(row &+ col) & 255])
+    }
+
+    /// `lpsRange(_:)` from the packed table: the column's word is independent of the range,
+    /// so only a shift and a mask depend on it.
+    @inlinable @inline(__always)
+    func lpsRange(_ range: UInt32, packed: UnsafePointer<UInt64>) -> UInt32 {
+        let word = packed[Int((Int32(sum) >> 7).magnitude & 255)]
+        return UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+    }
+
+    /// `lpsRange(_:)` from `RawTables.lpsBySum`.
+    @inlinable @inline(__always)
+    func lpsRange(_ range: UInt32, bySum: UnsafePointer<UInt64>) -> UInt32 {
+        let word = bySum[Int((Int32(sum) >> 7) & 511)]
+        return UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+    }
+
+    /// `update(_:)` through `RawTables.fastNext` (fast state) and `RawTables.steps` (slow).
+    @inlinable @inline(__always)
+    mutating func update(_ bin: UInt32, fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) {
+        let b = Int32(bitPattern: bin & 1)
+        let down = b &- 1                      // 0 for a 1, -1 for a 0
+        let fast = Int32(s0)
+        var slow = Int32(sum) &- fast &* 16
+        let newFast = Int32(fastNext[(Int(shift0) &<< 9) | (Int(b) &<< 8) | Int(fast & 255)])
+        slow &+= steps[(Int(shift1) &<< 6) | (Int(b) &<< 5) | Int(((slow &+ (down & 127)) >> 7) & 31)]
+        s0 = Int16(truncatingIfNeeded: newFast)
+        sum = Int16(truncatingIfNeeded: slow &+ 16 &* newFast)
+    }
+
+    /// `update(_:)` through the step table: a state's bucket is its value >> 3 (fast) or
+    /// >> 7 (slow) rounded towards the coded bin's side, exactly the reference's index.
+    @inlinable @inline(__always)
+    mutating func update(_ bin: UInt32, steps: UnsafePointer<Int32>) {
+        let b = Int32(bitPattern: bin & 1)
+        let down = b &- 1                      // 0 for a 1, -1 for a 0
+        let binBit = Int(b) &<< 5
+        var fast = Int32(s0)
+        var slow = Int32(sum) &- fast &* 16
+        fast &+= steps[(Int(shift0) &<< 6) | binBit | Int(((fast &+ (down & 7)) >> 3) & 31)]
+        slow &+= steps[(Int(shift1) &<< 6) | binBit | Int(((slow &+ (down & 127)) >> 7) & 31)]
+        s0 = Int16(truncatingIfNeeded: fast)
+        sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
+    }
+
+    /// `update(_:)` through a raw adaptation curve, without branches.
+    @inlinable @inline(__always)
+    mutating func update(_ bin: UInt32, curve: UnsafePointer<Int32>) {
+        let sign = Int32(bitPattern: bin << 1) &- 1   // +1 for a 1, -1 for a 0
+        var fast = Int32(s0)
+        var slow = Int32(sum) &- fast &* 16
+        fast &+= sign &* (curve[Int((16 &+ ((sign &* fast) >> 3)) & 31)] >> Int32(shift0))
+        slow &+= sign &* (curve[Int((16 &+ ((sign &* slow) >> 7)) & 31)] >> Int32(shift1))
+        s0 = Int16(truncatingIfNeeded: fast)
+        sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
+    }
+}
