@@ -48,12 +48,14 @@ let package = Package(
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
 
-        .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO"]),
-        .testTarget(name: "CABACTests", dependencies: ["CABAC"]),
+        // Helpers shared by the test targets (seeded random numbers).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
+        .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
-        .testTarget(name: "CodecTests", dependencies: ["Codec", "ONNXIO"]),
+        .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
-        .testTarget(name: "PruneTests", dependencies: ["Prune", "Runtime", "ONNXIO"]),
+        .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -1,19 +1,13 @@
+import TestSupport
 import CABAC
 import Foundation
 import ONNXIO
 @testable import Codec
 
-/// Seeded SplitMix64, so every random tensor reproduces.
-struct QuantRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The shared seeded generator, with the weight-like distributions the quantizer tests use.
+typealias QuantRandom = TestSupport.SeededRandom
+
+extension TestSupport.SeededRandom {
     /// Standard normal (Box–Muller).
     mutating func gaussian() -> Double {
         let u1 = Double(next() >> 11 | 1) / Double(1 << 53)

@@ -1,18 +1,9 @@
+import TestSupport
 import Foundation
 import Testing
 
-/// Deterministic generator (SplitMix64) so that test inputs are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator, visible to every file of this test module.
+typealias SeededRandom = TestSupport.SeededRandom
 
 enum SampleData {
     static func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
