@@ -32,10 +32,16 @@ public enum NNRQuantization {
     /// Δ = (2^d + (qp mod 2^d)) · 2^(floor(qp / 2^d) − d), computed in double and rounded to
     /// float32 (round to nearest even).
     public static func stepSize(qp: Int, qpDensity d: Int) -> Float {
+        Float(exactStep(qp: qp, qpDensity: d))
+    }
+
+    /// Δ in double, before rounding to float32: the one formula the decoder and the
+    /// quantizers (`QuantStep`) share.
+    static func exactStep(qp: Int, qpDensity d: Int) -> Double {
         let k = 1 << d
         let mul = k + (qp & (k - 1))
         let shift = qp >> d
-        return Float(Double(mul) * Double(sign: .plus, exponent: shift - d, significand: 1))
+        return Double(mul) * Double(sign: .plus, exponent: shift - d, significand: 1)
     }
 
     /// float32(level) · Δ in float32 arithmetic.

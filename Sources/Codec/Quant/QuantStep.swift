@@ -25,11 +25,8 @@ public struct QuantStep: Sendable, Hashable, CustomStringConvertible {
     /// `Float(level) * Δ` is finite and exact rounding holds); nil otherwise.
     public init?(qp: Int, qpDensity d: Int = 2) {
         guard (0...7).contains(d) else { return nil }
-        let k = 1 << d
-        let mul = k + (qp & (k - 1))
-        let shift = qp >> d
-        guard shift <= 63 else { return nil }
-        let delta = Double(mul) * Double(sign: .plus, exponent: shift - d, significand: 1)
+        guard qp >> d <= 63 else { return nil }
+        let delta = NNRQuantization.exactStep(qp: qp, qpDensity: d)
         let f = Float(delta)
         guard f.isNormal, Double(f) == delta else { return nil }
         self.qp = qp
