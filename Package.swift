@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Codec", targets: ["Codec"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
+        .library(name: "Train", targets: ["Train"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Runtime"]),
+        // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
+        .target(name: "Train", dependencies: ["ONNXIO", "Runtime", "COpenBLAS"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
