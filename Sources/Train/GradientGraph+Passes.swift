@@ -9,8 +9,9 @@ extension GradientGraph {
     ///     statistics) and Dropout drops; otherwise both behave as in inference.
     ///   - seed: seeds Dropout masks (mixed with the node index).
     ///   - keep: intermediate values to return besides the objective values.
+    ///   - record: false for evaluation only (no tape entries).
     public func forward(inputs: [String: NDArray], training: Bool = true, seed: UInt64 = 0,
-                        keep: [String] = []) throws -> Tape {
+                        keep: [String] = [], record: Bool = true) throws -> Tape {
         for name in inputNames where inputs[name] == nil {
             throw TrainError(.invalidData, "input '\(name)'", "no value given for this graph input")
         }
@@ -43,7 +44,7 @@ extension GradientGraph {
                 }
             }
             for (j, o) in n.outputs.enumerated() where !o.isEmpty && j < result.outputs.count { values[o] = result.outputs[j] }
-            if analysis.taped.contains(i), let rule {
+            if record, analysis.taped.contains(i), let rule {
                 tape.entries.append(Entry(
                     index: i,
                     inputs: args.enumerated().map { rule.savesInputs.contains($0.offset) ? $0.element : nil },
