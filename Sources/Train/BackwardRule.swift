@@ -20,6 +20,8 @@ public struct RuleContext {
     public let aux: [NDArray]
     /// ∂objective/∂output for each output; nil when no gradient reaches that output.
     public let gradOutputs: [NDArray?]
+    /// The rule may use both cores (false: single-threaded, bit-reproducible across machines).
+    public var parallel = true
 
     public func fail(_ message: String) -> TrainError { .node(name, op, message) }
 

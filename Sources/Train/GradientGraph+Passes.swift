@@ -80,9 +80,10 @@ extension GradientGraph {
             let gOut = n.outputs.map { $0.isEmpty ? nil : grads[$0] }
             guard gOut.contains(where: { $0 != nil }) else { continue }
             let rule = Derivatives.rules[n.opType ?? ""]!
-            let ctx = RuleContext(node: n, name: names[e.index], op: n.opType ?? "", opset: opset, inputs: e.inputs,
+            var ctx = RuleContext(node: n, name: names[e.index], op: n.opType ?? "", opset: opset, inputs: e.inputs,
                                   inputShapes: e.inputShapes, outputs: e.outputs, outputShapes: e.outputShapes,
                                   aux: e.aux, gradOutputs: gOut)
+            ctx.parallel = parallel
             let gIn = try rule.backward(ctx)
             for o in n.outputs where !targets.contains(o) { grads[o] = nil }
             for (j, name) in n.inputs.enumerated() where j < gIn.count && !name.isEmpty {

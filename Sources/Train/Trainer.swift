@@ -79,6 +79,8 @@ public final class Trainer {
     public func fit(train: Dataset, validation: Dataset?, progress: ((TrainingEvent) -> Void)? = nil) throws -> TrainingReport {
         var report = TrainingReport()
         guard train.count > 0 else { throw TrainError(.invalidData, "data", "no training samples") }
+        try checkLabels(train, "labels")
+        if let validation { try checkLabels(validation, "validation labels") }
         if let validation {
             let (l, t) = try evaluate(validation)
             report.initialValidationLoss = l; report.initialValidationTop1 = t
@@ -150,6 +152,17 @@ public final class Trainer {
         graph.commitState(tape)
         try hooks.afterUpdate?(info, &graph.parameters)
         return o.value
+    }
+
+    /// Fails on the first label outside the model's classes (found from one sample's output).
+    func checkLabels(_ data: Dataset, _ what: String) throws {
+        guard let labels = data.labels, options.loss == .crossEntropy, data.count > 0 else { return }
+        let y = try graph.forward(inputs: [input: data.rows([0]).inputs], training: false, record: false).values[output]!
+        guard y.rank == 2 else { throw TrainError(.invalidData, output, "cross-entropy needs N×C class scores, the output has shape \(y.shape)") }
+        let c = y.shape[1]
+        if let i = labels.firstIndex(where: { $0 < 0 || $0 >= c }) {
+            throw TrainError(.invalidData, "\(what)[\(i)]", "class \(labels[i]) is outside 0..<\(c), the model's \(c) outputs")
+        }
     }
 
     func applyMasks(_ params: inout [String: NDArray]) {

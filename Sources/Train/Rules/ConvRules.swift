@@ -28,8 +28,8 @@ final class PartialSums: @unchecked Sendable {
 }
 
 /// Runs `body(range)` over `n` items split into one contiguous range per core.
-func parallelRanges(_ n: Int, minItems: Int = 2, _ body: @Sendable (Range<Int>, Int) -> Void) -> Int {
-    let parts = n >= minItems ? min(RuntimeThreading.cores, n) : 1
+func parallelRanges(_ n: Int, minItems: Int = 2, parallel: Bool = true, _ body: @Sendable (Range<Int>, Int) -> Void) -> Int {
+    let parts = parallel && n >= minItems ? min(RuntimeThreading.cores, n) : 1
     if parts == 1 { body(0..<n, 0); return 1 }
     DispatchQueue.concurrentPerform(iterations: parts) { p in body((n * p / parts)..<(n * (p + 1) / parts), p) }
     return parts
@@ -56,7 +56,7 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
         dx.withUnsafeMutableBufferPointer { DXP in
             let xp = UnsafeSendable(XP.baseAddress!), wp = UnsafeSendable(WP.baseAddress!), gp = UnsafeSendable(GP.baseAddress!)
             let dxp = SharedPointer(p: DXP.baseAddress!)
-            _ = parallelRanges(N) { range, part in
+            _ = parallelRanges(N, parallel: ctx.parallel) { range, part in
                 var dw = [Float](repeating: 0, count: wcount)
                 var col = [Float](repeating: 0, count: rows * cols)
                 col.withUnsafeMutableBufferPointer { CP in dw.withUnsafeMutableBufferPointer { DW in

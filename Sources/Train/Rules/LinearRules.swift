@@ -18,12 +18,12 @@ func registerLinearRules(_ t: inout [String: BackwardRule]) {
     var da = [Float](repeating: 0, count: a.count), db = [Float](repeating: 0, count: b.count)
     gv.withUnsafeBufferPointer { G in av.withUnsafeBufferPointer { A in bv.withUnsafeBufferPointer { B in
         da.withUnsafeMutableBufferPointer { DA in
-            if !ta { sgemm(false, !tb, M, K, N, alpha, G.baseAddress!, N, B.baseAddress!, ldb, 0, DA.baseAddress!, K) }
-            else { sgemm(tb, true, K, M, N, alpha, B.baseAddress!, ldb, G.baseAddress!, N, 0, DA.baseAddress!, M) }
+            if !ta { sgemm(false, !tb, M, K, N, alpha, G.baseAddress!, N, B.baseAddress!, ldb, 0, DA.baseAddress!, K, parallel: ctx.parallel) }
+            else { sgemm(tb, true, K, M, N, alpha, B.baseAddress!, ldb, G.baseAddress!, N, 0, DA.baseAddress!, M, parallel: ctx.parallel) }
         }
         db.withUnsafeMutableBufferPointer { DB in
-            if !tb { sgemm(!ta, false, K, N, M, alpha, A.baseAddress!, lda, G.baseAddress!, N, 0, DB.baseAddress!, N) }
-            else { sgemm(true, ta, N, K, M, alpha, G.baseAddress!, N, A.baseAddress!, lda, 0, DB.baseAddress!, K) }
+            if !tb { sgemm(!ta, false, K, N, M, alpha, A.baseAddress!, lda, G.baseAddress!, N, 0, DB.baseAddress!, N, parallel: ctx.parallel) }
+            else { sgemm(true, ta, N, K, M, alpha, G.baseAddress!, N, A.baseAddress!, lda, 0, DB.baseAddress!, K, parallel: ctx.parallel) }
         }
     } } }
     var res: [NDArray?] = [NDArray(shape: a.shape, floats: da), NDArray(shape: b.shape, floats: db)]
@@ -53,8 +53,8 @@ func registerLinearRules(_ t: inout [String: BackwardRule]) {
         da.withUnsafeMutableBufferPointer { DA in db.withUnsafeMutableBufferPointer { DB in
             for i in 0..<nb {
                 let gp = G.baseAddress! + i * M * N
-                sgemm(false, true, M, K, N, 1, gp, N, B.baseAddress! + i * K * N, N, 0, DA.baseAddress! + i * M * K, K)
-                sgemm(true, false, K, N, M, 1, A.baseAddress! + i * M * K, K, gp, N, 0, DB.baseAddress! + i * K * N, N)
+                sgemm(false, true, M, K, N, 1, gp, N, B.baseAddress! + i * K * N, N, 0, DA.baseAddress! + i * M * K, K, parallel: ctx.parallel)
+                sgemm(true, false, K, N, M, 1, A.baseAddress! + i * M * K, K, gp, N, 0, DB.baseAddress! + i * K * N, N, parallel: ctx.parallel)
             }
         } }
     } } }
