@@ -55,3 +55,17 @@ def test_finetune_distillation_and_errors(tmp_path):
     r = run("finetune", src, "--data", tmp_path / "x.npy", "--labels", tmp_path / "bad.npy",
             "--epochs", 1, "-o", src, check=False)
     assert r.returncode != 0 and "refusing to overwrite the input" in r.stderr
+
+
+def test_prune_then_finetune_keeps_the_mask(tmp_path):
+    src = TESTDATA / "lenet300.onnx"
+    out = tmp_path / "pf.onnx"
+    run("prune", src, "--criterion", "unstructured", "--sparsity", 0.9, "--data", TESTDATA / "digits_calib_x28.npy",
+        "--labels", TESTDATA / "digits_calib_y.npy", "--finetune", 2, "--no-sizes", "-o", out)
+    p = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(out)).graph.initializer}
+    weights = np.concatenate([v.ravel() for v in p.values() if v.ndim == 2])
+    assert (weights == 0).mean() >= 0.9 - 1e-3
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    x = np.load(TESTDATA / "digits_test_x28.npy")
+    y = np.load(TESTDATA / "digits_test_y.npy")
+    assert (sess.run(None, {"input": x})[0].argmax(1) == y).mean() > 0.9
