@@ -45,11 +45,13 @@ let package = Package(
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
         .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
+        .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train",
+            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train", "Criticality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )
