@@ -19,7 +19,7 @@ struct PruneCommand: ParsableCommand {
         """)
 
     @Argument(help: "The .onnx model.") var model: String
-    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion
+    @Option(help: "unstructured (single weights by magnitude), structured (neurons by norm) or capacity (weights by Shannon–Hartley criticality on --data).") var criterion: PruneCriterion
     @OptionGroup var pruning: PruneArguments
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
@@ -35,9 +35,10 @@ struct PruneCommand: ParsableCommand {
         var comparison: ModelComparison
     }
 
-    func validate() throws { _ = try pruning.options(criterion) }
+    func validate() throws { if let c = criterion.pruner { _ = try pruning.options(c) } else { try validateCapacity() } }
 
     func run() throws {
+        if criterion == .capacity { try runCapacity(); return }
         let r = try prune()
         if json { print(Output.json(r)); return }
         print(Self.text(r))
@@ -70,7 +71,7 @@ struct PruneCommand: ParsableCommand {
         try OutputPath.check(output, inputs: [model], force: force)
         let m = try Model.load(path: model)
         let data = try pruning.labelled()
-        var (p, report) = try pruning.prune(m, criterion: criterion, data: data)
+        var (p, report) = try pruning.prune(m, criterion: criterion.pruner!, data: data)
         var tuned: TrainingReport?
         if finetune > 0 {
             guard let d = data?.halves().validation else { throw CommandError("--finetune needs --data and --labels") }
