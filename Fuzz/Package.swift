@@ -10,7 +10,11 @@ import Foundation
 import PackageDescription
 
 // SwiftPM names a path dependency after its directory (nncodec, main, a worktree name…).
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+// A checkout in a folder named like this package ("fuzz") would clash with it, so
+// scripts/fuzz.sh then points NNCODEC_ROOT at a symbolic link with another name.
+let rootPath = Context.environment["NNCODEC_ROOT"] ?? "../"
+let root = URL(fileURLWithPath: rootPath, relativeTo: URL(fileURLWithPath: #filePath).deletingLastPathComponent())
+    .standardized.lastPathComponent
 let fuzzTargets = Target.Dependency.product(name: "FuzzTargets", package: root)
 
 let package = Package(
@@ -22,7 +26,7 @@ let package = Package(
         .library(name: "fuzz-npy", type: .static, targets: ["FuzzNPY"]),
         .library(name: "fuzz-encode-roundtrip", type: .static, targets: ["FuzzEncodeRoundtrip"]),
     ],
-    dependencies: [.package(path: "../")],
+    dependencies: [.package(path: rootPath)],
     targets: [
         .target(name: "FuzzNNRDecode", dependencies: [fuzzTargets]),
         .target(name: "FuzzONNXLoad", dependencies: [fuzzTargets]),

@@ -20,6 +20,11 @@ printf '%s\n' "${TARGETS[@]}" | grep -qx -- "$TARGET" || { echo "fuzz.sh: unknow
 [[ "$SECONDS_" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, not '$SECONDS_'" >&2; exit 2; }
 
 BIN=$FUZZ/.build/fuzzers/$TARGET
+# Fuzz/Package.swift names the main package after its folder; a link named nncodec keeps a
+# checkout folder called "fuzz" from clashing with the Fuzz package itself.
+mkdir -p "$FUZZ/.build/root"
+ln -sfn "$ROOT" "$FUZZ/.build/root/nncodec"
+export NNCODEC_ROOT=$FUZZ/.build/root/nncodec
 SAN=(-sanitize=fuzzer,address)
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ] || [ ! -x "$BIN" ]; then
     echo "== building $TARGET (release, libFuzzer + AddressSanitizer)" >&2
@@ -27,7 +32,7 @@ if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ] || [ ! -x "$BIN" ]; then
     swift build --package-path "$FUZZ" -c release --product "$TARGET" -Xswiftc -g \
         -Xswiftc "${SAN[0]}" -Xcc -fsanitize=fuzzer-no-link,address >&2
     mkdir -p "$(dirname "$BIN")"
-    swiftc "$FUZZ/.build/release/lib$TARGET.a" -g "${SAN[@]}" -static-stdlib \
+    swiftc "$FUZZ/.build/release/lib$TARGET.a" -g "${SAN[@]}" \
         -lprotobuf-c -llzma -lz -lopenblas -o "$BIN.tmp" >&2
     mv "$BIN.tmp" "$BIN"
 fi
