@@ -162,9 +162,12 @@ extension NDArray {
     /// Converts an ONNX tensor (raw_data or typed fields) into an array.
     public init(tensor t: Tensor) throws {
         let shape = t.dims.map { Int($0) }
-        let n = shape.reduce(1, *)
+        let n = t.elementCount
         let dt = t.dataType
         let what = t.name ?? "tensor"
+        guard shape.allSatisfy({ $0 >= 0 }), n <= Int.max / 16 else {
+            throw RuntimeError.invalidTensor("\(what): impossible dims \(shape)")
+        }
         func raw<T: BitwiseCopyable>(_: T.Type) throws -> [T]? {
             guard let r = t.rawData else { return nil }
             guard r.count == n * MemoryLayout<T>.stride else {
