@@ -12,7 +12,7 @@ prefixed() {   # prefixed BYTE FILE NAME: the file behind one selector byte
 case "$TARGET" in
 fuzz-nnr-decode)
     # NNCodec's own streams (small random tensors, every scan order, DQ on/off, row skip).
-    for f in "$T"/nnc/random/*.nnr; do cp "$f" "$DIR/"; done
+    for f in "$T"/nnc/random/*.nnr; do [ "$(stat -c %s "$f")" -le 16384 ] && cp "$f" "$DIR/"; done
     ;;
 fuzz-onnx-load)
     for f in "$T"/ops/*.onnx; do cp "$f" "$DIR/"; done

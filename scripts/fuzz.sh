@@ -47,7 +47,7 @@ rm -rf "$SEEDS"; mkdir -p "$SEEDS"
 cp "$ROOT/testdata/fuzz/$TARGET"/* "$SEEDS"/ 2>/dev/null || true
 
 export SWIFT_BACKTRACE=enable=off SWIFT_DETERMINISTIC_HASHING=1
-ARGS=(-max_total_time="$SECONDS_" -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1
+ARGS=(-max_total_time="$SECONDS_" -rss_limit_mb=2048 -timeout=10 -max_len=16384 -print_final_stats=1
       -dict="$FUZZ/dicts/$TARGET.dict" -artifact_prefix="$FUZZ/crashes/$TARGET/")
 if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then ARGS+=(-fork="$FUZZ_JOBS" -ignore_crashes=1); fi
 echo "== fuzzing $TARGET for ${SECONDS_}s" >&2

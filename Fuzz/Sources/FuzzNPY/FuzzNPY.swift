@@ -8,3 +8,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     do { try FuzzTarget.npy.run(bytes) } catch { fatalError("\(error)") }
     return 0
 }
+
+/// libFuzzer calls this once before the first input.
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
+    FuzzTarget.warmUp()
+    return 0
+}
