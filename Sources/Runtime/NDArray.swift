@@ -162,11 +162,16 @@ extension NDArray {
     /// Converts an ONNX tensor (raw_data or typed fields) into an array.
     public init(tensor t: Tensor) throws {
         let shape = t.dims.map { Int($0) }
-        let n = t.elementCount
         let dt = t.dataType
         let what = t.name ?? "tensor"
-        guard shape.allSatisfy({ $0 >= 0 }), n <= Int.max / 16 else {
-            throw RuntimeError.invalidTensor("\(what): impossible dims \(shape)")
+        // Dims come from the file: refuse any whose product overflows before using them.
+        var n = 1
+        for d in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= Int.max / 16 else {
+                throw RuntimeError.invalidTensor("\(what): impossible dims \(shape)")
+            }
+            n = p
         }
         func raw<T: BitwiseCopyable>(_: T.Type) throws -> [T]? {
             guard let r = t.rawData else { return nil }

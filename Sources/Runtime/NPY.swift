@@ -94,17 +94,15 @@ public enum NPY {
         let data = start + headerLen
         // The shape is trusted only as far as the file has bytes for it (checked before
         // anything is allocated, without overflowing on absurd dimensions).
-        var n = 0
-        if !shape.contains(0) {
-            n = 1
-            for v in shape {
-                let (p, o1) = n.multipliedReportingOverflow(by: v)
-                let (bytes, o2) = p.multipliedReportingOverflow(by: max(size, 1))
-                guard !o1, !o2, bytes <= b.count - data else {
-                    throw fail("truncated: shape \(shape) of '\(d)' needs more data bytes than the file's \(b.count - data)")
-                }
-                n = p
-            }
+        var n = 1
+        for v in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: v)
+            guard !overflow else { throw fail("impossible shape \(shape): its element count overflows") }
+            n = p
+        }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: max(size, 1))
+        guard !overflow, bytes <= b.count - data else {
+            throw fail("truncated: shape \(shape) of '\(d)' needs more data bytes than the file's \(b.count - data)")
         }
         let need = n * size
         guard b.count - data >= need else {
