@@ -2,7 +2,8 @@
 # Builds and runs one libFuzzer target of the Fuzz/ package.
 #   scripts/fuzz.sh --list                 the target names, one a line
 #   scripts/fuzz.sh TARGET SECONDS [ARGS]  build, seed, fuzz for SECONDS (extra ARGS go to libFuzzer)
-# Environment: FUZZ_SKIP_BUILD=1 reuses the last build; FUZZ_JOBS=N runs N fuzzing workers.
+# Environment: FUZZ_SKIP_BUILD=1 reuses the last build; FUZZ_KEEP_GOING=1 keeps fuzzing
+# after a finding (fork mode, FUZZ_JOBS workers, default 1).
 # Crashes land in Fuzz/crashes/TARGET/; minimize one with
 #   Fuzz/.build/fuzzers/TARGET -minimize_crash=1 -runs=100000 Fuzz/crashes/TARGET/crash-…
 # and commit it under testdata/fuzz/TARGET/ (the test suite replays it).
@@ -47,8 +48,12 @@ rm -rf "$SEEDS"; mkdir -p "$SEEDS"
 cp "$ROOT/testdata/fuzz/$TARGET"/* "$SEEDS"/ 2>/dev/null || true
 
 export SWIFT_BACKTRACE=enable=off SWIFT_DETERMINISTIC_HASHING=1
+export LSAN_OPTIONS=suppressions=$FUZZ/lsan.supp:print_suppressions=0
 ARGS=(-max_total_time="$SECONDS_" -rss_limit_mb=2048 -timeout=10 -max_len=16384 -print_final_stats=1
       -dict="$FUZZ/dicts/$TARGET.dict" -artifact_prefix="$FUZZ/crashes/$TARGET/")
-if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then ARGS+=(-fork="$FUZZ_JOBS" -ignore_crashes=1); fi
+# FUZZ_KEEP_GOING=1: fork mode that records every finding and carries on (long campaigns).
+if [ "${FUZZ_KEEP_GOING:-0}" = 1 ]; then
+    ARGS+=(-fork="${FUZZ_JOBS:-1}" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+fi
 echo "== fuzzing $TARGET for ${SECONDS_}s" >&2
 exec "$BIN" "${ARGS[@]}" "$@" "$CORPUS" "$SEEDS"
