@@ -39,7 +39,7 @@ public struct FuzzFinding: Error, CustomStringConvertible, Sendable {
 /// the tensor size a *valid* stream may reach: an all-zero tensor of 2^28 elements codes in a
 /// few bytes (row skipping) and legitimately needs 2 GiB to decode (levels and values).
 enum FuzzBounds {
-    static let maxTensorElements = 1 << 18
+    static let maxTensorElements = 1 << 16
 }
 
 extension FuzzTarget {
