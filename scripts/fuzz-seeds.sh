@@ -6,6 +6,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 T=$ROOT/testdata
 TARGET=$1; DIR=$2
 mkdir -p "$DIR"
+# Committed seeds made by scripts/make-fuzz-seeds.sh, where a target has them.
+if [ -d "$ROOT/Fuzz/seeds/$TARGET" ]; then cp "$ROOT/Fuzz/seeds/$TARGET"/* "$DIR"/; fi
 prefixed() {   # prefixed BYTE FILE NAME: the file behind one selector byte
     { printf "\\x$1"; cat "$2"; } > "$DIR/$3"
 }
