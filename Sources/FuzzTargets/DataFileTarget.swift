@@ -1,5 +1,5 @@
 import ONNXIO
-import Runtime
+import Tensors
 
 /// `fuzz-npy`: the data files `eval` reads. The first byte picks the reader (.npy, .npz,
 /// or a `.pb` TensorProto converted to an array), the rest is the file.
