@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
         .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
+        // Sign-flip counting for flip-frequency channel pruning of binary networks.
+        .target(name: "FlipFrequency", dependencies: ["Runtime", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
