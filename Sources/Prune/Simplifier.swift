@@ -29,7 +29,7 @@ public enum Simplifier {
     public static func simplify(_ model: Model) throws -> (Model, SimplifyReport) {
         guard model.graph != nil else { throw PruneError("the model has no graph") }
         var m = model
-        m.graph = constantsToInitializers(m.graph!)
+        m.graph = try foldSignsOfConstants(constantsToInitializers(m.graph!))
         let shapes = try ShapeInference.shapes(m)
         var report = SimplifyReport()
         var state = try SimplifyState(graph: m.graph!, model: m, shapes: shapes)
