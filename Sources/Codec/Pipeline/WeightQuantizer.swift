@@ -24,4 +24,11 @@ enum WeightQuantizer {
             throw EncodeError("tensor '\(tensor)': \(error) (use a larger step, e.g. a smaller -q)")
         }
     }
+
+    /// A binary network's weight tensor: every value exactly +1 or −1 (at least two). Coded at
+    /// qp 0 (step 1) whatever the options, so the levels are the signs themselves: lossless and
+    /// about one bit per weight.
+    static func isBinary(_ values: [Float]) -> Bool {
+        values.count > 1 && values.allSatisfy { $0 == 1 || $0 == -1 }
+    }
 }
