@@ -1,0 +1,139 @@
+import COpenBLAS
+
+// Conv as GEMM: im2col (or a padded "wide" unfolding, or none for 1×1) + sgemm.
+
+/// Unfolds one group of one image: rows (c, ki, kj), columns (oy, ox).
+/// Row r of the result starts at `col + r * ld` (ld ≥ OH·OW, so several images can share rows).
+private func im2col(_ x: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w: AxisPlan, _ col: UnsafeMutablePointer<Float>, ld: Int) {
+    let H = h.input, W = w.input, OH = h.output, OW = w.output
+    var row = col
+    for c in 0..<channels {
+        let xc = x + c * H * W
+        for ki in 0..<h.kernel {
+            for kj in 0..<w.kernel {
+                let dx = kj * w.dilation - w.padBegin
+                // Range of ox with 0 <= ox*sw + dx < W.
+                var oxLo = 0
+                if dx < 0 { oxLo = (-dx + w.stride - 1) / w.stride }
+                var oxHi = OW
+                if W - dx <= 0 { oxHi = 0 } else { oxHi = min(OW, (W - dx + w.stride - 1) / w.stride) }
+                if oxHi < oxLo { oxHi = oxLo }
+                for oy in 0..<OH {
+                    let iy = oy * h.stride + ki * h.dilation - h.padBegin
+                    let dst = row + oy * OW
+                    if iy < 0 || iy >= H {
+                        dst.update(repeating: 0, count: OW)
+                        continue
+                    }
+                    let src = xc + iy * W
+                    if oxLo > 0 { dst.update(repeating: 0, count: oxLo) }
+                    if w.stride == 1 {
+                        if oxHi > oxLo { (dst + oxLo).update(from: src + oxLo + dx, count: oxHi - oxLo) }
+                    } else {
+                        var ix = oxLo * w.stride + dx
+                        for ox in oxLo..<oxHi { dst[ox] = src[ix]; ix += w.stride }
+                    }
+                    if oxHi < OW { (dst + oxHi).update(repeating: 0, count: OW - oxHi) }
+                }
+                row += ld
+            }
+        }
+    }
+}
+
+/// Y = epilogue(conv(X, W)): the images are split into one chunk per core; within a
+/// chunk, `nb` images at a time are unfolded side by side (im2col, skipped for 1×1
+/// stride-1 convolutions of single images) and multiplied by W in one single-threaded
+/// GEMM per group, written straight into Y when nb = 1.
+func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
+                 _ s: ConvShape, _ ep: ConvEpilogue, strategy: RuntimeThreading.ConvStrategy, parallel: Bool) {
+    let C = s.C, M = s.M, HW = s.HW, OHW = s.OHW, K = s.K, Cg = s.Cg, Mg = s.Mg, h = s.h, w = s.w
+    if s.depthwise {
+        convDepthwise(X, Wp, Y, s, ep, parallel: parallel)
+        return
+    }
+    let pointwise = s.pointwise
+    // Stride-1 convolutions run on a zero-padded copy of the input: each unfolded row is
+    // then one contiguous copy, and the GEMM computes a "wide" output of OH × PW columns
+    // of which the first OW of each row are kept.
+    let PH = h.input + h.padBegin + h.padEnd, PW = w.input + w.padBegin + w.padEnd
+    // Used when the extra GEMM columns (Mg·(PW − OW) per output row) cost less than the
+    // many short row copies of the plain unfolding (measured break-even ≈ 200).
+    let wide = !pointwise && h.stride == 1 && w.stride == 1 && Mg * (PW - w.output) <= 192
+    let cols = wide ? h.output * PW : OHW      // GEMM columns per image
+    let slack = (w.kernel - 1) * w.dilation    // the last wide row reads this far past the plane
+    // Images per GEMM wanted for small feature maps: ≥ 256 columns (or all, batched).
+    let nbWanted = strategy == .batched ? s.N : max(1, (256 + cols - 1) / cols)
+    RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: min(nbWanted, max(1, s.N / RuntimeThreading.cores))) { r in
+        let count = r.count
+        // Images per GEMM: enough for ≥ 256 columns (perImage) or as many as the budget
+        // allows (batched), never more than the chunk.
+        let budget = RuntimeThreading.im2colBudget / max(1, K * cols)
+        var nb = strategy == .batched ? budget : (256 + cols - 1) / cols
+        nb = max(1, min(nb, count, budget))
+        let direct = nb == 1 && !wide              // GEMM output straight into Y
+        ScratchPool.shared.with(pointwise && nb == 1 ? 1 : K * nb * cols) { col in
+        ScratchPool.shared.with(direct ? 1 : Mg * nb * cols) { tmp in
+        ScratchPool.shared.with(wide ? Cg * PH * PW + slack : 1) { pad in
+            if wide { pad.update(repeating: 0, count: Cg * PH * PW + slack) }
+            var n0 = r.lowerBound
+            while n0 < r.upperBound {
+                let cnt = min(nb, r.upperBound - n0)
+                let width = cnt * cols
+                for g in 0..<s.group {
+                    var src = UnsafePointer(col)
+                    for i in 0..<cnt {
+                        let xg = X + ((n0 + i) * C + g * Cg) * HW
+                        if wide {
+                            // Interior of the padded planes (borders stay zero).
+                            for c in 0..<Cg {
+                                let pc = pad + c * PH * PW + h.padBegin * PW + w.padBegin, xc = xg + c * HW
+                                for y in 0..<h.input { (pc + y * PW).update(from: xc + y * w.input, count: w.input) }
+                            }
+                            var row = col + i * cols
+                            for c in 0..<Cg {
+                                for ki in 0..<h.kernel {
+                                    for kj in 0..<w.kernel {
+                                        row.update(from: pad + c * PH * PW + ki * h.dilation * PW + kj * w.dilation, count: cols)
+                                        row += width
+                                    }
+                                }
+                            }
+                        } else if pointwise {
+                            if cnt == 1 { src = xg; break }
+                            for c in 0..<Cg { (col + c * width + i * OHW).update(from: xg + c * HW, count: OHW) }
+                        } else {
+                            im2col(xg, channels: Cg, h, w, col + i * OHW, ld: width)
+                        }
+                    }
+                    if direct {
+                        let yg = Y + (n0 * M + g * Mg) * OHW
+                        sgemm(transA: false, transB: false, m: Mg, n: OHW, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
+                              b: src, ldb: OHW, beta: 0, c: yg, ldc: OHW)
+                        for m in 0..<Mg {
+                            let off = (n0 * M + g * Mg + m) * OHW
+                            ep.apply(Y + off, Y + off, count: OHW, channel: g * Mg + m, offset: off)
+                        }
+                        continue
+                    }
+                    sgemm(transA: false, transB: false, m: Mg, n: width, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
+                          b: src, ldb: width, beta: 0, c: tmp, ldc: width)
+                    for i in 0..<cnt {
+                        for m in 0..<Mg {
+                            let off = ((n0 + i) * M + g * Mg + m) * OHW
+                            let t = tmp + m * width + i * cols
+                            if wide {
+                                for oy in 0..<h.output {
+                                    ep.apply(t + oy * PW, Y + off + oy * w.output, count: w.output, channel: g * Mg + m, offset: off + oy * w.output)
+                                }
+                            } else {
+                                ep.apply(t, Y + off, count: OHW, channel: g * Mg + m, offset: off)
+                            }
+                        }
+                    }
+                }
+                n0 += cnt
+            }
+        } } }
+    }
+}
