@@ -118,6 +118,21 @@ extension Session {
             for c in chain { match.inChain.insert(c) }
             for c in chain.dropLast() { for o in nodes[c].outputs where !o.isEmpty { plan.hidden.insert(o) } }
         }
+        // BatchNormalization → activation (pre-activation blocks): one pass.
+        for (i, n) in nodes.enumerated() where !folded.contains(i) && !match.inChain.contains(i)
+            && n.opType == "BatchNormalization" && ChainMatcher.isDefault(n) {
+            guard n.outputs.count == 1, !n.outputs[0].isEmpty, n.inputs.count == 5, !n.inputs.contains(""),
+                  let a = match.activation(of: n.outputs[0], after: i, opset: opset) else { continue }
+            var fused = n
+            fused.inputs = n.inputs + ["", "", ""] + (a.bounds.isEmpty ? ["", ""] : a.bounds)
+            fused.outputs = [a.output]
+            let act = a.act
+            chainEnd[a.nodes.last!] = Step(node: fused, kernel: { ctx in try batchNormalization(ctx, activation: act.resolve(ctx)) },
+                                           origin: i, name: displayName(n, i), cacheable: [], cache: nil)
+            let chain = [i] + a.nodes
+            for c in chain { match.inChain.insert(c) }
+            for c in chain.dropLast() { for o in nodes[c].outputs where !o.isEmpty { plan.hidden.insert(o) } }
+        }
         let inChain = match.inChain
         var steps: [Step] = []
         for (i, n) in nodes.enumerated() where !folded.contains(i) {

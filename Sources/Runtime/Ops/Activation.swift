@@ -31,8 +31,8 @@ enum Activation: Sendable, Equatable {
         case .leakyRelu(let a): for i in 0..<n { p[i] = p[i] >= 0 ? p[i] : p[i] * a }
         case .hardSigmoid(let a, let b): for i in 0..<n { p[i] = Swift.max(0, Swift.min(1, a * p[i] + b)) }
         case .hardSwish: for i in 0..<n { p[i] = p[i] * Swift.max(0, Swift.min(1, p[i] / 6 + 0.5)) }
-        case .sigmoid: simdMap(p, n) { simdSigmoid($0) }
-        case .silu: simdMap(p, n) { $0 * simdSigmoid($0) }
+        case .sigmoid: sigmoidRow(p, n, timesInput: false)
+        case .silu: sigmoidRow(p, n, timesInput: true)
         }
     }
 
@@ -46,29 +46,34 @@ enum Activation: Sendable, Equatable {
 
 typealias F8 = SIMD8<Float>
 
-@inline(__always)
-private func simdMap(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: (F8) -> F8) {
-    var i = 0
+/// p[i] = sigmoid(p[i]) (· p[i] when `timesInput`), eight lanes at a time.
+private func sigmoidRow(_ p: UnsafeMutablePointer<Float>, _ n: Int, timesInput: Bool) {
     let raw = UnsafeMutableRawPointer(p)
+    var i = 0
     while i + 8 <= n {
         let v = raw.loadUnaligned(fromByteOffset: i * 4, as: F8.self)
-        raw.storeBytes(of: f(v), toByteOffset: i * 4, as: F8.self)
+        let s = simdSigmoid(v)
+        raw.storeBytes(of: timesInput ? v * s : s, toByteOffset: i * 4, as: F8.self)
         i += 8
     }
     if i < n {
         var v = F8(repeating: 0)
         for j in 0..<(n - i) { v[j] = p[i + j] }
-        let r = f(v)
-        for j in 0..<(n - i) { p[i + j] = r[j] }
+        let s = simdSigmoid(v)
+        for j in 0..<(n - i) { p[i + j] = timesInput ? v[j] * s[j] : s[j] }
     }
 }
 
 /// e^x for 8 lanes: x = k·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' degree-7 polynomial,
-/// 2^k put into the exponent bits.
+/// 2^k put into the exponent bits. k is rounded by adding 1.5·2²³ (its low mantissa bits
+/// are then k); `replacing(with:where:)` clamps (pointwiseMin/Max are not inlined).
 @inline(__always)
 func simdExp(_ x0: F8) -> F8 {
-    let x = x0.clamped(lowerBound: F8(repeating: -87.3), upperBound: F8(repeating: 88.3))
-    let k = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    var x = x0.replacing(with: -87.3, where: x0 .< -87.3)
+    x = x.replacing(with: 88.3, where: x .> 88.3)
+    let magic = F8(repeating: 12582912)
+    let t = x * 1.44269504088896341 + magic
+    let k = t - magic
     var r = x - k * 0.693359375
     r = r - k * -2.12194440e-4
     var y = F8(repeating: 1.9875691500e-4)
@@ -78,7 +83,7 @@ func simdExp(_ x0: F8) -> F8 {
     y = y * r + 1.6666665459e-1
     y = y * r + 5.0000001201e-1
     y = y * (r * r) + r + 1
-    let e = (SIMD8<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
+    let e = ((unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000) &+ 127) &<< 23
     return y * unsafeBitCast(e, to: F8.self)
 }
 

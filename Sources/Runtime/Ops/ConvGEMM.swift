@@ -107,12 +107,20 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
                         }
                     }
                     if direct {
+                        // Column blocks small enough that the block's output (Mg rows) is
+                        // still in cache when the epilogue runs over it.
                         let yg = Y + (n0 * M + g * Mg) * OHW
-                        sgemm(transA: false, transB: false, m: Mg, n: OHW, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
-                              b: src, ldb: OHW, beta: 0, c: yg, ldc: OHW)
-                        for m in 0..<Mg {
-                            let off = (n0 * M + g * Mg + m) * OHW
-                            ep.apply(Y + off, Y + off, count: OHW, channel: g * Mg + m, offset: off)
+                        let block = max(128, (49152 / Mg) & ~63)
+                        var j0 = 0
+                        while j0 < OHW {
+                            let nc = min(block, OHW - j0)
+                            sgemm(transA: false, transB: false, m: Mg, n: nc, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
+                                  b: src + j0, ldb: OHW, beta: 0, c: yg + j0, ldc: OHW)
+                            for m in 0..<Mg {
+                                let off = (n0 * M + g * Mg + m) * OHW + j0
+                                ep.apply(Y + off, Y + off, count: nc, channel: g * Mg + m, offset: off)
+                            }
+                            j0 += nc
                         }
                         continue
                     }

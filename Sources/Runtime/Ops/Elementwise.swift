@@ -94,7 +94,11 @@ private func intPow(_ a: Int64, _ b: Int64) -> Int64 {
 func registerElementwise(_ k: inout [String: Kernel]) {
     k["Add"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: +, int: { $0 &+ $1 })] }
     k["Sub"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: -, int: { $0 &- $1 })] }
-    k["Mul"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: *, int: { $0 &* $1 })] }
+    k["Mul"] = { ctx in
+        let a = try ctx.input(0), b = try ctx.input(1), par = ctx.options.parallel
+        if let y = perPlaneProduct(a, b, parallel: par) ?? perPlaneProduct(b, a, parallel: par) { return [y] }
+        return [try binary(ctx, a, b, float: *, int: { $0 &* $1 })]
+    }
     k["Div"] = { ctx in
         [try binary(ctx, ctx.input(0), ctx.input(1), float: /, int: { a, b in
             guard b != 0 else { throw ctx.fail("integer division by zero") }
