@@ -5,7 +5,7 @@
 /// `stride` column phases (phase p holds padded columns p, p + s, p + 2s, …), so every
 /// kernel tap reads a contiguous run of its phase: output row `oy`, tap (ki, kj) reads
 /// padded row oy·sh + ki·dh, phase (kj·dw) mod sw, from column (kj·dw) div sw on. Taps
-/// accumulate three at a time over SIMD8 vectors; the epilogue runs on each finished plane.
+/// accumulate in SIMD8 registers (eight outputs, all taps); the epilogue runs on each finished plane.
 func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                    _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
     let g = DepthwiseGeometry(s)
@@ -59,71 +59,37 @@ struct DepthwiseGeometry {
         }
     }
 
-    /// y[oy, ox] = Σ k[ki, kj] · padded[oy·sh + ki·dh, ox·sw + kj·dw].
+    /// y[oy, ox] = Σ k[ki, kj] · padded[oy·sh + ki·dh, ox·sw + kj·dw]: all taps of eight
+    /// outputs accumulate in one register, so each output is stored once.
     func convolve(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        let OW = w.output, kw = w.kernel, sw = w.stride
-        y.update(repeating: 0, count: h.output * OW)
-        for oy in 0..<h.output {
-            let dst = y + oy * OW
+        let OW = w.output, kw = w.kernel, taps = h.kernel * kw, sw = w.stride
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
+            // Offset of each tap from the start of its output row's first padded row.
             for ki in 0..<h.kernel {
-                let base = pad + (oy * h.stride + ki * h.dilation) * rowLength
-                let kr = k + ki * kw
-                func tap(_ kj: Int) -> UnsafePointer<Float> {
+                for kj in 0..<kw {
                     let c = kj * w.dilation
-                    return base + (c % sw) * phaseLength + c / sw
+                    offsets[ki * kw + kj] = ki * h.dilation * rowLength + (c % sw) * phaseLength + c / sw
                 }
-                var kj = 0
-                while kj < kw {
-                    switch kw - kj {
-                    case 1: accumulate(dst, OW, tap(kj), kr[kj])
-                    case 2:
-                        accumulate(dst, OW, tap(kj), kr[kj])
-                        accumulate(dst, OW, tap(kj + 1), kr[kj + 1])
-                    default: accumulate(dst, OW, tap(kj), kr[kj], tap(kj + 1), kr[kj + 1], tap(kj + 2), kr[kj + 2])
+            }
+            for oy in 0..<h.output {
+                let base = pad + oy * h.stride * rowLength, dst = y + oy * OW
+                var ox = 0
+                while ox + 8 <= OW {
+                    var acc = F8(repeating: 0)
+                    for t in 0..<taps {
+                        acc += F8(repeating: k[t]) * UnsafeRawPointer(base + offsets[t] + ox).loadUnaligned(as: F8.self)
                     }
-                    kj += 3
+                    UnsafeMutableRawPointer(dst + ox).storeBytes(of: acc, as: F8.self)
+                    ox += 8
+                }
+                while ox < OW {
+                    var acc: Float = 0
+                    for t in 0..<taps { acc += k[t] * base[offsets[t] + ox] }
+                    dst[ox] = acc
+                    ox += 1
                 }
             }
         }
     }
 }
 
-/// d[i] += a·p[i] + b·q[i] + c·r[i] for i < n, eight lanes at a time.
-@inline(__always)
-private func accumulate(_ d: UnsafeMutablePointer<Float>, _ n: Int, _ p: UnsafePointer<Float>, _ a: Float,
-                        _ q: UnsafePointer<Float>, _ b: Float, _ r: UnsafePointer<Float>, _ c: Float) {
-    let dr = UnsafeMutableRawPointer(d), pr = UnsafeRawPointer(p), qr = UnsafeRawPointer(q), rr = UnsafeRawPointer(r)
-    let va = F8(repeating: a), vb = F8(repeating: b), vc = F8(repeating: c)
-    var i = 0
-    while i + 8 <= n {
-        let o = i * 4
-        var v = dr.loadUnaligned(fromByteOffset: o, as: F8.self)
-        v += va * pr.loadUnaligned(fromByteOffset: o, as: F8.self)
-        v += vb * qr.loadUnaligned(fromByteOffset: o, as: F8.self)
-        v += vc * rr.loadUnaligned(fromByteOffset: o, as: F8.self)
-        dr.storeBytes(of: v, toByteOffset: o, as: F8.self)
-        i += 8
-    }
-    while i < n {
-        d[i] += a * p[i] + b * q[i] + c * r[i]
-        i += 1
-    }
-}
-
-/// d[i] += a·p[i] for i < n, eight lanes at a time.
-@inline(__always)
-private func accumulate(_ d: UnsafeMutablePointer<Float>, _ n: Int, _ p: UnsafePointer<Float>, _ a: Float) {
-    let dr = UnsafeMutableRawPointer(d), pr = UnsafeRawPointer(p)
-    let va = F8(repeating: a)
-    var i = 0
-    while i + 8 <= n {
-        let o = i * 4
-        let v = dr.loadUnaligned(fromByteOffset: o, as: F8.self) + va * pr.loadUnaligned(fromByteOffset: o, as: F8.self)
-        dr.storeBytes(of: v, toByteOffset: o, as: F8.self)
-        i += 8
-    }
-    while i < n {
-        d[i] += a * p[i]
-        i += 1
-    }
-}
