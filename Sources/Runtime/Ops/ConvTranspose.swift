@@ -1,5 +1,3 @@
-import COpenBLAS
-
 // ConvTranspose: sgemm + col2im.
 
 func registerConvTranspose(_ k: inout [String: Kernel]) {
