@@ -44,6 +44,7 @@ public final class Session: Sendable {
 
     public init(model: Model, options: Options = Options()) throws {
         _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
+        _ = HeapPolicy.configured   // freed activations stay mapped for the next run
         guard let graph = model.graph else { throw RuntimeError.noGraph }
         self.model = model
         self.options = options
