@@ -44,20 +44,7 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
                     for i in 0..<cnt {
                         let xg = X + ((n0 + i) * C + g * Cg) * HW
                         if wide {
-                            // Interior of the padded planes (borders stay zero).
-                            for c in 0..<Cg {
-                                let pc = pad + c * PH * PW + h.padBegin * PW + w.padBegin, xc = xg + c * HW
-                                for y in 0..<h.input { (pc + y * PW).update(from: xc + y * w.input, count: w.input) }
-                            }
-                            var row = col + i * cols
-                            for c in 0..<Cg {
-                                for ki in 0..<h.kernel {
-                                    for kj in 0..<w.kernel {
-                                        row.update(from: pad + c * PH * PW + ki * h.dilation * PW + kj * w.dilation, count: cols)
-                                        row += width
-                                    }
-                                }
-                            }
+                            unfoldWide(xg, s, pad: pad, PH: PH, PW: PW, col + i * cols, cols: cols, ld: width)
                         } else if pointwise {
                             if cnt == 1 { src = xg; break }
                             for c in 0..<Cg { (col + c * width + i * OHW).update(from: xg + c * HW, count: OHW) }
@@ -66,21 +53,7 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
                         }
                     }
                     if direct {
-                        // Column blocks small enough that the block's output (Mg rows) is
-                        // still in cache when the epilogue runs over it.
-                        let yg = Y + (n0 * M + g * Mg) * OHW
-                        let block = max(128, (49152 / Mg) & ~63)
-                        var j0 = 0
-                        while j0 < OHW {
-                            let nc = min(block, OHW - j0)
-                            sgemm(transA: false, transB: false, m: Mg, n: nc, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
-                                  b: src + j0, ldb: OHW, beta: 0, c: yg + j0, ldc: OHW)
-                            for m in 0..<Mg {
-                                let off = (n0 * M + g * Mg + m) * OHW + j0
-                                ep.apply(Y + off, Y + off, count: nc, channel: g * Mg + m, offset: off)
-                            }
-                            j0 += nc
-                        }
+                        gemmInBlocks(Wp + g * Mg * K, src, Y, s, image: n0, group: g, ep)
                         continue
                     }
                     sgemm(transA: false, transB: false, m: Mg, n: width, k: K, alpha: 1, a: Wp + g * Mg * K, lda: K,
@@ -102,5 +75,46 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
                 n0 += cnt
             }
         } } }
+    }
+}
+
+/// Unfolds one image group for a stride-1 convolution through a zero-padded copy: each
+/// unfolded row is one contiguous copy of `cols` floats (a "wide" output row of PW columns).
+private func unfoldWide(_ xg: UnsafePointer<Float>, _ s: ConvShape, pad: UnsafeMutablePointer<Float>, PH: Int, PW: Int,
+                        _ col: UnsafeMutablePointer<Float>, cols: Int, ld: Int) {
+    let h = s.h, w = s.w, HW = s.HW
+    // Interior of the padded planes (borders stay zero).
+    for c in 0..<s.Cg {
+        let pc = pad + c * PH * PW + h.padBegin * PW + w.padBegin, xc = xg + c * HW
+        for y in 0..<h.input { (pc + y * PW).update(from: xc + y * w.input, count: w.input) }
+    }
+    var row = col
+    for c in 0..<s.Cg {
+        for ki in 0..<h.kernel {
+            for kj in 0..<w.kernel {
+                row.update(from: pad + c * PH * PW + ki * h.dilation * PW + kj * w.dilation, count: cols)
+                row += ld
+            }
+        }
+    }
+}
+
+/// Y (image `n`, group `g`) = epilogue(W_g · B) for one image, in column blocks small enough
+/// that a block's output (Mg rows) is still in cache when the epilogue runs over it.
+private func gemmInBlocks(_ wg: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
+                          _ s: ConvShape, image n: Int, group g: Int, _ ep: ConvEpilogue) {
+    let Mg = s.Mg, K = s.K, OHW = s.OHW
+    let yg = Y + (n * s.M + g * Mg) * OHW
+    let block = max(128, (49152 / Mg) & ~63)
+    var j0 = 0
+    while j0 < OHW {
+        let nc = min(block, OHW - j0)
+        sgemm(transA: false, transB: false, m: Mg, n: nc, k: K, alpha: 1, a: wg, lda: K,
+              b: b + j0, ldb: OHW, beta: 0, c: yg + j0, ldc: OHW)
+        for m in 0..<Mg {
+            let off = (n * s.M + g * Mg + m) * OHW + j0
+            ep.apply(Y + off, Y + off, count: nc, channel: g * Mg + m, offset: off)
+        }
+        j0 += nc
     }
 }
