@@ -61,7 +61,7 @@ public final class Session: Sendable {
             let tt = vi.type?.tensorType
             let et = tt?.elemType.flatMap { try? NDArray.ElementType(onnx: $0) }
             let shape = tt?.shape.map { s in s.dims.map { d -> Int? in
-                if case .value(let v)? = d.value { return Int(v) } else { return nil }
+                if case .value(let v)? = d.value, v >= 0 { return Int(v) } else { return nil }  // -1 (Paddle): any size
             } }
             info[n] = (et, shape)
         }
