@@ -77,6 +77,21 @@ def operator_of(model: onnx.ModelProto, name: str) -> str:
     return ops[0] if len(ops) == 1 else "(" + name.removeprefix("test_").removesuffix("_expanded") + " expanded)"
 
 
+def as_values(expected: np.ndarray, elem_type: int) -> np.ndarray:
+    """The expected array as numbers: numpy_helper gives bfloat16 and float8 tensors as bits."""
+    T = onnx.TensorProto
+    if elem_type == T.BFLOAT16 and expected.dtype.kind in "ui":
+        return numpy_helper.bfloat16_to_float32(expected.astype(np.uint16))
+    f8 = {T.FLOAT8E4M3FN: (numpy_helper.float8e4m3_to_float32, False), T.FLOAT8E4M3FNUZ: (numpy_helper.float8e4m3_to_float32, True),
+          T.FLOAT8E5M2: (numpy_helper.float8e5m2_to_float32, False), T.FLOAT8E5M2FNUZ: (numpy_helper.float8e5m2_to_float32, True)}
+    if elem_type in f8:
+        conv, uz = f8[elem_type]
+        return conv(expected.astype(np.uint8).view(np.uint8), fn=True, uz=True) if uz else conv(expected.astype(np.uint8).view(np.uint8))
+    if elem_type in (T.INT4, T.UINT4):
+        return expected.astype(np.int64)
+    return expected
+
+
 def compare(expected: np.ndarray, got: np.ndarray):
     """None when equal within tolerance, else the reason."""
     if tuple(expected.shape) != tuple(got.shape):
@@ -142,8 +157,8 @@ def run_case(nncodec: str, case: Path, workdir: Path):
         for k, p in enumerate(outputs):
             t = onnx.TensorProto()
             t.ParseFromString(p.read_bytes())
-            expected = numpy_helper.to_array(t)
             oname = model.graph.output[k].name
+            expected = as_values(numpy_helper.to_array(t), model.graph.output[k].type.tensor_type.elem_type)
             if oname not in got:
                 return "fail", op, f"output '{oname}' missing"
             why = compare(expected, got[oname])

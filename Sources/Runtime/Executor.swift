@@ -79,6 +79,7 @@ public final class Session: Sendable {
         var available = Set(inits.keys).union(names)
         for vi in graph.inputs { if let n = vi.name { available.insert(n) } }
         var ks: [Kernel] = []
+        let types = ValueTypes.infer(graph)
         for (i, n) in graph.nodes.enumerated() {
             let nodeName = Session.displayName(n, i)
             for inp in n.inputs where !inp.isEmpty && !available.contains(inp) {
@@ -90,7 +91,7 @@ public final class Session: Sendable {
             for o in n.outputs where !o.isEmpty { available.insert(o) }
             let op = n.opType ?? ""
             let domain = n.domain ?? ""
-            guard domain.isEmpty || domain == "ai.onnx", let k = Registry.kernels[op] else {
+            guard domain.isEmpty || domain == "ai.onnx", let k = Registry.kernel(op, ValueTypes.node(n, types)) else {
                 throw RuntimeError.unsupportedOperator(op: op, domain: domain, node: nodeName)
             }
             ks.append(k)

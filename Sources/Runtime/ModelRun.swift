@@ -28,7 +28,13 @@ public enum ModelRun {
     public static func run(model path: String, data: [String], save: String? = nil,
                            options: Session.Options = Session.Options()) throws -> Result {
         let session = try Session(path: path, options: options)
-        let feed = try bind(data, to: session, model: path)
+        var feed = try bind(data, to: session, model: path)
+        for vi in session.model.graph?.inputs ?? [] where vi.type?.tensorType?.elemType == .bfloat16 {
+            // bfloat16 data saved as its uint16 bit patterns (NumPy has no bfloat16).
+            if let n = vi.name, let a = feed[n], case .int64(let bits) = a.storage {
+                feed[n] = NDArray(shape: a.shape, floats: bits.map { Float(bitPattern: UInt32(truncatingIfNeeded: $0) << 16) })
+            }
+        }
         let clock = ContinuousClock()
         let t0 = clock.now
         let values = try session.run(inputs: feed)

@@ -66,8 +66,8 @@ public enum NPYWriter {
         switch type {
         case .double: return ("<f8", bytes(a.floats.map { Double($0) }))
         case .float16: return ("<f2", bytes(a.floats.map { floatToHalfBits($0) }))
-        case .int8: return ("|i1", bytes(a.int64s.map { Int8(truncatingIfNeeded: $0) }))
-        case .uint8: return ("|u1", bytes(a.int64s.map { UInt8(truncatingIfNeeded: $0) }))
+        case .int8, DataType(rawValue: 22): return ("|i1", bytes(a.int64s.map { Int8(truncatingIfNeeded: $0) }))
+        case .uint8, DataType(rawValue: 21): return ("|u1", bytes(a.int64s.map { UInt8(truncatingIfNeeded: $0) }))
         case .int16: return ("<i2", bytes(a.int64s.map { Int16(truncatingIfNeeded: $0) }))
         case .uint16: return ("<u2", bytes(a.int64s.map { UInt16(truncatingIfNeeded: $0) }))
         case .int32: return ("<i4", bytes(a.int64s.map { Int32(truncatingIfNeeded: $0) }))

@@ -79,6 +79,17 @@ enum Registry {
         registerNormalization(&k)
         registerReduce(&k)
         registerShapeOps(&k)
+        registerIndexing(&k)
+        registerGenerators(&k)
+        registerMath(&k)
+        registerOrdering(&k)
+        return k
+    }()
+
+    /// Kernels that need their node's declared ONNX element types.
+    static let typed: [String: @Sendable (NodeTypes) -> Kernel] = {
+        var k: [String: @Sendable (NodeTypes) -> Kernel] = [:]
+        registerTypedMath(&k)
         return k
     }()
 }
