@@ -83,6 +83,8 @@ enum Registry {
         registerGenerators(&k)
         registerMath(&k)
         registerOrdering(&k)
+        registerLosses(&k)
+        registerResize(&k)
         return k
     }()
 
