@@ -85,6 +85,7 @@ enum Registry {
         registerOrdering(&k)
         registerLosses(&k)
         registerResize(&k)
+        registerQuantization(&k)
         return k
     }()
 
@@ -92,6 +93,7 @@ enum Registry {
     static let typed: [String: @Sendable (NodeTypes) -> Kernel] = {
         var k: [String: @Sendable (NodeTypes) -> Kernel] = [:]
         registerTypedMath(&k)
+        registerTypedQuantization(&k)
         return k
     }()
 }
