@@ -86,6 +86,7 @@ enum Registry {
         registerLosses(&k)
         registerResize(&k)
         registerQuantization(&k)
+        registerPoolND(&k)
         return k
     }()
 
