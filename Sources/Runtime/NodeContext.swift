@@ -87,6 +87,8 @@ enum Registry {
         registerResize(&k)
         registerQuantization(&k)
         registerPoolND(&k)
+        registerEinsum(&k)
+        registerMoreNormalization(&k)
         return k
     }()
 
