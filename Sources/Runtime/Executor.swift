@@ -44,7 +44,8 @@ public final class Session: Sendable {
 
     public init(model: Model, options: Options = Options()) throws {
         _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
-        guard let graph = model.graph else { throw RuntimeError.noGraph }
+        guard var graph = model.graph else { throw RuntimeError.noGraph }
+        graph.nodes = ControlFlow.withImplicitInputs(graph.nodes)  // subgraphs' outer-scope reads
         self.model = model
         self.options = options
         opset = Int(model.defaultOpsetVersion ?? 21)

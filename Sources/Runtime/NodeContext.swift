@@ -89,6 +89,8 @@ enum Registry {
         registerPoolND(&k)
         registerEinsum(&k)
         registerMoreNormalization(&k)
+        registerRecurrent(&k)
+        registerControlFlow(&k)
         return k
     }()
 
