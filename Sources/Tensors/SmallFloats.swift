@@ -2,7 +2,7 @@ import ONNXIO
 
 /// The 8-bit float formats of ONNX (and the 4-bit float e2m1): their values are carried as
 /// float32 in the engine; this converts bits to values and rounds values to the format.
-struct MiniFloat: Sendable {
+package struct MiniFloat: Sendable {
     let exponentBits: Int
     let mantissaBits: Int
     let bias: Int
@@ -13,11 +13,11 @@ struct MiniFloat: Sendable {
     /// Largest finite value.
     let maxValue: Float
 
-    static let e4m3fn = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 7, uz: false, ieee: false, maxValue: 448)
-    static let e4m3fnuz = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 8, uz: true, ieee: false, maxValue: 240)
-    static let e5m2 = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 15, uz: false, ieee: true, maxValue: 57344)
-    static let e5m2fnuz = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 16, uz: true, ieee: false, maxValue: 57344)
-    static let e2m1 = MiniFloat(exponentBits: 2, mantissaBits: 1, bias: 1, uz: false, ieee: false, maxValue: 6)
+    package static let e4m3fn = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 7, uz: false, ieee: false, maxValue: 448)
+    package static let e4m3fnuz = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 8, uz: true, ieee: false, maxValue: 240)
+    package static let e5m2 = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 15, uz: false, ieee: true, maxValue: 57344)
+    package static let e5m2fnuz = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 16, uz: true, ieee: false, maxValue: 57344)
+    package static let e2m1 = MiniFloat(exponentBits: 2, mantissaBits: 1, bias: 1, uz: false, ieee: false, maxValue: 6)
 
     init(exponentBits: Int, mantissaBits: Int, bias: Int, uz: Bool, ieee: Bool, maxValue: Float) {
         self.exponentBits = exponentBits
@@ -28,7 +28,7 @@ struct MiniFloat: Sendable {
         self.maxValue = maxValue
     }
 
-    init?(_ t: DataType) {
+    package init?(_ t: DataType) {
         switch t.rawValue {
         case 17: self = .e4m3fn
         case 18: self = .e4m3fnuz
@@ -42,7 +42,7 @@ struct MiniFloat: Sendable {
     var totalBits: Int { 1 + exponentBits + mantissaBits }
 
     /// The value of bit pattern `b`.
-    func value(_ b: UInt8) -> Float {
+    package func value(_ b: UInt8) -> Float {
         let signBit = UInt8(1) << (totalBits - 1)
         if uz && b == signBit { return .nan }
         let e = Int(b >> mantissaBits) & ((1 << exponentBits) - 1)
@@ -59,7 +59,7 @@ struct MiniFloat: Sendable {
 
     /// `x` rounded (to nearest even) to a value of this format; beyond the range it is the
     /// largest value when `saturate`, else infinity (IEEE-like formats) or NaN.
-    func round(_ x: Float, saturate: Bool) -> Float {
+    package func round(_ x: Float, saturate: Bool) -> Float {
         if x.isNaN { return .nan }
         let a = abs(x)
         let overflow: Float = saturate ? maxValue : (ieee ? .infinity : .nan)
@@ -83,14 +83,14 @@ extension NDArray {
         let bytes: [UInt8] = t.rawData.map { $0.elements(as: UInt8.self) } ?? t.int32Data.map { UInt8(truncatingIfNeeded: $0) }
         let need = packed ? (n + 1) / 2 : n
         guard bytes.count == need else {
-            throw RuntimeError.invalidTensor("\(t.name ?? "tensor"): \(bytes.count) bytes for dims \(shape) of \(t.dataType), expected \(need)")
+            throw TensorError.invalidTensor("\(t.name ?? "tensor"): \(bytes.count) bytes for dims \(shape) of \(t.dataType), expected \(need)")
         }
         let codes: [UInt8] = packed ? (0..<n).map { i in (bytes[i / 2] >> (i % 2 == 0 ? 0 : 4)) & 0xF } : bytes
         switch t.dataType.rawValue {
         case 21: self.init(shape: shape, int64s: codes.map { Int64($0) })
         case 22: self.init(shape: shape, int64s: codes.map { Int64($0 >= 8 ? Int($0) - 16 : Int($0)) })
         default:
-            guard let f = MiniFloat(t.dataType) else { throw RuntimeError.unsupportedDataType("\(t.dataType)") }
+            guard let f = MiniFloat(t.dataType) else { throw TensorError.unsupportedDataType("\(t.dataType)") }
             self.init(shape: shape, floats: codes.map(f.value))
         }
     }

@@ -31,7 +31,7 @@ public enum NPYWriter {
         }
         for m in members {
             let name = Array((m.name + ".npy").utf8)
-            let crc = Int(Zip.crc32(m.npy))
+            let crc = Int(Zlib.crc32(m.npy))
             let offset = out.count
             // Local file header: version 2.0, no flags, stored, fixed 1980-01-01 time stamp.
             var common: [UInt8] = []
