@@ -11,7 +11,7 @@ package struct MiniFloat: Sendable {
     /// IEEE-like: the top exponent holds infinity and NaN.
     let ieee: Bool
     /// Largest finite value.
-    let maxValue: Float
+    package let maxValue: Float
 
     package static let e4m3fn = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 7, uz: false, ieee: false, maxValue: 448)
     package static let e4m3fnuz = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 8, uz: true, ieee: false, maxValue: 240)
