@@ -77,6 +77,75 @@ private func stack(_ parts: [NDArray], _ ctx: NodeContext) throws -> NDArray {
     }
 }
 
+private func loop(_ ctx: NodeContext) throws -> [NDArray] {
+    let (declared, outer) = ControlFlow.split(ctx)
+    guard let body = ctx.node.attribute("body")?.g else { throw ctx.fail("body graph is required") }
+    let s = try ControlFlow.session(body, outer: Array(outer.keys), ctx)
+    let maxTrips = declared.first.flatMap { $0?.int64s.first }
+    var cond = declared.count > 1 ? (declared[1]?.bools.first ?? true) : true
+    var carried = try declared.dropFirst(2).map { v -> NDArray in
+        guard let v else { throw ctx.fail("loop-carried inputs are required") }
+        return v
+    }
+    let bodyInputs = body.inputs.compactMap(\.name)
+    guard bodyInputs.count == carried.count + 2 else { throw ctx.fail("body takes \(bodyInputs.count) inputs for \(carried.count) loop-carried values") }
+    var scans: [[NDArray]] = []
+    var i: Int64 = 0
+    while cond && (maxTrips == nil || i < maxTrips!) {
+        var feed = outer
+        feed[bodyInputs[0]] = NDArray(scalar: i)
+        feed[bodyInputs[1]] = NDArray(shape: [], bools: [cond])
+        for (j, v) in carried.enumerated() { feed[bodyInputs[j + 2]] = v }
+        let out = try s.run(inputs: feed)
+        let values = s.outputNames.map { out[$0]! }
+        cond = values[0].bools.first ?? false
+        carried = Array(values[1...carried.count])
+        let extra = Array(values[(carried.count + 1)...])
+        if scans.isEmpty { scans = extra.map { _ in [] } }
+        for (j, v) in extra.enumerated() { scans[j].append(v) }
+        i += 1
+    }
+    let scanCount = s.outputNames.count - 1 - carried.count
+    let stacked = try (0..<scanCount).map { j in try stack(j < scans.count ? scans[j] : [], ctx) }
+    return carried + stacked
+}
+
+private func scan(_ ctx: NodeContext) throws -> [NDArray] {
+    let (declared, outer) = ControlFlow.split(ctx)
+    guard let body = ctx.node.attribute("body")?.g else { throw ctx.fail("body graph is required") }
+    let nScan = ctx.int("num_scan_inputs", 0)
+    let inputs = try declared.map { v -> NDArray in guard let v else { throw ctx.fail("inputs are required") }; return v }
+    let nState = inputs.count - nScan
+    guard nState >= 0, nScan > 0, ctx.ints("scan_input_axes") == nil || ctx.ints("scan_input_axes")!.allSatisfy({ $0 == 0 }),
+          ctx.ints("scan_output_axes") == nil || ctx.ints("scan_output_axes")!.allSatisfy({ $0 == 0 }) else {
+        throw ctx.fail("only scan axes 0 are supported")
+    }
+    let inDirs = ctx.ints("scan_input_directions") ?? [Int](repeating: 0, count: nScan)
+    let outDirs = ctx.ints("scan_output_directions")
+    let s = try ControlFlow.session(body, outer: Array(outer.keys), ctx)
+    let names = body.inputs.compactMap(\.name)
+    var state = Array(inputs[..<nState])
+    let steps = inputs[nState].shape.first ?? 0
+    var scans: [[NDArray]] = []
+    for t in 0..<steps {
+        var feed = outer
+        for (j, v) in state.enumerated() { feed[names[j]] = v }
+        for j in 0..<nScan {
+            let x = inputs[nState + j]
+            let row = inDirs[j] == 1 ? steps - 1 - t : t
+            feed[names[nState + j]] = x.slice(rows: row..<(row + 1)).reshaped(Array(x.shape.dropFirst()))
+        }
+        let out = try s.run(inputs: feed)
+        let values = s.outputNames.map { out[$0]! }
+        state = Array(values[..<nState])
+        let extra = Array(values[nState...])
+        if scans.isEmpty { scans = extra.map { _ in [] } }
+        for (j, v) in extra.enumerated() { scans[j].append(v) }
+    }
+    let stacked = try scans.enumerated().map { j, parts in try stack(outDirs?[j] == 1 ? parts.reversed() : parts, ctx) }
+    return state + stacked
+}
+
 func registerControlFlow(_ k: inout [String: Kernel]) {
     k["If"] = { ctx in
         let (declared, outer) = ControlFlow.split(ctx)
@@ -86,71 +155,6 @@ func registerControlFlow(_ k: inout [String: Kernel]) {
         let out = try s.run(inputs: outer)
         return s.outputNames.map { out[$0]! }
     }
-    k["Loop"] = { ctx in
-        let (declared, outer) = ControlFlow.split(ctx)
-        guard let body = ctx.node.attribute("body")?.g else { throw ctx.fail("body graph is required") }
-        let s = try ControlFlow.session(body, outer: Array(outer.keys), ctx)
-        let maxTrips = declared.first.flatMap { $0?.int64s.first }
-        var cond = declared.count > 1 ? (declared[1]?.bools.first ?? true) : true
-        var carried = try declared.dropFirst(2).map { v -> NDArray in
-            guard let v else { throw ctx.fail("loop-carried inputs are required") }
-            return v
-        }
-        let bodyInputs = body.inputs.compactMap(\.name)
-        guard bodyInputs.count == carried.count + 2 else { throw ctx.fail("body takes \(bodyInputs.count) inputs for \(carried.count) loop-carried values") }
-        var scans: [[NDArray]] = []
-        var i: Int64 = 0
-        while cond && (maxTrips == nil || i < maxTrips!) {
-            var feed = outer
-            feed[bodyInputs[0]] = NDArray(scalar: i)
-            feed[bodyInputs[1]] = NDArray(shape: [], bools: [cond])
-            for (j, v) in carried.enumerated() { feed[bodyInputs[j + 2]] = v }
-            let out = try s.run(inputs: feed)
-            let values = s.outputNames.map { out[$0]! }
-            cond = values[0].bools.first ?? false
-            carried = Array(values[1...carried.count])
-            let extra = Array(values[(carried.count + 1)...])
-            if scans.isEmpty { scans = extra.map { _ in [] } }
-            for (j, v) in extra.enumerated() { scans[j].append(v) }
-            i += 1
-        }
-        let scanCount = s.outputNames.count - 1 - carried.count
-        let stacked = try (0..<scanCount).map { j in try stack(j < scans.count ? scans[j] : [], ctx) }
-        return carried + stacked
-    }
-    k["Scan"] = { ctx in
-        let (declared, outer) = ControlFlow.split(ctx)
-        guard let body = ctx.node.attribute("body")?.g else { throw ctx.fail("body graph is required") }
-        let nScan = ctx.int("num_scan_inputs", 0)
-        let inputs = try declared.map { v -> NDArray in guard let v else { throw ctx.fail("inputs are required") }; return v }
-        let nState = inputs.count - nScan
-        guard nState >= 0, nScan > 0, ctx.ints("scan_input_axes") == nil || ctx.ints("scan_input_axes")!.allSatisfy({ $0 == 0 }),
-              ctx.ints("scan_output_axes") == nil || ctx.ints("scan_output_axes")!.allSatisfy({ $0 == 0 }) else {
-            throw ctx.fail("only scan axes 0 are supported")
-        }
-        let inDirs = ctx.ints("scan_input_directions") ?? [Int](repeating: 0, count: nScan)
-        let outDirs = ctx.ints("scan_output_directions")
-        let s = try ControlFlow.session(body, outer: Array(outer.keys), ctx)
-        let names = body.inputs.compactMap(\.name)
-        var state = Array(inputs[..<nState])
-        let steps = inputs[nState].shape.first ?? 0
-        var scans: [[NDArray]] = []
-        for t in 0..<steps {
-            var feed = outer
-            for (j, v) in state.enumerated() { feed[names[j]] = v }
-            for j in 0..<nScan {
-                let x = inputs[nState + j]
-                let row = inDirs[j] == 1 ? steps - 1 - t : t
-                feed[names[nState + j]] = x.slice(rows: row..<(row + 1)).reshaped(Array(x.shape.dropFirst()))
-            }
-            let out = try s.run(inputs: feed)
-            let values = s.outputNames.map { out[$0]! }
-            state = Array(values[..<nState])
-            let extra = Array(values[nState...])
-            if scans.isEmpty { scans = extra.map { _ in [] } }
-            for (j, v) in extra.enumerated() { scans[j].append(v) }
-        }
-        let stacked = try scans.enumerated().map { j, parts in try stack(outDirs?[j] == 1 ? parts.reversed() : parts, ctx) }
-        return state + stacked
-    }
+    k["Loop"] = { ctx in try loop(ctx) }
+    k["Scan"] = { ctx in try scan(ctx) }
 }

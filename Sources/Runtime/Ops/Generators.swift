@@ -38,6 +38,27 @@ private func window(_ ctx: NodeContext, _ f: @escaping (Double, Double) -> Doubl
     return [dt == 1 || dt == 10 || dt == 11 || dt == 16 ? out : out.cast(to: .int64)]
 }
 
+private func oneHot(_ ctx: NodeContext) throws -> [NDArray] {
+    let ind = try ctx.input(0), values = try ctx.input(2)
+    let depth = Int(try ctx.input(1).floats.first ?? 0)
+    guard values.count == 2, depth >= 0 else { throw ctx.fail("values must hold [off, on] and depth ≥ 0") }
+    let r = ind.rank + 1
+    let axis = try ctx.axis(ctx.int("axis", -1), rank: r)
+    var shape = ind.shape
+    shape.insert(depth, at: axis)
+    let outer = ind.shape[..<axis].reduce(1, *), inner = ind.shape[axis...].reduce(1, *)
+    let idx = ind.floats.map { Int($0) }
+    var pos = [Int](repeating: 0, count: outer * depth * inner)
+    for o in 0..<outer {
+        for i in 0..<inner {
+            var h = idx[o * inner + i]
+            if h < 0 { h += depth }
+            if h >= 0 && h < depth { pos[(o * depth + h) * inner + i] = 1 }
+        }
+    }
+    return [values.gathered(pos, shape: shape)]
+}
+
 func registerGenerators(_ k: inout [String: Kernel]) {
     k["Trilu"] = { ctx in
         let x = try ctx.input(0)
@@ -59,26 +80,7 @@ func registerGenerators(_ k: inout [String: Kernel]) {
         if let dt = ctx.node.attribute("dtype")?.i { return [try castArray(out, to: DataType(rawValue: Int32(dt)), ctx)] }
         return [out.cast(to: x.elementType)]
     }
-    k["OneHot"] = { ctx in
-        let ind = try ctx.input(0), values = try ctx.input(2)
-        let depth = Int(try ctx.input(1).floats.first ?? 0)
-        guard values.count == 2, depth >= 0 else { throw ctx.fail("values must hold [off, on] and depth ≥ 0") }
-        let r = ind.rank + 1
-        let axis = try ctx.axis(ctx.int("axis", -1), rank: r)
-        var shape = ind.shape
-        shape.insert(depth, at: axis)
-        let outer = ind.shape[..<axis].reduce(1, *), inner = ind.shape[axis...].reduce(1, *)
-        let idx = ind.floats.map { Int($0) }
-        var pos = [Int](repeating: 0, count: outer * depth * inner)
-        for o in 0..<outer {
-            for i in 0..<inner {
-                var h = idx[o * inner + i]
-                if h < 0 { h += depth }
-                if h >= 0 && h < depth { pos[(o * depth + h) * inner + i] = 1 }
-            }
-        }
-        return [values.gathered(pos, shape: shape)]
-    }
+    k["OneHot"] = { ctx in try oneHot(ctx) }
     k["NonZero"] = { ctx in
         let x = try ctx.input(0)
         let nz = x.bools.indices.filter { x.bools[$0] }

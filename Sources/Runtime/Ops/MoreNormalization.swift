@@ -18,30 +18,51 @@ private func moments(_ v: [Float], _ positions: [Int]) -> (Float, Float) {
     return (Float(mean), Float(q / Double(positions.count)))
 }
 
-func registerMoreNormalization(_ k: inout [String: Kernel]) {
-    k["GroupNormalization"] = { ctx in
-        let x = try ctx.input(0), scale = try ctx.floats(1), bias = try ctx.floats(2)
-        let groups = ctx.int("num_groups", 1), eps = ctx.float("epsilon", 1e-5)
-        guard x.rank >= 2, groups > 0, x.shape[1] % groups == 0 else { throw ctx.fail("channels \(x.shape) not divisible into \(groups) groups") }
-        let n = x.shape[0], c = x.shape[1], inner = x.count / max(n * c, 1), per = c / groups
-        let perGroupParams = scale.count == groups && groups != c
-        var v = x.floats
-        for b in 0..<n {
-            for g in 0..<groups {
-                let start = (b * c + g * per) * inner
-                let (m, var_) = moments(v, Array(start..<(start + per * inner)))
-                let inv = 1 / sqrtf(var_ + eps)
-                for ch in 0..<per {
-                    let pi = perGroupParams ? g : g * per + ch
-                    for i in 0..<inner {
-                        let p = start + ch * inner + i
-                        v[p] = (v[p] - m) * inv * scale[pi] + bias[pi]
-                    }
+private func groupNormalization(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0), scale = try ctx.floats(1), bias = try ctx.floats(2)
+    let groups = ctx.int("num_groups", 1), eps = ctx.float("epsilon", 1e-5)
+    guard x.rank >= 2, groups > 0, x.shape[1] % groups == 0 else { throw ctx.fail("channels \(x.shape) not divisible into \(groups) groups") }
+    let n = x.shape[0], c = x.shape[1], inner = x.count / max(n * c, 1), per = c / groups
+    let perGroupParams = scale.count == groups && groups != c
+    var v = x.floats
+    for b in 0..<n {
+        for g in 0..<groups {
+            let start = (b * c + g * per) * inner
+            let (m, var_) = moments(v, Array(start..<(start + per * inner)))
+            let inv = 1 / sqrtf(var_ + eps)
+            for ch in 0..<per {
+                let pi = perGroupParams ? g : g * per + ch
+                for i in 0..<inner {
+                    let p = start + ch * inner + i
+                    v[p] = (v[p] - m) * inv * scale[pi] + bias[pi]
                 }
             }
         }
-        return [NDArray(shape: x.shape, floats: v)]
     }
+    return [NDArray(shape: x.shape, floats: v)]
+}
+
+private func meanVarianceNormalization(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    let axes = try (ctx.ints("axes") ?? [0, 2, 3]).map { try ctx.axis($0, rank: x.rank) }
+    let strides = contiguousStrides(x.shape)
+    var groups: [Int: [Int]] = [:]
+    for p in 0..<x.count {
+        var key = 0
+        for d in 0..<x.rank where !axes.contains(d) { key += ((p / strides[d]) % x.shape[d]) * strides[d] }
+        groups[key, default: []].append(p)
+    }
+    var v = x.floats
+    for (_, ps) in groups {
+        let (m, var_) = moments(v, ps)
+        let sd = sqrtf(var_) + 1e-9
+        for p in ps { v[p] = (v[p] - m) / sd }
+    }
+    return [NDArray(shape: x.shape, floats: v)]
+}
+
+func registerMoreNormalization(_ k: inout [String: Kernel]) {
+    k["GroupNormalization"] = { ctx in try groupNormalization(ctx) }
     k["LpNormalization"] = { ctx in
         let x = try ctx.input(0)
         let view = AxisView(x.shape, try ctx.axis(ctx.int("axis", -1), rank: x.rank))
@@ -75,24 +96,7 @@ func registerMoreNormalization(_ k: inout [String: Kernel]) {
         }
         return [NDArray(shape: x.shape, floats: out)]
     }
-    k["MeanVarianceNormalization"] = { ctx in
-        let x = try ctx.input(0)
-        let axes = try (ctx.ints("axes") ?? [0, 2, 3]).map { try ctx.axis($0, rank: x.rank) }
-        let strides = contiguousStrides(x.shape)
-        var groups: [Int: [Int]] = [:]
-        for p in 0..<x.count {
-            var key = 0
-            for d in 0..<x.rank where !axes.contains(d) { key += ((p / strides[d]) % x.shape[d]) * strides[d] }
-            groups[key, default: []].append(p)
-        }
-        var v = x.floats
-        for (_, ps) in groups {
-            let (m, var_) = moments(v, ps)
-            let sd = sqrtf(var_) + 1e-9
-            for p in ps { v[p] = (v[p] - m) / sd }
-        }
-        return [NDArray(shape: x.shape, floats: v)]
-    }
+    k["MeanVarianceNormalization"] = { ctx in try meanVarianceNormalization(ctx) }
     guard let inference = k["BatchNormalization"] else { return }
     k["BatchNormalization"] = { ctx in
         guard ctx.int("training_mode", 0) != 0 else { return try inference(ctx) }

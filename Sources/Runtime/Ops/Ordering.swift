@@ -11,36 +11,38 @@ struct AxisView {
     @inline(__always) func at(_ o: Int, _ j: Int, _ i: Int) -> Int { (o * length + j) * inner + i }
 }
 
-func registerOrdering(_ k: inout [String: Kernel]) {
-    k["TopK"] = { ctx in
-        let x = try ctx.input(0)
-        let axis = try ctx.axis(ctx.int("axis", -1), rank: x.rank)
-        let kk = Int(try ctx.input(1).int64s.first ?? 0)
-        let v = AxisView(x.shape, axis)
-        guard kk >= 0 && kk <= v.length else { throw ctx.fail("k = \(kk) is outside 0...\(v.length)") }
-        let largest = ctx.int("largest", 1) != 0
-        let f = x.floats
-        var idx: [Int] = [], pos: [Int64] = []
-        var shape = x.shape
-        shape[axis] = kk
-        let outV = AxisView(shape, axis)
-        idx = [Int](repeating: 0, count: shape.reduce(1, *))
-        pos = [Int64](repeating: 0, count: idx.count)
-        for o in 0..<v.outer {
-            for i in 0..<v.inner {
-                let order = (0..<v.length).sorted { a, b in
-                    let p = f[v.at(o, a, i)], q = f[v.at(o, b, i)]
-                    if p == q { return a < b }
-                    return largest ? p > q : p < q
-                }
-                for j in 0..<kk {
-                    idx[outV.at(o, j, i)] = v.at(o, order[j], i)
-                    pos[outV.at(o, j, i)] = Int64(order[j])
-                }
+private func topK(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    let axis = try ctx.axis(ctx.int("axis", -1), rank: x.rank)
+    let kk = Int(try ctx.input(1).int64s.first ?? 0)
+    let v = AxisView(x.shape, axis)
+    guard kk >= 0 && kk <= v.length else { throw ctx.fail("k = \(kk) is outside 0...\(v.length)") }
+    let largest = ctx.int("largest", 1) != 0
+    let f = x.floats
+    var idx: [Int] = [], pos: [Int64] = []
+    var shape = x.shape
+    shape[axis] = kk
+    let outV = AxisView(shape, axis)
+    idx = [Int](repeating: 0, count: shape.reduce(1, *))
+    pos = [Int64](repeating: 0, count: idx.count)
+    for o in 0..<v.outer {
+        for i in 0..<v.inner {
+            let order = (0..<v.length).sorted { a, b in
+                let p = f[v.at(o, a, i)], q = f[v.at(o, b, i)]
+                if p == q { return a < b }
+                return largest ? p > q : p < q
+            }
+            for j in 0..<kk {
+                idx[outV.at(o, j, i)] = v.at(o, order[j], i)
+                pos[outV.at(o, j, i)] = Int64(order[j])
             }
         }
-        return [x.gathered(idx, shape: shape), NDArray(shape: shape, int64s: pos)]
     }
+    return [x.gathered(idx, shape: shape), NDArray(shape: shape, int64s: pos)]
+}
+
+func registerOrdering(_ k: inout [String: Kernel]) {
+    k["TopK"] = { ctx in try topK(ctx) }
     k["CumSum"] = { ctx in
         let x = try ctx.input(0)
         let axis = try ctx.axis(Int(try ctx.input(1).int64s.first ?? 0), rank: x.rank)

@@ -45,6 +45,27 @@ private func affine(_ w: [Float], row0: Int, count: Int, _ x: ArraySlice<Float>,
     }
 }
 
+/// The activation functions of every direction, from `activations`/`activation_alpha`/`activation_beta`.
+private func activations(_ ctx: NodeContext, _ cell: Cell, directions dirs: Int) throws -> [(Float) -> Float] {
+    let names = ctx.node.attribute("activations")?.strings.map { String(decoding: $0, as: UTF8.self) } ?? []
+    let alphas = ctx.node.attribute("activation_alpha")?.floats ?? [], betas = ctx.node.attribute("activation_beta")?.floats ?? []
+    let per = cell.defaultActivations.count
+    guard names.isEmpty || names.count == per * dirs else { throw ctx.fail("needs \(per * dirs) activations, got \(names.count)") }
+    var acts: [(Float) -> Float] = []
+    var ai = 0
+    for d in 0..<dirs {
+        for j in 0..<per {
+            let name = names.isEmpty ? cell.defaultActivations[j] : names[d * per + j]
+            let takes = ["affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu"].contains(name.lowercased())
+            do {
+                acts.append(try activation(name, takes && ai < alphas.count ? alphas[ai] : nil, takes && ai < betas.count ? betas[ai] : nil))
+            } catch { throw ctx.fail("unknown activation \(name)") }
+            if takes { ai += 1 }
+        }
+    }
+    return acts
+}
+
 private func recurrent(_ ctx: NodeContext, _ cell: Cell) throws -> [NDArray] {
     let layout = ctx.int("layout", 0)
     var x = try ctx.input(0)
@@ -63,18 +84,7 @@ private func recurrent(_ ctx: NodeContext, _ cell: Cell) throws -> [NDArray] {
     }
     var hState = state(5), cState = cell == .lstm ? state(6) : []
     let peep = cell == .lstm ? ctx.optionalInput(7)?.floats : nil
-    let names = ctx.node.attribute("activations")?.strings.map { String(decoding: $0, as: UTF8.self) } ?? []
-    let alphas = ctx.node.attribute("activation_alpha")?.floats ?? [], betas = ctx.node.attribute("activation_beta")?.floats ?? []
-    var acts: [(Float) -> Float] = []
-    var ai = 0
-    for d in 0..<dirs {
-        for j in 0..<cell.defaultActivations.count {
-            let name = names.isEmpty ? cell.defaultActivations[j] : names[d * cell.defaultActivations.count + j]
-            let takes = ["affine", "leakyrelu", "thresholdedrelu", "scaledtanh", "hardsigmoid", "elu"].contains(name.lowercased())
-            acts.append(try activation(name, takes && ai < alphas.count ? alphas[ai] : nil, takes && ai < betas.count ? betas[ai] : nil))
-            if takes { ai += 1 }
-        }
-    }
+    let acts = try activations(ctx, cell, directions: dirs)
     let clip = ctx.has("clip") ? ctx.float("clip", 0) : Float.infinity
     let lbr = ctx.int("linear_before_reset", 0) != 0, inputForget = ctx.int("input_forget", 0) != 0
     let xv = x.floats
@@ -130,6 +140,12 @@ private func recurrent(_ ctx: NodeContext, _ cell: Cell) throws -> [NDArray] {
             for k in 0..<hidden { hState[hs + k] = h[k]; if cell == .lstm { cState[hs + k] = c[k] } }
         }
     }
+    return outputs(cell, layout: layout, y: y, h: hState, c: cState, seq: seq, dirs: dirs, batch: batch, hidden: hidden)
+}
+
+/// Y, Y_h (and Y_c) in the node's layout.
+private func outputs(_ cell: Cell, layout: Int, y: [Float], h hState: [Float], c cState: [Float],
+                     seq: Int, dirs: Int, batch: Int, hidden: Int) -> [NDArray] {
     var yArr = NDArray(shape: [seq, dirs, batch, hidden], floats: y)
     var hArr = NDArray(shape: [dirs, batch, hidden], floats: hState)
     var cArr = NDArray(shape: [dirs, batch, hidden], floats: cState.isEmpty ? hState : cState)
