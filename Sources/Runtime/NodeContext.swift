@@ -91,6 +91,7 @@ enum Registry {
         registerMoreNormalization(&k)
         registerRecurrent(&k)
         registerControlFlow(&k)
+        registerGridSample(&k)
         return k
     }()
 

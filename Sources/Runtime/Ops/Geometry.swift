@@ -1,0 +1,103 @@
+// Image geometry helpers of recent opsets: CenterCropPad, AffineGrid, Col2Im.
+
+/// Multi-index of flat position `p` in `shape`.
+private func coordinates(_ p: Int, _ shape: [Int]) -> [Int] {
+    var c = [Int](repeating: 0, count: shape.count), r = p
+    for d in stride(from: shape.count - 1, through: 0, by: -1) { c[d] = r % shape[d]; r /= shape[d] }
+    return c
+}
+
+private func centerCropPad(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    let sizes = try ctx.input(1).int64s.map { Int($0) }
+    let axes = try (ctx.ints("axes") ?? Array(0..<x.rank)).map { try ctx.axis($0, rank: x.rank) }
+    guard sizes.count == axes.count else { throw ctx.fail("shape has \(sizes.count) sizes for \(axes.count) axes") }
+    var out = x.shape
+    for (a, s) in zip(axes, sizes) { out[a] = s }
+    // Offset of the output's origin in the input (negative: padding before).
+    var offset = [Int](repeating: 0, count: x.rank)
+    for a in axes { offset[a] = x.shape[a] >= out[a] ? (x.shape[a] - out[a]) / 2 : -((out[a] - x.shape[a]) / 2) }
+    let strides = contiguousStrides(x.shape)
+    let n = out.reduce(1, *)
+    var keep = [Bool](repeating: true, count: n), idx = [Int](repeating: 0, count: n)
+    for p in 0..<n {
+        var q = 0
+        for (d, c) in coordinates(p, out).enumerated() {
+            let i = c + offset[d]
+            if i < 0 || i >= x.shape[d] { keep[p] = false; break }
+            q += i * strides[d]
+        }
+        if keep[p] { idx[p] = q }
+    }
+    return [x.gathered(idx, shape: out).masked { keep[$0] }]
+}
+
+private func affineGrid(_ ctx: NodeContext) throws -> [NDArray] {
+    let theta = try ctx.input(0)
+    let size = try ctx.input(1).int64s.map { Int($0) }
+    let k = size.count - 2
+    guard k == 2 || k == 3, theta.shape == [size[0], k, k + 1] else { throw ctx.fail("theta \(theta.shape) does not fit size \(size)") }
+    let align = ctx.int("align_corners", 0) != 0
+    let spatial = Array(size[2...])
+    func base(_ i: Int, _ len: Int) -> Float {
+        align ? (len == 1 ? 0 : -1 + 2 * Float(i) / Float(len - 1)) : (2 * Float(i) + 1) / Float(len) - 1
+    }
+    let t = theta.floats, points = spatial.reduce(1, *)
+    var out = [Float](repeating: 0, count: size[0] * points * k)
+    for b in 0..<size[0] {
+        for p in 0..<points {
+            let c = coordinates(p, spatial)
+            // (x, y[, z]): x runs along the last axis.
+            let v = (0..<k).map { base(c[k - 1 - $0], spatial[k - 1 - $0]) } + [1]
+            for r in 0..<k {
+                var s: Float = 0
+                for j in 0...k { s += t[(b * k + r) * (k + 1) + j] * v[j] }
+                out[(b * points + p) * k + r] = s
+            }
+        }
+    }
+    return [NDArray(shape: [size[0]] + spatial + [k], floats: out)]
+}
+
+private func col2Im(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    let image = try ctx.input(1).int64s.map { Int($0) }, block = try ctx.input(2).int64s.map { Int($0) }
+    let k = image.count
+    let dil = ctx.ints("dilations") ?? [Int](repeating: 1, count: k)
+    let pads = ctx.ints("pads") ?? [Int](repeating: 0, count: 2 * k)
+    let strides = ctx.ints("strides") ?? [Int](repeating: 1, count: k)
+    let blockSize = block.reduce(1, *)
+    guard x.rank == 3, block.count == k, blockSize > 0, x.shape[1] % blockSize == 0 else {
+        throw ctx.fail("input \(x.shape) does not fit block \(block)")
+    }
+    let counts = (0..<k).map { d in (image[d] + pads[d] + pads[d + k] - (dil[d] * (block[d] - 1) + 1)) / strides[d] + 1 }
+    guard counts.reduce(1, *) == x.shape[2] else { throw ctx.fail("\(x.shape[2]) blocks, the geometry gives \(counts)") }
+    let (n, c) = (x.shape[0], x.shape[1] / blockSize)
+    let imgStrides = contiguousStrides(image), plane = image.reduce(1, *)
+    let v = x.floats
+    var out = [Float](repeating: 0, count: n * c * plane)
+    for b in 0..<n {
+        for ch in 0..<c {
+            for kb in 0..<blockSize {
+                let ko = coordinates(kb, block)
+                for l in 0..<x.shape[2] {
+                    let lo = coordinates(l, counts)
+                    var q = 0, inside = true
+                    for d in 0..<k {
+                        let i = lo[d] * strides[d] - pads[d] + ko[d] * dil[d]
+                        if i < 0 || i >= image[d] { inside = false; break }
+                        q += i * imgStrides[d]
+                    }
+                    if inside { out[(b * c + ch) * plane + q] += v[(b * x.shape[1] + ch * blockSize + kb) * x.shape[2] + l] }
+                }
+            }
+        }
+    }
+    return [NDArray(shape: [n, c] + image, floats: out)]
+}
+
+func registerGeometry(_ k: inout [String: Kernel]) {
+    k["CenterCropPad"] = { ctx in try centerCropPad(ctx) }
+    k["AffineGrid"] = { ctx in try affineGrid(ctx) }
+    k["Col2Im"] = { ctx in try col2Im(ctx) }
+}
