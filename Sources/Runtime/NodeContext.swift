@@ -92,6 +92,7 @@ enum Registry {
         registerRecurrent(&k)
         registerControlFlow(&k)
         registerGridSample(&k)
+        registerGeometry(&k)
         return k
     }()
 

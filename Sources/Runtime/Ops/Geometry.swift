@@ -70,7 +70,12 @@ private func col2Im(_ ctx: NodeContext) throws -> [NDArray] {
     guard x.rank == 3, block.count == k, blockSize > 0, x.shape[1] % blockSize == 0 else {
         throw ctx.fail("input \(x.shape) does not fit block \(block)")
     }
-    let counts = (0..<k).map { d in (image[d] + pads[d] + pads[d + k] - (dil[d] * (block[d] - 1) + 1)) / strides[d] + 1 }
+    var counts: [Int] = []
+    for d in 0..<k {
+        let span = dil[d] * (block[d] - 1) + 1
+        let room: Int = image[d] + pads[d] + pads[d + k] - span
+        counts.append(room / strides[d] + 1)
+    }
     guard counts.reduce(1, *) == x.shape[2] else { throw ctx.fail("\(x.shape[2]) blocks, the geometry gives \(counts)") }
     let (n, c) = (x.shape[0], x.shape[1] / blockSize)
     let imgStrides = contiguousStrides(image), plane = image.reduce(1, *)
