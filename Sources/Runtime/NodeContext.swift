@@ -93,6 +93,7 @@ enum Registry {
         registerControlFlow(&k)
         registerGridSample(&k)
         registerGeometry(&k)
+        registerDetection(&k)
         return k
     }()
 

@@ -106,3 +106,47 @@ func registerGeometry(_ k: inout [String: Kernel]) {
     k["AffineGrid"] = { ctx in try affineGrid(ctx) }
     k["Col2Im"] = { ctx in try col2Im(ctx) }
 }
+
+/// Intersection over union of two boxes given as (y1, x1, y2, x2) with any corner order.
+private func iou(_ a: [Float], _ b: [Float]) -> Float {
+    func norm(_ v: [Float]) -> (Float, Float, Float, Float) { (min(v[0], v[2]), min(v[1], v[3]), max(v[0], v[2]), max(v[1], v[3])) }
+    let (ay1, ax1, ay2, ax2) = norm(a), (by1, bx1, by2, bx2) = norm(b)
+    let ih = max(0, min(ay2, by2) - max(ay1, by1)), iw = max(0, min(ax2, bx2) - max(ax1, bx1))
+    let inter = ih * iw
+    let union = (ay2 - ay1) * (ax2 - ax1) + (by2 - by1) * (bx2 - bx1) - inter
+    return union > 0 ? inter / union : 0
+}
+
+private func nonMaxSuppression(_ ctx: NodeContext) throws -> [NDArray] {
+    let boxes = try ctx.input(0), scores = try ctx.input(1)
+    guard boxes.rank == 3, boxes.shape[2] == 4, scores.rank == 3, scores.shape[0] == boxes.shape[0], scores.shape[2] == boxes.shape[1] else {
+        throw ctx.fail("boxes \(boxes.shape) and scores \(scores.shape) do not match")
+    }
+    let maxOut = Int(ctx.optionalInput(2)?.int64s.first ?? 0)
+    let iouThreshold = ctx.optionalInput(3)?.floats.first ?? 0
+    let scoreThreshold = ctx.optionalInput(4)?.floats.first
+    let center = ctx.int("center_point_box", 0) != 0
+    let bv = boxes.floats, sv = scores.floats
+    let (nb, nc, n) = (scores.shape[0], scores.shape[1], scores.shape[2])
+    func box(_ b: Int, _ i: Int) -> [Float] {
+        let v = Array(bv[((b * n + i) * 4)..<((b * n + i) * 4 + 4)])
+        return center ? [v[1] - v[3] / 2, v[0] - v[2] / 2, v[1] + v[3] / 2, v[0] + v[2] / 2] : v
+    }
+    var out: [Int64] = []
+    for b in 0..<nb {
+        for c in 0..<nc where maxOut > 0 {
+            let s = sv[((b * nc + c) * n)..<((b * nc + c + 1) * n)].map { $0 }
+            let order = (0..<n).filter { scoreThreshold == nil || s[$0] > scoreThreshold! }.sorted { s[$0] > s[$1] || (s[$0] == s[$1] && $0 < $1) }
+            var kept: [Int] = []
+            for i in order where kept.count < maxOut {
+                if kept.allSatisfy({ iou(box(b, $0), box(b, i)) <= iouThreshold }) { kept.append(i) }
+            }
+            for i in kept { out += [Int64(b), Int64(c), Int64(i)] }
+        }
+    }
+    return [NDArray(shape: [out.count / 3, 3], int64s: out)]
+}
+
+func registerDetection(_ k: inout [String: Kernel]) {
+    k["NonMaxSuppression"] = { ctx in try nonMaxSuppression(ctx) }
+}
