@@ -94,6 +94,7 @@ enum Registry {
         registerGridSample(&k)
         registerGeometry(&k)
         registerDetection(&k)
+        registerSpectral(&k)
         return k
     }()
 
