@@ -95,6 +95,7 @@ enum Registry {
         registerGeometry(&k)
         registerDetection(&k)
         registerSpectral(&k)
+        registerTfIdf(&k)
         return k
     }()
 

@@ -146,3 +146,50 @@ private func unique(_ ctx: NodeContext) throws -> [NDArray] {
             NDArray(shape: [inverse.count], int64s: inverse.map { Int64(rank[$0]) }),
             NDArray(shape: [n], int64s: order.map { Int64(counts[$0]) })]
 }
+
+/// TfIdfVectorizer over integer tokens: n-gram counts (with skips) weighted as TF, IDF or TFIDF.
+private func tfIdfVectorizer(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0)
+    guard x.elementType == .int64, x.rank == 1 || x.rank == 2 else { throw ctx.fail("input must be 1-D or 2-D integers, got \(x.shape)") }
+    let minN = ctx.int("min_gram_length", 1), maxN = ctx.int("max_gram_length", 1), maxSkip = ctx.int("max_skip_count", 0)
+    let starts = ctx.ints("ngram_counts") ?? [], indexes = ctx.ints("ngram_indexes") ?? []
+    let pool = ctx.node.attribute("pool_int64s")?.ints ?? []
+    let weights = ctx.node.attribute("weights")?.floats
+    let mode = ctx.string("mode", "TF")
+    var table: [[Int64]: Int] = [:]   // n-gram → output index
+    var gram = 0
+    for (i, s) in starts.enumerated() {
+        let n = i + 1, end = i + 1 < starts.count ? starts[i + 1] : pool.count
+        var p = s
+        while p + n <= end {
+            if gram < indexes.count { table[Array(pool[p..<(p + n)])] = indexes[gram] }
+            gram += 1
+            p += n
+        }
+    }
+    let width = (indexes.max() ?? -1) + 1
+    let rows = x.rank == 1 ? 1 : x.shape[0], len = x.shape.last ?? 0
+    let v = x.int64s
+    var out = [Float](repeating: 0, count: rows * width)
+    for r in 0..<rows {
+        let seq = Array(v[(r * len)..<((r + 1) * len)])
+        for n in max(minN, 1)...max(maxN, 1) {
+            for skip in 0...(n == 1 ? 0 : maxSkip) {
+                let span = (n - 1) * (skip + 1)
+                for s in 0..<max(0, len - span) {
+                    let g = (0..<n).map { seq[s + $0 * (skip + 1)] }
+                    if let o = table[g] { out[r * width + o] += 1 }
+                }
+            }
+        }
+    }
+    for (p, c) in out.enumerated() where c > 0 {
+        let w = weights?[p % max(width, 1)] ?? 1
+        out[p] = mode == "IDF" ? w : (mode == "TFIDF" ? c * w : c)
+    }
+    return [NDArray(shape: x.rank == 1 ? [width] : [rows, width], floats: out)]
+}
+
+func registerTfIdf(_ k: inout [String: Kernel]) {
+    k["TfIdfVectorizer"] = { ctx in try tfIdfVectorizer(ctx) }
+}
