@@ -1,4 +1,4 @@
-// Image geometry helpers of recent opsets: CenterCropPad, AffineGrid, Col2Im.
+// Image geometry and detection operators of recent opsets: CenterCropPad, AffineGrid, Col2Im, RoiAlign, NonMaxSuppression.
 
 /// Multi-index of flat position `p` in `shape`.
 private func coordinates(_ p: Int, _ shape: [Int]) -> [Int] {
@@ -147,6 +147,64 @@ private func nonMaxSuppression(_ ctx: NodeContext) throws -> [NDArray] {
     return [NDArray(shape: [out.count / 3, 3], int64s: out)]
 }
 
+/// The four bilinear taps (flat offsets, weights) of (y, x) in an H×W plane; none outside.
+private func bilinearTaps(_ y0: Float, _ x0: Float, _ h: Int, _ w: Int) -> [(Int, Float)] {
+    if y0 < -1 || y0 > Float(h) || x0 < -1 || x0 > Float(w) { return [] }
+    var y = max(y0, 0), x = max(x0, 0)
+    var yl = Int(y), xl = Int(x), yh = yl + 1, xh = xl + 1
+    if yl >= h - 1 { yl = h - 1; yh = yl; y = Float(yl) }
+    if xl >= w - 1 { xl = w - 1; xh = xl; x = Float(xl) }
+    let ly = y - Float(yl), lx = x - Float(xl), hy = 1 - ly, hx = 1 - lx
+    return [(yl * w + xl, hy * hx), (yl * w + xh, hy * lx), (yh * w + xl, ly * hx), (yh * w + xh, ly * lx)]
+}
+
+private func roiAlign(_ ctx: NodeContext) throws -> [NDArray] {
+    let x = try ctx.input(0), rois = try ctx.floats(1), batch = try ctx.input(2).int64s
+    guard x.rank == 4, rois.count == 4 * batch.count else { throw ctx.fail("needs X [N, C, H, W] and rois [R, 4] with R batch indices") }
+    let (c, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+    let oh = ctx.int("output_height", 1), ow = ctx.int("output_width", 1), ratio = ctx.int("sampling_ratio", 0)
+    let scale = ctx.float("spatial_scale", 1), isMax = ctx.string("mode", "avg") == "max"
+    let halfPixel = ctx.string("coordinate_transformation_mode", "half_pixel") == "half_pixel"
+    let offset: Float = halfPixel ? 0.5 : 0
+    let v = x.floats
+    var out = [Float](repeating: 0, count: batch.count * c * oh * ow)
+    for r in 0..<batch.count {
+        let sx = rois[4 * r] * scale - offset, sy = rois[4 * r + 1] * scale - offset
+        var rw = rois[4 * r + 2] * scale - offset - sx, rh = rois[4 * r + 3] * scale - offset - sy
+        if !halfPixel { rw = max(rw, 1); rh = max(rh, 1) }
+        let bh = rh / Float(oh), bw = rw / Float(ow)
+        let gh = ratio > 0 ? ratio : Int((rh / Float(oh)).rounded(.up)), gw = ratio > 0 ? ratio : Int((rw / Float(ow)).rounded(.up))
+        let count = Float(max(gh * gw, 1))
+        let base = Int(batch[r]) * c * h * w
+        for ph in 0..<oh {
+            for pw in 0..<ow {
+                var samples: [[(Int, Float)]] = []
+                for iy in 0..<gh {
+                    for ix in 0..<gw {
+                        let y = sy + Float(ph) * bh + (Float(iy) + 0.5) * bh / Float(gh)
+                        let xx = sx + Float(pw) * bw + (Float(ix) + 0.5) * bw / Float(gw)
+                        samples.append(bilinearTaps(y, xx, h, w))
+                    }
+                }
+                for ch in 0..<c {
+                    let plane = base + ch * h * w
+                    var acc: Float = isMax ? -.infinity : 0
+                    for taps in samples {
+                        if isMax {
+                            acc = max(acc, taps.isEmpty ? 0 : taps.map { v[plane + $0.0] * $0.1 }.max()!)
+                        } else {
+                            for (o, wt) in taps { acc += v[plane + o] * wt }
+                        }
+                    }
+                    out[((r * c + ch) * oh + ph) * ow + pw] = isMax ? (samples.isEmpty ? 0 : acc) : acc / count
+                }
+            }
+        }
+    }
+    return [NDArray(shape: [batch.count, c, oh, ow], floats: out)]
+}
+
 func registerDetection(_ k: inout [String: Kernel]) {
+    k["RoiAlign"] = { ctx in try roiAlign(ctx) }
     k["NonMaxSuppression"] = { ctx in try nonMaxSuppression(ctx) }
 }
