@@ -16,6 +16,16 @@ private func unary(_ f: @escaping @Sendable (Float) -> Float) -> Kernel {
 }
 
 func registerMath(_ k: inout [String: Kernel]) {
+    for op in ["ReduceMax", "ReduceMin"] {   // bool inputs: any / all, through int64
+        guard let numeric = k[op] else { continue }
+        k[op] = { ctx in
+            guard let x = ctx.inputs.first ?? nil, x.elementType == .bool else { return try numeric(ctx) }
+            var inputs = ctx.inputs
+            inputs[0] = x.cast(to: .int64)
+            let c = NodeContext(node: ctx.node, name: ctx.name, op: ctx.op, inputs: inputs, opset: ctx.opset, options: ctx.options)
+            return try numeric(c).map { $0.cast(to: .bool) }
+        }
+    }
     k["Tan"] = unary(tanf)
     k["Asin"] = unary(asinf)
     k["Acos"] = unary(acosf)
