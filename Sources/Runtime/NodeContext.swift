@@ -92,6 +92,7 @@ enum Registry {
         registerRecurrent(&k)
         registerControlFlow(&k)
         registerGridSample(&k)
+        registerDeformConv(&k)
         registerGeometry(&k)
         registerDetection(&k)
         registerSpectral(&k)
