@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
+        // One entry point per untrusted input, shared by the Fuzz/ package and the regression tests.
+        .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
         // Helpers shared by the test targets (seeded random numbers).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )
