@@ -41,7 +41,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // n-d arrays, .npy/.npz/.pb readers, broadcasting, BLAS, conv geometry and im2col.
         .target(name: "Tensors", dependencies: ["ONNXIO", "CZlib", "COpenBLAS"]),
-        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors"]),
+        // glibc heap policy (mallopt) for steady-state runs.
+        .systemLibrary(name: "CHeap", path: "Sources/CHeap"),
+        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap"]),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.

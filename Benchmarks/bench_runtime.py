@@ -5,9 +5,10 @@ driven over a pipe) and onnxruntime (in this process) each run for SECONDS; the 
 the medians over the repetitions and the ratio ours/ORT (median of the per-repetition
 ratios, which are measured seconds apart and so share the machine's load).
 
-  bench_runtime.py --bin PATH [--reps N] [--seconds S] [--extra NAME=MODEL.onnx ...]
+  bench_runtime.py --bin PATH [--reps N] [--seconds S] [--extra NAME=MODEL.onnx[@BATCH] ...]
                    [--work DIR] [--profile] [--only NAME,...]
-Extra models (VGG-16) get a random N(0,1) input of the model's declared shape."""
+Extra models (VGG-16, torchvision exports) get a seeded random N(0,1) input of the model's
+declared shape, the batch axis set to BATCH (default --batch)."""
 import argparse, json, os, statistics, subprocess, sys, time
 import numpy as np
 import onnx
@@ -38,10 +39,13 @@ def main():
         models.append((m["name"], os.path.join(td, m["file"]), m["input_name"], x))
     for e in a.extra:
         name, path = e.split("=", 1)
+        batch = a.batch
+        if "@" in path:
+            path, b = path.rsplit("@", 1); batch = int(b)
         g = onnx.load(path, load_external_data=False).graph
         inits = {i.name for i in g.initializer}
         inp = [i for i in g.input if i.name not in inits][0]
-        shape = [d.dim_value if d.dim_value > 0 else a.batch for d in inp.type.tensor_type.shape.dim]
+        shape = [d.dim_value if d.dim_value > 0 else batch for d in inp.type.tensor_type.shape.dim]
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         models.append((name, path, inp.name, x))
     if a.only:
@@ -68,10 +72,10 @@ def main():
         np.save(xp, x); np.save(rp, ref)
         r = ask(f"load {name} {path} {inp} {xp} {rp}")
         diffs[name] = (float(r.split("maxdiff=")[1]), float(np.abs(ref).max()))
-        sessions[name] = (s, feed)
+        sessions[name] = (s, feed, x.shape[0])
 
     def ort_bench(name):
-        s, feed = sessions[name]
+        s, feed, _ = sessions[name]
         n = next(iter(feed.values())).shape[0]
         s.run(None, feed)
         runs, t0 = 0, time.perf_counter()
@@ -95,15 +99,15 @@ def main():
     ask_quit = proc.stdin.write("quit\n"); proc.stdin.flush(); proc.wait()
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    print(f"\nbatch {a.batch}, {a.reps} repetitions × {a.seconds:g} s per engine, interleaved; "
+    print(f"\nbatch {a.batch} (torchvision models: their @BATCH), {a.reps} repetitions × {a.seconds:g} s per engine, interleaved; "
           f"onnxruntime {ort.__version__} intra_op_num_threads={a.threads}; {os.cpu_count()} cores ({cpu}); "
           f"load average {os.getloadavg()[0]:.2f}")
-    print("\n| model | ours (samples/s) | onnxruntime (samples/s) | ours/ORT (median of ratios) | range of ratios | ≥ 0.5× | max abs Δ vs ORT |")
-    print("| --- | ---: | ---: | ---: | ---: | :---: | ---: |")
+    print("\n| model | batch | ours (samples/s) | onnxruntime (samples/s) | ours/ORT (median of ratios) | range of ratios | ≥ 0.5× | max abs Δ vs ORT |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: |")
     for name, *_ in models:
         r = statistics.median(ratios[name])
         d, sc = diffs[name]
-        print(f"| {name} | {statistics.median(ours[name]):,.0f} | {statistics.median(theirs[name]):,.0f} | {r:.2f} | "
+        print(f"| {name} | {sessions[name][2]} | {statistics.median(ours[name]):,.0f} | {statistics.median(theirs[name]):,.0f} | {r:.2f} | "
               f"{min(ratios[name]):.2f}–{max(ratios[name]):.2f} | {'yes' if r >= 0.5 else 'no'} | {d:.1e} (of {sc:.1f}) |")
 
 

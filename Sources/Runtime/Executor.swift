@@ -44,7 +44,9 @@ public final class Session: Sendable {
 
     public init(model: Model, options: Options = Options()) throws {
         _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
-        guard let graph = model.graph else { throw RuntimeError.noGraph }
+        _ = HeapPolicy.configured   // freed activations stay mapped for the next run
+        guard var graph = model.graph else { throw RuntimeError.noGraph }
+        graph.nodes = ControlFlow.withImplicitInputs(graph.nodes)  // subgraphs' outer-scope reads
         self.model = model
         self.options = options
         opset = Int(model.defaultOpsetVersion ?? 21)
@@ -61,7 +63,7 @@ public final class Session: Sendable {
             let tt = vi.type?.tensorType
             let et = tt?.elemType.flatMap { try? NDArray.ElementType(onnx: $0) }
             let shape = tt?.shape.map { s in s.dims.map { d -> Int? in
-                if case .value(let v)? = d.value { return Int(v) } else { return nil }
+                if case .value(let v)? = d.value, v >= 0 { return Int(v) } else { return nil }  // -1 (Paddle): any size
             } }
             info[n] = (et, shape)
         }
@@ -79,6 +81,7 @@ public final class Session: Sendable {
         var available = Set(inits.keys).union(names)
         for vi in graph.inputs { if let n = vi.name { available.insert(n) } }
         var ks: [Kernel] = []
+        let types = ValueTypes.infer(graph)
         for (i, n) in graph.nodes.enumerated() {
             let nodeName = Session.displayName(n, i)
             for inp in n.inputs where !inp.isEmpty && !available.contains(inp) {
@@ -90,7 +93,7 @@ public final class Session: Sendable {
             for o in n.outputs where !o.isEmpty { available.insert(o) }
             let op = n.opType ?? ""
             let domain = n.domain ?? ""
-            guard domain.isEmpty || domain == "ai.onnx", let k = Registry.kernels[op] else {
+            guard domain.isEmpty || domain == "ai.onnx", let k = Registry.kernel(op, ValueTypes.node(n, types)) else {
                 throw RuntimeError.unsupportedOperator(op: op, domain: domain, node: nodeName)
             }
             ks.append(k)

@@ -79,6 +79,32 @@ enum Registry {
         registerNormalization(&k)
         registerReduce(&k)
         registerShapeOps(&k)
+        registerIndexing(&k)
+        registerGenerators(&k)
+        registerMath(&k)
+        registerOrdering(&k)
+        registerLosses(&k)
+        registerResize(&k)
+        registerQuantization(&k)
+        registerPoolND(&k)
+        registerEinsum(&k)
+        registerMoreNormalization(&k)
+        registerRecurrent(&k)
+        registerControlFlow(&k)
+        registerGridSample(&k)
+        registerDeformConv(&k)
+        registerGeometry(&k)
+        registerDetection(&k)
+        registerSpectral(&k)
+        registerTfIdf(&k)
+        return k
+    }()
+
+    /// Kernels that need their node's declared ONNX element types.
+    static let typed: [String: @Sendable (NodeTypes) -> Kernel] = {
+        var k: [String: @Sendable (NodeTypes) -> Kernel] = [:]
+        registerTypedMath(&k)
+        registerTypedQuantization(&k)
         return k
     }()
 }

@@ -4,7 +4,7 @@ import ONNXIO
 /// top of this one (the learning module runs its tape with them).
 public enum NodeKernels {
     /// True if the engine has a kernel for `op` of the default ONNX domain.
-    public static func supports(_ op: String) -> Bool { Registry.kernels[op] != nil }
+    public static func supports(_ op: String) -> Bool { Registry.kernels[op] != nil || Registry.typed[op] != nil }
 
     /// Runs `node` on `inputs` (nil for an omitted optional input) and returns its outputs.
     ///
@@ -12,7 +12,8 @@ public enum NodeKernels {
     public static func run(_ node: Node, name: String, inputs: [NDArray?], opset: Int,
                            options: Session.Options = Session.Options()) throws -> [NDArray] {
         let op = node.opType ?? ""
-        guard let kernel = Registry.kernels[op], (node.domain ?? "").isEmpty || node.domain == "ai.onnx" else {
+        // Typed kernels without declared types use their defaults (e.g. QuantizeLinear → uint8).
+        guard let kernel = Registry.kernel(op, NodeTypes(inputs: [], outputs: [])), (node.domain ?? "").isEmpty || node.domain == "ai.onnx" else {
             throw RuntimeError.unsupportedOperator(op: op, domain: node.domain ?? "", node: name)
         }
         _ = RuntimeThreading.cores

@@ -1,6 +1,7 @@
 /// Shape arithmetic and strided copies shared by the kernels.
 
 /// Row-major strides of `shape`.
+@inlinable
 package func contiguousStrides(_ shape: [Int]) -> [Int] {
     var s = [Int](repeating: 1, count: shape.count)
     var acc = 1
@@ -12,6 +13,7 @@ package func contiguousStrides(_ shape: [Int]) -> [Int] {
 }
 
 /// Multidirectional (numpy) broadcast of shapes; nil if incompatible.
+@inlinable
 package func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
     let n = max(a.count, b.count)
     var out = [Int](repeating: 1, count: n)
@@ -24,6 +26,7 @@ package func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
 }
 
 /// Strides to read an array of `shape` as if broadcast to `out` (0 on broadcast dims).
+@inlinable
 package func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
     let s = contiguousStrides(shape)
     let off = out.count - shape.count
@@ -36,6 +39,7 @@ package func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
 
 /// Gathers `data` (viewed through `strides` with element offset `base`) into a
 /// contiguous array of `shape`.
+@inlinable
 package func stridedCopy<T>(_ data: [T], shape: [Int], strides: [Int], base: Int = 0) -> [T] {
     let total = shape.reduce(1, *)
     if total == 0 { return [] }
@@ -73,6 +77,7 @@ package func stridedCopy<T>(_ data: [T], shape: [Int], strides: [Int], base: Int
 }
 
 /// `data` of `shape` broadcast to `out` (returns `data` itself when nothing changes).
+@inlinable
 package func broadcastTo<T>(_ data: [T], _ shape: [Int], _ out: [Int]) -> [T] {
     if shape == out { return data }
     if data.count == 1 { return [T](repeating: data[0], count: out.reduce(1, *)) }
@@ -80,7 +85,7 @@ package func broadcastTo<T>(_ data: [T], _ shape: [Int], _ out: [Int]) -> [T] {
 }
 
 /// Elementwise `f` over two broadcast arrays.
-@inline(__always)
+@inlinable @inline(__always)
 package func broadcastMap<T, R>(_ a: [T], _ ash: [Int], _ b: [T], _ bsh: [Int], _ f: (T, T) -> R) -> ([R], [Int])? {
     guard let out = broadcastShape(ash, bsh) else { return nil }
     let n = out.reduce(1, *)
@@ -122,6 +127,7 @@ package func broadcastMap<T, R>(_ a: [T], _ ash: [Int], _ b: [T], _ bsh: [Int], 
 }
 
 /// Transposes `data` of `shape` by `perm`.
+@inlinable
 package func transposed<T>(_ data: [T], _ shape: [Int], _ perm: [Int]) -> ([T], [Int]) {
     let s = contiguousStrides(shape)
     let outShape = perm.map { shape[$0] }

@@ -141,8 +141,8 @@ extension NDArray.ElementType {
     /// The runtime element type ONNX `dtype` is computed in.
     public init(onnx dtype: DataType) throws {
         switch dtype.rawValue {
-        case 1, 10, 11, 16: self = .float32
-        case 2, 3, 4, 5, 6, 7, 12, 13: self = .int64
+        case 1, 10, 11, 16, 17, 18, 19, 20, 23: self = .float32
+        case 2, 3, 4, 5, 6, 7, 12, 13, 21, 22: self = .int64
         case 9: self = .bool
         default: throw TensorError.unsupportedDataType("\(dtype)")
         }
@@ -215,6 +215,8 @@ extension NDArray {
             self.init(shape: shape, int64s: try check((try raw(UInt64.self) ?? t.uint64Data).map { Int64(truncatingIfNeeded: $0) }))
         case 9:
             self.init(shape: shape, bools: try check((try raw(UInt8.self)?.map { $0 != 0 }) ?? t.int32Data.map { $0 != 0 }))
+        case 17...23:
+            self = try NDArray(smallTensor: t)
         default:
             throw TensorError.unsupportedDataType("\(dt) (\(what))")
         }

@@ -7,7 +7,8 @@
 //   bench NAME SECONDS   → "<samples/s> <runs>" (after one warm-up run)
 //   cpu NAME RUNS        → "<CPU seconds per run> <wall seconds per run>" (process CPU time,
 //                          less sensitive to other load than wall time)
-//   profile NAME RUNS    → "<op>=<seconds per run>,..." summed per operator type
+//   profile NAME RUNS    → "<op>=<seconds per run>,..." summed per operator type (Conv split
+//                          into depthwise, 1×1, grouped and other by the node's attributes)
 //   quit
 import Foundation
 import Runtime
@@ -20,6 +21,19 @@ func seconds(_ d: Duration) -> Double {
 }
 
 func reply(_ s: String) { FileHandle.standardOutput.write((s + "\n").data(using: .utf8)!) }
+
+/// "Conv" split by kind: depthwise, 1×1, grouped, other (kernel size and stride named).
+func kind(_ op: String, _ node: String, _ s: Session) -> String {
+    guard op == "Conv", let n = s.model.graph?.nodes.first(where: { $0.name == node }) else { return op }
+    let group = n.attribute("group")?.i ?? 1
+    let k = n.attribute("kernel_shape")?.ints.map(String.init).joined(separator: "x") ?? "?"
+    let st = n.attribute("strides")?.ints.first ?? 1
+    if group > 1 {
+        let w = s.initializer(n.inputs[1])
+        return (w?.shape[1] == 1 ? "Conv-dw" : "Conv-grouped") + "\(k)s\(st)"
+    }
+    return "Conv-\(k)s\(st)"
+}
 
 while let line = readLine() {
     let f = line.split(separator: " ").map(String.init)
@@ -67,7 +81,7 @@ while let line = readLine() {
             guard let m = models[f[1]], let n = Int(f[2]) else { reply("error unknown model"); continue }
             var perOp: [String: Double] = [:]
             for _ in 0..<n {
-                for t in try m.session.profile(inputs: m.inputs) { perOp[t.op, default: 0] += t.seconds / Double(n) }
+                for t in try m.session.profile(inputs: m.inputs) { perOp[kind(t.op, t.node, m.session), default: 0] += t.seconds / Double(n) }
             }
             reply(perOp.sorted { $0.value > $1.value }.map { "\($0.key)=\(String(format: "%.5f", $0.value))" }.joined(separator: ","))
         case "quit":

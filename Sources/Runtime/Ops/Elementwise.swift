@@ -94,7 +94,11 @@ private func intPow(_ a: Int64, _ b: Int64) -> Int64 {
 func registerElementwise(_ k: inout [String: Kernel]) {
     k["Add"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: +, int: { $0 &+ $1 })] }
     k["Sub"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: -, int: { $0 &- $1 })] }
-    k["Mul"] = { ctx in [try binary(ctx, ctx.input(0), ctx.input(1), float: *, int: { $0 &* $1 })] }
+    k["Mul"] = { ctx in
+        let a = try ctx.input(0), b = try ctx.input(1), par = ctx.options.parallel
+        if let y = perPlaneProduct(a, b, parallel: par) ?? perPlaneProduct(b, a, parallel: par) { return [y] }
+        return [try binary(ctx, a, b, float: *, int: { $0 &* $1 })]
+    }
     k["Div"] = { ctx in
         [try binary(ctx, ctx.input(0), ctx.input(1), float: /, int: { a, b in
             guard b != 0 else { throw ctx.fail("integer division by zero") }
@@ -199,7 +203,7 @@ func registerElementwise(_ k: inout [String: Kernel]) {
     k["Ceil"] = unaryFloat(ceilf)
     k["Round"] = unaryFloat { $0.rounded(.toNearestOrEven) }
     k["Reciprocal"] = unaryFloat { 1 / $0 }
-    k["Sigmoid"] = unaryFloat(sigmoidf)
+    k["Sigmoid"] = { ctx in try activationKernel(ctx, .sigmoid) }
     k["Softplus"] = unaryFloat { $0 > 20 ? $0 : log1pf(expf($0)) }
     k["Softsign"] = unaryFloat { $0 / (1 + abs($0)) }
     k["Neg"] = unaryNumeric({ -$0 }, { 0 &- $0 })
@@ -208,14 +212,13 @@ func registerElementwise(_ k: inout [String: Kernel]) {
     k["Relu"] = { ctx in
         let x = try ctx.input(0)
         switch x.storage {
-        case .float(let v): return [NDArray(shape: x.shape, floats: mapFloats(v) { $0 > 0 ? $0 : 0 })]
+        case .float: return try activationKernel(ctx, .relu)
         case .int64(let v): return [NDArray(shape: x.shape, int64s: v.map { $0 > 0 ? $0 : 0 })]
         case .bool: throw ctx.fail("bool input is not supported")
         }
     }
     k["LeakyRelu"] = { ctx in
-        let a = ctx.float("alpha", 0.01)
-        return [NDArray(shape: try ctx.input(0).shape, floats: mapFloats(try ctx.floats(0)) { $0 >= 0 ? $0 : $0 * a })]
+        try activationKernel(ctx, .leakyRelu(alpha: ctx.float("alpha", 0.01)))
     }
     k["Elu"] = { ctx in
         let a = ctx.float("alpha", 1)
@@ -226,10 +229,9 @@ func registerElementwise(_ k: inout [String: Kernel]) {
         return [NDArray(shape: try ctx.input(0).shape, floats: mapFloats(try ctx.floats(0)) { $0 > 0 ? g * $0 : g * a * (expf($0) - 1) })]
     }
     k["HardSigmoid"] = { ctx in
-        let a = ctx.float("alpha", 0.2), b = ctx.float("beta", 0.5)
-        return [NDArray(shape: try ctx.input(0).shape, floats: mapFloats(try ctx.floats(0)) { Swift.max(0, Swift.min(1, a * $0 + b)) })]
+        try activationKernel(ctx, .hardSigmoid(alpha: ctx.float("alpha", 0.2), beta: ctx.float("beta", 0.5)))
     }
-    k["HardSwish"] = unaryFloat { $0 * Swift.max(0, Swift.min(1, $0 / 6 + 0.5)) }
+    k["HardSwish"] = { ctx in try activationKernel(ctx, .hardSwish) }
     k["Gelu"] = { ctx in
         let approx = ctx.string("approximate", "none")
         let x = try ctx.input(0)
@@ -244,14 +246,9 @@ func registerElementwise(_ k: inout [String: Kernel]) {
     k["Clip"] = { ctx in
         let x = try ctx.input(0)
         switch x.storage {
-        case .float(let v):
-            var lo = -Float.infinity, hi = Float.infinity
-            if ctx.opset < 11 || ctx.has("min") || ctx.has("max") {
-                lo = ctx.float("min", lo); hi = ctx.float("max", hi)
-            }
-            if let m = ctx.optionalInput(1) { lo = m.floats[0] }
-            if let m = ctx.optionalInput(2) { hi = m.floats[0] }
-            return [NDArray(shape: x.shape, floats: mapFloats(v) { Swift.min(Swift.max($0, lo), hi) })]
+        case .float:
+            let (lo, hi) = clipBounds(ctx, first: 1)
+            return try activationKernel(ctx, .clip(lo: lo, hi: hi))
         case .int64(let v):
             let lo = ctx.optionalInput(1)?.int64s[0] ?? Int64.min
             let hi = ctx.optionalInput(2)?.int64s[0] ?? Int64.max
@@ -259,4 +256,15 @@ func registerElementwise(_ k: inout [String: Kernel]) {
         case .bool: throw ctx.fail("bool input is not supported")
         }
     }
+}
+
+/// Clip's bounds: attributes (opset < 11) or inputs `first` and `first + 1` (±∞ when absent).
+func clipBounds(_ ctx: NodeContext, first: Int) -> (Float, Float) {
+    var lo = -Float.infinity, hi = Float.infinity
+    if ctx.opset < 11 || ctx.has("min") || ctx.has("max") {
+        lo = ctx.float("min", lo); hi = ctx.float("max", hi)
+    }
+    if let m = ctx.optionalInput(first), let v = m.floats.first { lo = v }
+    if let m = ctx.optionalInput(first + 1), let v = m.floats.first { hi = v }
+    return (lo, hi)
 }

@@ -48,34 +48,7 @@ func registerNormalization(_ k: inout [String: Kernel]) {
     k["Softmax"] = { ctx in try softmax(ctx, log: false) }
     k["LogSoftmax"] = { ctx in try softmax(ctx, log: true) }
 
-    k["BatchNormalization"] = { ctx in
-        let x = try ctx.input(0)
-        guard x.rank >= 2 else { throw ctx.fail("input must have rank ≥ 2, got \(x.shape)") }
-        if ctx.int("training_mode", 0) != 0 { throw ctx.fail("training_mode=1 is not supported (inference only)") }
-        let xv = try ctx.floats(0)
-        let scale = try ctx.floats(1), bias = try ctx.floats(2), mean = try ctx.floats(3), variance = try ctx.floats(4)
-        let eps = ctx.float("epsilon", 1e-5)
-        let C = x.shape[1], S = x.shape.dropFirst(2).reduce(1, *), N = x.shape[0]
-        guard scale.count == C, bias.count == C, mean.count == C, variance.count == C else {
-            throw ctx.fail("scale/B/mean/var must have \(C) values")
-        }
-        var a = [Float](repeating: 0, count: C), b = [Float](repeating: 0, count: C)
-        for c in 0..<C {
-            a[c] = scale[c] / sqrtf(variance[c] + eps)
-            b[c] = bias[c] - mean[c] * a[c]
-        }
-        var out = [Float](repeating: 0, count: xv.count)
-        xv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
-            for n in 0..<N {
-                for c in 0..<C {
-                    let base = (n * C + c) * S
-                    let ac = a[c], bc = b[c]
-                    for i in 0..<S { o[base + i] = p[base + i] * ac + bc }
-                }
-            }
-        } }
-        return [NDArray(shape: x.shape, floats: out)]
-    }
+    k["BatchNormalization"] = { ctx in try batchNormalization(ctx, activation: .identity) }
 
     k["LayerNormalization"] = { ctx in
         let x = try ctx.input(0)

@@ -98,20 +98,29 @@ private func globalPool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray]
     let NC = x.shape[0] * x.shape[1]
     let S = x.shape.dropFirst(2).reduce(1, *)
     var out = [Float](repeating: 0, count: NC)
-    xv.withUnsafeBufferPointer { p in
-        for i in 0..<NC {
-            let base = p.baseAddress! + i * S
-            if isMax {
-                var m = -Float.infinity
-                for j in 0..<S { m = Swift.max(m, base[j]) }
-                out[i] = m
-            } else {
-                var s: Float = 0
-                for j in 0..<S { s += base[j] }
-                out[i] = s / Float(S)
+    xv.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { o in
+        guard let src = p.baseAddress, let dst = o.baseAddress else { return }
+        RuntimeThreading.chunks(NC, parallel: ctx.options.parallel && NC * S >= 1 << 15) { r in
+            for i in r {
+                let base = src + i * S
+                if isMax {
+                    var m = -Float.infinity
+                    for j in 0..<S { m = Swift.max(m, base[j]) }
+                    dst[i] = m
+                } else {
+                    // Eight partial sums (SIMD8), then the tail.
+                    var acc = F8(repeating: 0), j = 0
+                    while j + 8 <= S {
+                        acc += UnsafeRawPointer(base + j).loadUnaligned(as: F8.self)
+                        j += 8
+                    }
+                    var t = acc.sum()
+                    while j < S { t += base[j]; j += 1 }
+                    dst[i] = t / Float(S)
+                }
             }
         }
-    }
+    } }
     return [NDArray(shape: Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.rank - 2), floats: out)]
 }
 

@@ -101,6 +101,7 @@ func registerReduce(_ k: inout [String: Kernel]) {
         for v in p { s += expf(v - m) }
         return m + logf(s)
     }
+    k["ReduceLogSum"] = reduceKernel { p in var s: Float = 0; for v in p { s += v }; return logf(s) }
     k["ArgMax"] = argKernel(max: true)
     k["ArgMin"] = argKernel(max: false)
 }

@@ -95,6 +95,10 @@ func castArray(_ x: NDArray, to dtype: DataType, _ ctx: NodeContext) throws -> N
     if case .float(let v) = r.storage {
         if dtype == .float16 { r.storage = .float(v.map(roundToHalf)) }
         if dtype == .bfloat16 { r.storage = .float(v.map(roundToBFloat16)) }
+        if let f = MiniFloat(dtype) {
+            let sat = ctx.int("saturate", 1) != 0
+            r.storage = .float(v.map { f.round($0, saturate: sat) })
+        }
     }
     if case .int64(let v) = r.storage {
         switch dtype.rawValue {
@@ -104,6 +108,10 @@ func castArray(_ x: NDArray, to dtype: DataType, _ ctx: NodeContext) throws -> N
         case 5: r.storage = .int64(v.map { Int64(Int16(truncatingIfNeeded: $0)) })
         case 6: r.storage = .int64(v.map { Int64(Int32(truncatingIfNeeded: $0)) })
         case 12: r.storage = .int64(v.map { Int64(UInt32(truncatingIfNeeded: $0)) })
+        case 21, 22:
+            let lo: Int64 = dtype.rawValue == 21 ? 0 : -8
+            let src = x.elementType == .float32 ? x.floats.map { Int64($0.isNaN ? 0 : max(-64, min(64, $0.rounded(.toNearestOrEven)))) } : v
+            r.storage = .int64(src.map { min(max($0, lo), lo + 15) })
         default: break
         }
     }

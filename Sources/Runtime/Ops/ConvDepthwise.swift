@@ -1,0 +1,95 @@
+/// Depthwise convolution (one input channel per group, any channel multiplier) for every
+/// stride, padding and dilation.
+///
+/// Each input plane is copied once into a zero-padded plane whose rows are split into
+/// `stride` column phases (phase p holds padded columns p, p + s, p + 2s, …), so every
+/// kernel tap reads a contiguous run of its phase: output row `oy`, tap (ki, kj) reads
+/// padded row oy·sh + ki·dh, phase (kj·dw) mod sw, from column (kj·dw) div sw on. Taps
+/// accumulate in SIMD8 registers (eight outputs, all taps); the epilogue runs on each finished plane.
+func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
+                   _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
+    let g = DepthwiseGeometry(s)
+    let HW = s.HW, OHW = s.OHW, KK = s.h.kernel * s.w.kernel, Mg = s.Mg
+    RuntimeThreading.chunks(s.N * s.group, parallel: parallel) { r in
+        ScratchPool.shared.with(g.planeSize) { pad in
+            pad.update(repeating: 0, count: g.planeSize)   // borders stay zero
+            for plane in r {
+                g.fill(pad, from: X + plane * HW)
+                for j in 0..<Mg {
+                    // Output channel m of image n: plane = n·group + c, m = c·Mg + j.
+                    let n = plane / s.group, c = plane % s.group, m = c * Mg + j
+                    let off = (n * s.M + m) * OHW
+                    g.convolve(pad, Wp + m * KK, Y + off)
+                    ep.apply(Y + off, Y + off, count: OHW, channel: m, offset: off)
+                }
+            }
+        }
+    }
+}
+
+/// The padded, phase-split plane of a depthwise convolution and its two loops.
+struct DepthwiseGeometry {
+    let h: AxisPlan, w: AxisPlan
+    /// Padded rows; columns per phase; floats per padded row (all phases).
+    let rows: Int, phaseLength: Int, rowLength: Int
+
+    init(_ s: ConvShape) {
+        h = s.h; w = s.w
+        rows = max(h.input + h.padBegin + h.padEnd, (h.output - 1) * h.stride + (h.kernel - 1) * h.dilation + 1)
+        let cols = max(w.input + w.padBegin + w.padEnd, (w.output - 1) * w.stride + (w.kernel - 1) * w.dilation + 1)
+        phaseLength = (cols + w.stride - 1) / w.stride
+        rowLength = phaseLength * w.stride
+    }
+
+    var planeSize: Int { rows * rowLength }
+
+    /// Copies one input plane into the interior of `pad` (the borders are never written).
+    func fill(_ pad: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>) {
+        let W = w.input, sw = w.stride
+        for iy in 0..<h.input {
+            let src = x + iy * W, row = pad + (iy + h.padBegin) * rowLength
+            if sw == 1 {
+                (row + w.padBegin).update(from: src, count: W)
+                continue
+            }
+            for ix in 0..<W {
+                let c = ix + w.padBegin
+                row[(c % sw) * phaseLength + c / sw] = src[ix]
+            }
+        }
+    }
+
+    /// y[oy, ox] = Σ k[ki, kj] · padded[oy·sh + ki·dh, ox·sw + kj·dw]: all taps of eight
+    /// outputs accumulate in one register, so each output is stored once.
+    func convolve(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let OW = w.output, kw = w.kernel, taps = h.kernel * kw, sw = w.stride
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
+            // Offset of each tap from the start of its output row's first padded row.
+            for ki in 0..<h.kernel {
+                for kj in 0..<kw {
+                    let c = kj * w.dilation
+                    offsets[ki * kw + kj] = ki * h.dilation * rowLength + (c % sw) * phaseLength + c / sw
+                }
+            }
+            for oy in 0..<h.output {
+                let base = pad + oy * h.stride * rowLength, dst = y + oy * OW
+                var ox = 0
+                while ox + 8 <= OW {
+                    var acc = F8(repeating: 0)
+                    for t in 0..<taps {
+                        acc += F8(repeating: k[t]) * UnsafeRawPointer(base + offsets[t] + ox).loadUnaligned(as: F8.self)
+                    }
+                    UnsafeMutableRawPointer(dst + ox).storeBytes(of: acc, as: F8.self)
+                    ox += 8
+                }
+                while ox < OW {
+                    var acc: Float = 0
+                    for t in 0..<taps { acc += k[t] * base[offsets[t] + ox] }
+                    dst[ox] = acc
+                    ox += 1
+                }
+            }
+        }
+    }
+}
+

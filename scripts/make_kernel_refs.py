@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""References for the Runtime's convolution kernels and fused chains: depthwise, grouped
+and strided convolutions over strides, paddings, dilations and channel multipliers, and
+Conv → [BatchNormalization] → [Add] → activation chains (Relu, Clip, Sigmoid, SiLU,
+HardSigmoid, HardSwish, LeakyRelu), squeeze-excitation and BatchNormalization → Relu, each
+run by onnxruntime on seeded random inputs.
+
+Output (committed): testdata/kernels/<case>.onnx, .npz (keys "in.<name>", "out.<name>"),
+manifest.json ({case: {"tol": t, "exact": false}}), the format of testdata/ops.
+A case passes when max|got - expected| <= tol * max(1, max|expected|).
+  /opt/nnc-ref/bin/python scripts/make_kernel_refs.py
+"""
+import json, os
+import numpy as np
+import onnx
+from onnx import helper, TensorProto, numpy_helper
+import onnxruntime as ort
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "kernels")
+rng = np.random.default_rng(4321)
+manifest = {}
+TOL = 1e-5
+
+
+def f32(*shape, lo=-1.0, hi=1.0):
+    return rng.uniform(lo, hi, size=shape).astype(np.float32)
+
+
+class G:
+    """A small graph under construction: one float input x, nodes, initializers."""
+
+    def __init__(self, x):
+        self.x, self.nodes, self.inits, self.n = x, [], [], 0
+
+    def init(self, a):
+        self.n += 1
+        name = f"p{self.n}"
+        self.inits.append(numpy_helper.from_array(np.asarray(a), name))
+        return name
+
+    def op(self, op, inputs, **attrs):
+        self.n += 1
+        out = f"t{self.n}"
+        self.nodes.append(helper.make_node(op, inputs, [out], name=f"n{self.n}", **attrs))
+        return out
+
+    def conv(self, x, cin, cout, k, group=1, bias=True, **attrs):
+        kk = k if isinstance(k, (list, tuple)) else (k, k)
+        w = self.init(f32(cout, cin // group, *kk) * (1.5 / np.sqrt(cin // group * np.prod(kk))))
+        ins = [x, w] + ([self.init(f32(cout))] if bias else [])
+        return self.op("Conv", ins, group=group, **attrs)
+
+    def bn(self, x, c):
+        return self.op("BatchNormalization", [x, self.init(1 + 0.2 * f32(c)), self.init(0.2 * f32(c)),
+                                              self.init(0.1 * f32(c)), self.init(1 + 0.3 * rng.random(c).astype(np.float32))])
+
+    def silu(self, x):
+        return self.op("Mul", [x, self.op("Sigmoid", [x])])
+
+    def save(self, name, y, opset=17, tol=TOL):
+        g = helper.make_graph(self.nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(self.x.shape))],
+                              [helper.make_tensor_value_info(y, TensorProto.FLOAT, None)], initializer=self.inits)
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+        model.ir_version = 8
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        so.intra_op_num_threads = 1
+        res = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, {"x": self.x})
+        onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
+        np.savez(os.path.join(OUT, f"{name}.npz"), **{"in.x": self.x, f"out.{y}": res[0]})
+        manifest[name] = {"tol": tol, "exact": False}
+
+
+def conv_case(name, xshape, cout, k, group=1, **attrs):
+    g = G(f32(*xshape))
+    g.save(name, g.conv("x", xshape[1], cout, k, group=group, **attrs))
+
+
+def chain_case(name, xshape, cout, k, tail, group=1, bn=True, opset=17, **attrs):
+    """Conv (+ BN) followed by `tail(g, y)`."""
+    g = G(f32(*xshape))
+    y = g.conv("x", xshape[1], cout, k, group=group, **attrs)
+    if bn:
+        y = g.bn(y, cout)
+    g.save(name, tail(g, y), opset=opset)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        os.remove(os.path.join(OUT, f))
+    # Depthwise: strides, paddings, dilations, kernel sizes, widths below and above 8 lanes.
+    for s in (1, 2, 3):
+        for k, p, d in ((3, 1, 1), (5, 2, 1), (3, 2, 2), (3, 0, 1), (5, 4, 2)):
+            conv_case(f"dw_k{k}_s{s}_p{p}_d{d}", (2, 6, 19, 23), 6, k, group=6, strides=[s, s], pads=[p] * 4, dilations=[d, d])
+    conv_case("dw_asym_pads", (2, 4, 17, 16), 4, 3, group=4, strides=[2, 2], pads=[0, 0, 1, 1])
+    conv_case("dw_asym_strides_dil", (2, 4, 21, 34), 4, (3, 5), group=4, strides=[2, 1], pads=[1, 4, 2, 3], dilations=[1, 2])
+    conv_case("dw_same_upper_s2", (2, 5, 15, 15), 5, 5, group=5, strides=[2, 2], auto_pad="SAME_UPPER")
+    conv_case("dw_multiplier2", (2, 3, 12, 13), 6, 3, group=3, strides=[2, 2], pads=[1, 1, 1, 1])
+    conv_case("dw_7x7_small", (3, 8, 7, 7), 8, 7, group=8, pads=[3] * 4)
+    g = G(f32(2, 4, 40))
+    g.save("dw_no_bias_1d", g.conv("x", 4, 4, [5], group=4, bias=False, strides=[2], pads=[2, 2]))
+    # Grouped and 1×1 convolutions.
+    conv_case("grouped_3x3_s2", (2, 16, 14, 15), 16, 3, group=4, strides=[2, 2], pads=[1, 1, 1, 1])
+    conv_case("grouped_dil2", (2, 6, 11, 12), 9, 3, group=3, pads=[2, 2, 2, 2], dilations=[2, 2])
+    conv_case("grouped_1x1_s2", (3, 8, 9, 10), 12, 1, group=2, strides=[2, 2])
+    conv_case("pointwise_wide", (2, 24, 24, 25), 32, 1)
+    conv_case("pointwise_small_map", (5, 32, 7, 7), 48, 1)
+    conv_case("pointwise_s2", (2, 16, 13, 14), 24, 1, strides=[2, 2])
+    conv_case("pointwise_padded", (2, 8, 6, 6), 8, 1, pads=[1, 0, 1, 2])
+    # Fused chains (the optimised plan) against the unfused graph run by onnxruntime.
+    relu6 = lambda g, y: g.op("Clip", [y, g.init(np.float32(0)), g.init(np.float32(6))])
+    chain_case("chain_bn_relu6", (2, 8, 20, 20), 16, 1, relu6)
+    chain_case("chain_dw_bn_relu6_s2", (2, 16, 20, 20), 16, 3, relu6, group=16, strides=[2, 2], pads=[1] * 4)
+    chain_case("chain_clip_min_only", (2, 8, 10, 10), 8, 3, lambda g, y: g.op("Clip", [y, g.init(np.float32(-0.1))]), pads=[1] * 4)
+    chain_case("chain_clip_opset10", (2, 8, 10, 10), 8, 3, lambda g, y: g.op("Clip", [y], min=-0.2, max=0.3), opset=10, pads=[1] * 4)
+    chain_case("chain_bn_silu", (2, 8, 20, 20), 24, 1, lambda g, y: g.silu(y))
+    chain_case("chain_dw5_bn_silu", (2, 12, 17, 17), 12, 5, lambda g, y: g.silu(y), group=12, pads=[2] * 4)
+    chain_case("chain_silu_swapped", (2, 8, 12, 12), 8, 3, lambda g, y: g.op("Mul", [g.op("Sigmoid", [y]), y]), bn=False, pads=[1] * 4)
+    chain_case("chain_sigmoid", (2, 8, 12, 12), 8, 1, lambda g, y: g.op("Sigmoid", [y]), bn=False)
+    chain_case("chain_hardswish", (2, 8, 12, 12), 16, 3, lambda g, y: g.op("HardSwish", [y]), pads=[1] * 4)
+    chain_case("chain_hardsigmoid", (2, 8, 12, 12), 16, 1, lambda g, y: g.op("HardSigmoid", [y], alpha=0.3, beta=0.4))
+    chain_case("chain_leakyrelu", (2, 8, 12, 12), 16, 3, lambda g, y: g.op("LeakyRelu", [y], alpha=0.1), strides=[2, 2])
+    chain_case("chain_bn_add_relu", (2, 8, 12, 12), 8, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
+    chain_case("chain_add_silu", (2, 8, 12, 12), 8, 1, lambda g, y: g.silu(g.op("Add", ["x", y])))
+    # Squeeze-excitation (EfficientNet): x · sigmoid(W2 silu(W1 mean(x))).
+    g = G(f32(3, 16, 9, 9))
+    p = g.op("GlobalAveragePool", ["x"])
+    s = g.op("Sigmoid", [g.conv(g.silu(g.conv(p, 16, 4, 1)), 4, 16, 1)])
+    g.save("se_block", g.conv(g.op("Mul", ["x", s]), 16, 8, 1))
+    # Pre-activation (DenseNet): BatchNormalization → Relu → Conv.
+    g = G(f32(2, 12, 10, 10))
+    g.save("bn_relu_conv", g.conv(g.op("Relu", [g.bn("x", 12)]), 12, 8, 1, bias=False))
+    # Whole-array activations past the SIMD width, with extreme values.
+    extremes = np.tile(np.array([-100, -88, -87, 0, 87, 88, 100, -5, 5], np.float32), (2, 3, 1, 1))
+    g = G(np.concatenate([f32(2, 3, 7, 9) * 30, extremes], axis=2))
+    g.save("silu_standalone", g.silu("x"))
+    with open(os.path.join(OUT, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
+    print(f"{len(manifest)} cases, {total / 1024:.0f} KiB in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
