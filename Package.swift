@@ -51,15 +51,15 @@ let package = Package(
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
 
-        // Helpers shared by the test targets (seeded random numbers).
+        // Helpers shared by the test targets (seeded random numbers, testdata paths, SHA-256).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["TestSupport", "Runtime", "ONNXIO"]),
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
-        .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
+        .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -79,7 +79,7 @@ enum Compensation {
     static func sites(_ plan: PrunePlan) throws -> [CompensationSite] {
         let model = plan.model
         let g = model.graph!
-        let shapes = try ShapeInference.shapes(model)
+        let shapes = try GraphShapes.shapes(model)
         var cg = ChannelGraph(model: model, shapes: shapes)
         let layers = plan.layers
         var consumers: [String: [Int]] = [:]

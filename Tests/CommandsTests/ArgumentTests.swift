@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 @testable import NNCodecCommands
 
@@ -46,9 +47,19 @@ struct ArgumentTests {
 
     @Test("an existing output is refused without --force, an input always")
     func overwrite() throws {
-        #expect(throws: (any Error).self) { try OutputPath.check("/etc/hostname", inputs: [], force: false) }
-        #expect(throws: (any Error).self) { try OutputPath.check("/etc/hostname", inputs: ["/etc/../etc/hostname"], force: true) }
-        try OutputPath.check("/etc/hostname", inputs: [], force: true)
-        try OutputPath.check("/nonexistent-dir-xyz/out.onnx", inputs: [], force: false)
+        // A file this test creates, not one of the host's.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nncodec-args-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let existing = dir.appendingPathComponent("existing.onnx").path
+        #expect(FileManager.default.createFile(atPath: existing, contents: Data([1, 2, 3])))
+        let e1 = #expect(throws: CommandError.self) { try OutputPath.check(existing, inputs: [], force: false) }
+        #expect(e1?.description == "\(existing): already exists (pass --force to overwrite it)")
+        let e2 = #expect(throws: CommandError.self) {
+            try OutputPath.check(existing, inputs: [dir.path + "/../" + dir.lastPathComponent + "/existing.onnx"], force: true)
+        }
+        #expect(e2?.description == "\(existing): refusing to overwrite the input file (choose another -o)")
+        try OutputPath.check(existing, inputs: [], force: true)
+        try OutputPath.check(dir.appendingPathComponent("missing/out.onnx").path, inputs: [], force: false)
     }
 }
