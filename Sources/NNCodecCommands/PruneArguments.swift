@@ -54,7 +54,7 @@ struct PruneArguments: ParsableArguments {
         let target: PruneOptions.Target = sparsity.map { .sparsity($0) } ?? threshold.map { .threshold($0) } ?? .twt(twt!)
         let o = PruneOptions(criterion: criterion, target: target, perLayer: perLayer, norm: norm,
                              score: score, includeBiases: includeBiases, epsilon: epsilon, compensate: compensate)
-        do { try o.validate() } catch let e as PruneError { throw ValidationError(e.description) }
+        do { try o.validate() } catch let e as PruneError { throw ValidationError(ErrorAdvice.message(for: e)) }
         return o
     }
 

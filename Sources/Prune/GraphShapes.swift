@@ -10,13 +10,8 @@ enum GraphShapes {
         do {
             return try ShapeInference.shapes(of: model)
         } catch {
-            throw PruneError("cannot infer shapes: \(error)")
+            throw PruneError(.shapes, "cannot infer shapes: \(error)")
         }
     }
 }
 
-/// A pruning or simplification failure, printed as one line.
-public struct PruneError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
-}

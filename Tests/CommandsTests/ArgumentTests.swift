@@ -1,4 +1,6 @@
 import ArgumentParser
+import Codec
+import Prune
 import Foundation
 import Testing
 @testable import NNCodecCommands
@@ -61,5 +63,36 @@ struct ArgumentTests {
         #expect(e2?.description == "\(existing): refusing to overwrite the input file (choose another -o)")
         try OutputPath.check(existing, inputs: [], force: true)
         try OutputPath.check(dir.appendingPathComponent("missing/out.onnx").path, inputs: [], force: false)
+    }
+}
+
+/// Library error kinds become flags and advice only in the CLI (`ErrorAdvice`).
+@Suite("error advice")
+struct ErrorAdviceTests {
+    @Test func pruneSettingsAndDataNameTheirFlags() {
+        let s = PruneError(.setting([.compensate, .criterion]), "compensation needs the structured criterion")
+        #expect(ErrorAdvice.message(for: s) == "--compensate, --criterion: compensation needs the structured criterion")
+        let d = PruneError(.missingData(.labelled), "the twt search needs labelled data")
+        #expect(ErrorAdvice.message(for: d) == "the twt search needs labelled data: add --data X.npy --labels Y.npy")
+    }
+
+    @Test func decodeAdviceNamesGraph() {
+        let e = DecodeError(.missingGraph, "x.nnc: no graph")
+        #expect(ErrorAdvice.message(for: e) == "x.nnc: no graph: pass --graph MODEL.onnx")
+        #expect(ErrorAdvice.graphSource("given model") == "--graph")
+    }
+
+    @Test func libraryMessagesNameNoFlags() throws {
+        // Every library error a bad prune setting gives is free of flag text.
+        let bad: [PruneOptions] = [
+            PruneOptions(criterion: .structured, target: .sparsity(1.5)),
+            PruneOptions(criterion: .unstructured, target: .sparsity(0.5), compensate: true),
+            PruneOptions(criterion: .structured, target: .threshold(2), perLayer: true),
+            PruneOptions(criterion: .structured, target: .twt(-1)),
+        ]
+        for o in bad {
+            let e = #expect(throws: PruneError.self) { try o.validate() }
+            #expect(e.map { !$0.message.contains("--") } == true, "\(String(describing: e))")
+        }
     }
 }
