@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ONNXIO", targets: ["ONNXIO"]),
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "Archives", targets: ["Archives"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
@@ -32,8 +33,10 @@ let package = Package(
         .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC"]),
         // Context-adaptive binary arithmetic coder of the NNC standard.
         .target(name: "CABAC"),
-        // Quantization, NNR units, encode/decode pipeline, sizes (.7z/.xz).
-        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA", "CZlib"]),
+        // Quantization, NNR units, encode/decode pipeline.
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib"]),
+        // The sizes the NNC papers report: .xz and genuine .7z archives through liblzma.
+        .target(name: "Archives", dependencies: ["CLZMA"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
@@ -43,10 +46,10 @@ let package = Package(
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Prune", "Reports",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -57,6 +60,7 @@ let package = Package(
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["TestSupport", "Runtime", "ONNXIO"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["TestSupport", "Archives"]),
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Archives
 import Codec
 import Foundation
 import ONNXIO
