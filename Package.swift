@@ -29,14 +29,16 @@ let package = Package(
         // onnx.proto compiled by protoc-c (committed; see scripts/gen-onnx-proto.sh).
         .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
 
+        // POSIX file I/O: the one EINTR-retrying syscall layer and the one atomic writer.
+        .target(name: "SystemIO"),
         // ONNX models as Swift value types: load, save, external data.
-        .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC"]),
+        .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC", "SystemIO"]),
         // Context-adaptive binary arithmetic coder of the NNC standard.
         .target(name: "CABAC"),
         // Quantization, NNR units, encode/decode pipeline.
         .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib"]),
         // The sizes the NNC papers report: .xz and genuine .7z archives through liblzma.
-        .target(name: "Archives", dependencies: ["CLZMA"]),
+        .target(name: "Archives", dependencies: ["CLZMA", "SystemIO"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
@@ -56,6 +58,7 @@ let package = Package(
 
         // Helpers shared by the test targets (seeded random numbers, testdata paths, SHA-256).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
