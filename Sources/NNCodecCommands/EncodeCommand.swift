@@ -52,12 +52,12 @@ struct EncodeCommand: ParsableCommand {
         var o = q.map { EncodeOptions(q: $0) } ?? EncodeOptions()
         if let qp { o.qp = qp }
         if let qpDensity {
-            if q != nil && qpDensity != 2 { o.qp = -q! << qpDensity }
+            if let q, qpDensity != 2 { o.qp = QuantStep.qp(powerOfTwo: q, qpDensity: qpDensity) }
             o.qpDensity = qpDensity
             o.nonWeightQp = EncodeOptions.defaultNonWeightQp(density: qpDensity)
         }
         if let nonweightQp { o.nonWeightQp = nonweightQp }
-        if let nonweightQ { o.nonWeightQp = -nonweightQ << o.qpDensity }
+        if let nonweightQ { o.nonWeightQp = QuantStep.qp(powerOfTwo: nonweightQ, qpDensity: o.qpDensity) }
         o.losslessNonWeights = losslessNonweights
         o.dependentQuantization = dq
         o.lambda = lambda

@@ -39,7 +39,7 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// Uniform step 2^−q at qp density 2 (qp = −4q).
     public init(q: Int) {
         self.init()
-        qp = -4 * q
+        qp = QuantStep.qp(powerOfTwo: q, qpDensity: 2)
         qpDensity = 2
     }
 
