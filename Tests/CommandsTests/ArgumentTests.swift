@@ -21,14 +21,19 @@ struct ArgumentTests {
         #expect(try d.options().qp == -38 && d.options().qpDensity == 2 && !d.options().dependentQuantization)
     }
 
+    /// The message a person sees when `args` are refused (nil: accepted).
+    static func refusal(_ args: [String]) -> String? {
+        do { _ = try NNCodecCLI.parseAsRoot(args); return nil } catch { return NNCodecCLI.message(for: error) }
+    }
+
     @Test("contradictory or out-of-range options are refused before any work")
     func refused() {
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "-q", "8", "--qp", "-30"]) }
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["encode", "m.onnx", "--threads", "0"]) }
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["convert", "a.onnx", "-o", "b.onnx", "--inline", "--external-data"]) }
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["eval", "m.onnx", "--data", "x.npy"]) }
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "-q", "a..b"]) }
-        #expect(throws: (any Error).self) { try NNCodecCLI.parseAsRoot(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "--dq", "maybe"]) }
+        #expect(Self.refusal(["encode", "m.onnx", "-q", "8", "--qp", "-30"]) == "give either -q or --qp, not both")
+        #expect(Self.refusal(["encode", "m.onnx", "--threads", "0"]) == "--threads must be at least 1")
+        #expect(Self.refusal(["convert", "a.onnx", "-o", "b.onnx", "--inline", "--external-data"]) == "--external-data and --inline exclude each other")
+        #expect(Self.refusal(["eval", "m.onnx", "--data", "x.npy"]) == "give --labels for accuracy or --reference for fidelity")
+        #expect(Self.refusal(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "-q", "a..b"]) == "-q takes a range (2...20), a list (4,6,8) or a number, not 'a..b'")
+        #expect(Self.refusal(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "--dq", "maybe"]) == "--dq takes off, on or both")
     }
 
     @Test("sweep step lists: ranges, lists, single values")
@@ -37,7 +42,8 @@ struct ArgumentTests {
         #expect(try SweepCommand.parseSteps("4-6") == [4, 5, 6])
         #expect(try SweepCommand.parseSteps("4,8, 12") == [4, 8, 12])
         #expect(try SweepCommand.parseSteps("7") == [7])
-        #expect(throws: (any Error).self) { try SweepCommand.parseSteps("5...2") }
+        let e = #expect(throws: ValidationError.self) { try SweepCommand.parseSteps("5...2") }
+        #expect(e?.message == "-q takes a range (2...20), a list (4,6,8) or a number, not '5...2'")
     }
 
     @Test("default outputs sit next to the input with the new extension")
