@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,9 +50,11 @@ let package = Package(
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        // One library call per job (encode, sizes, …), returning report values.
+        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),

@@ -63,6 +63,11 @@ struct PruneArguments: ParsableArguments {
         return try LabelledData.load(data: data, labels: labels)
     }
 
+    /// The calibration inputs of --calibration, if given.
+    func calibrationInputs() throws -> NDArray? {
+        try calibration.map { try Runtime.NPY.read(path: $0) }
+    }
+
     /// Prunes `model`, showing the search's progress on a terminal.
     func prune(_ model: Model, criterion: Criterion, data: LabelledData?) throws -> (Model, PruneReport) {
         let o = try options(criterion)
