@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
+        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )
