@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
+        .library(name: "Train", targets: ["Train"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
@@ -48,13 +49,15 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors"]),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
+        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // One library call per job (encode, sizes, …), returning report values.
         .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Pipeline",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
         .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
+        .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )
