@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,6 +62,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
+        // One entry point per untrusted input, shared by the Fuzz/ package and the regression tests.
+        .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
         // Helpers shared by the test targets (seeded random numbers, testdata paths, SHA-256).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
         .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )
