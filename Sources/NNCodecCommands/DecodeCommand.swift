@@ -26,7 +26,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         let r = try decode()
         if json { print(Output.json(r)); return }
-        print("\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from \(r.report.graphSource)), \(String(format: "%.2f", r.seconds)) s")
+        print("\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from \(ErrorAdvice.graphSource(r.report.graphSource))), \(String(format: "%.2f", r.seconds)) s")
     }
 
     func decode() throws -> Result {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ONNXIO
+import Pipeline
 import Prune
 import Runtime
 import Train

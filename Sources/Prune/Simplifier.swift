@@ -30,7 +30,7 @@ public enum Simplifier {
         guard model.graph != nil else { throw PruneError("the model has no graph") }
         var m = model
         m.graph = constantsToInitializers(m.graph!)
-        let shapes = try ShapeInference.shapes(m)
+        let shapes = try GraphShapes.shapes(m)
         var report = SimplifyReport()
         var state = try SimplifyState(graph: m.graph!, model: m, shapes: shapes)
         try state.foldBatchNorms(&report)

@@ -1,10 +1,30 @@
 import CABAC
 import ONNXIO
 
-/// A failure of the decoder, phrased for the person running it.
+/// A failure of the decoder: a kind (keeping the bitstream's `NNRError` or the topology's
+/// `ONNXError` with their byte offsets) and one line naming the file.
 public struct DecodeError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        case general
+        /// The stream has tensors but no graph: decoding needs the original model.
+        case missingGraph
+        /// A tensor of the stream does not fit the graph it was given.
+        case graphMismatch(tensor: String)
+        /// The NNR syntax is truncated or corrupt.
+        case bitstream(NNRError)
+        /// The ONNX model of the topology unit does not parse.
+        case topology(ONNXError)
+    }
+
+    public var kind: Kind
     public var description: String
-    public init(_ d: String) { description = d }
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    public init(_ d: String) { self.init(.general, d) }
 }
 
 /// Per-tensor outcome of a decode.
@@ -39,7 +59,7 @@ public enum ModelDecoder {
     public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
         var model = graph
-        var graphSource = graph == nil ? "" : "--graph"
+        var graphSource = graph == nil ? "" : "given model"
         var index: [String: Int] = [:]
         var filled = Set<String>()
         var reports: [DecodedTensorReport] = []
@@ -60,15 +80,15 @@ public enum ModelDecoder {
                 }
             }, tensor: { t, unitBytes in
                 guard model != nil else {
-                    throw DecodeError("\(source): the bitstream carries no ONNX graph (written with --no-topology or by NNCodec); pass --graph MODEL.onnx with the original model")
+                    throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph (written without a topology unit, or by NNCodec); decoding it needs the original model")
                 }
                 guard let i = index[t.name] else {
-                    throw DecodeError("\(source): tensor '\(t.name)' is not an initializer of the graph (is --graph the right model?)")
+                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' is not an initializer of the given graph")
                 }
                 var target = model!.graph!.initializers[i]
                 let count = t.dimensions.reduce(1, *)
                 guard count == target.elementCount, target.dims.isEmpty ? t.dimensions == [1] : target.dims.map({ Int($0) }) == t.dimensions else {
-                    throw DecodeError("\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
+                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
                 }
                 try fill(&target, with: t.values, source: source)
                 model!.graph!.initializers[i] = target
@@ -79,10 +99,10 @@ public enum ModelDecoder {
                 progress?(reports.count, t.name)
             })
         } catch let e as NNRError {
-            throw DecodeError("\(source): \(e) (the bitstream is truncated or corrupt)")
+            throw DecodeError(.bitstream(e), "\(source): \(e) (the bitstream is truncated or corrupt)")
         }
         guard var result = model else {
-            throw DecodeError("\(source): the bitstream carries no ONNX graph and no tensors; pass --graph MODEL.onnx")
+            throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph and no tensors; decoding it needs the original model")
         }
         // Every coded initializer of a topology graph must have arrived.
         if graphSource == "topology unit" {
