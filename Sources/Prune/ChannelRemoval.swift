@@ -95,8 +95,12 @@ extension SimplifyState {
             let n = nodes[i]
             let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
             let rx = removed[x] ?? [], ry = removed[y] ?? []
+            // The bias as the node has it now: constant propagation may have added one after
+            // the channel graph was built (a Conv without bias reading constant channels).
+            let currentBias = n.inputs.count > 2 && !n.inputs[2].isEmpty ? n.inputs[2] : nil
             switch cg.roles[i] {
-            case .conv(let wName, let bName, let depthwise, _):
+            case .conv(let wName, _, let depthwise, _):
+                let bName = currentBias
                 if depthwise {
                     try drop(wName, ry, axis: 0)
                     if !ry.isEmpty { nodes[i].setAttribute(.int("group", Int64(cg.channels[y]! - ry.count))) }
@@ -106,7 +110,8 @@ extension SimplifyState {
                 }
                 if let bName { try drop(bName, ry, axis: 0) }
                 if !ry.isEmpty { report.removedChannels[layerNames[i] ?? Self.displayName(n, i)] = ry.count }
-            case .gemm(let wName, let bName, let transB):
+            case .gemm(let wName, _, let transB):
+                let bName = currentBias
                 try drop(wName, ry, axis: transB ? 0 : 1)
                 try drop(wName, rx, axis: transB ? 1 : 0)
                 if let bName, let c = inits.tensor(bName), c.elementCount > 1 { try drop(bName, ry, axis: c.dims.count - 1) }
