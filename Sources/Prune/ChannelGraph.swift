@@ -4,6 +4,9 @@ import ONNXIO
 enum NodeRole {
     /// Starts a new channel space; `depthwise` ties input channel j to output j.
     case conv(weight: String, bias: String?, depthwise: Bool, padded: Bool)
+    /// A Conv of `groups` > 1 groups that is not depthwise (ResNeXt, RegNet): a new channel
+    /// space whose input and output channels are removed in equal numbers per group.
+    case groupedConv(weight: String, bias: String?, groups: Int, padded: Bool)
     case gemm(weight: String, bias: String?, transB: Bool)
     /// `biasAdd`: the Add node that alone consumes the MatMul, with its bias initializer.
     case matMul(weight: String, biasAdd: (node: Int, bias: String)?)
@@ -146,6 +149,9 @@ struct ChannelGraph {
             let padded = (n.ints("pads") ?? []).contains { $0 != 0 } || autoPad.hasPrefix("SAME")
             if group == 1 && Int(w.dims[1]) == cx { return .conv(weight: n.inputs[1], bias: bias, depthwise: false, padded: padded) }
             if group == cx && cy == cx && w.dims[1] == 1 { return .conv(weight: n.inputs[1], bias: bias, depthwise: true, padded: padded) }
+            if group > 1, cx % group == 0, cy % group == 0, Int(w.dims[1]) == cx / group {
+                return .groupedConv(weight: n.inputs[1], bias: bias, groups: group, padded: padded)
+            }
             return .barrier
         case "Gemm":
             guard let cx, let cy, shapes[x]?.count == 2, n.int("transA", 0) == 0, n.inputs.count >= 2,
@@ -245,7 +251,7 @@ struct ChannelGraph {
         switch role {
         case .conv(_, _, let depthwise, _):
             if depthwise { for c in 0..<channels[y]! { union(element(x, c)!, element(y, c)!) } }
-        case .gemm, .matMul:
+        case .gemm, .matMul, .groupedConv:
             break
         case .unary, .pool, .batchNorm:
             for c in 0..<channels[y]! { union(element(x, c)!, element(y, c)!) }

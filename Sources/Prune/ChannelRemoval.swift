@@ -13,6 +13,7 @@ extension SimplifyState {
         // Which (input, output) pairs each reading layer connects with a non-zero weight.
         struct Reader { var x: String; var y: String; var features: Int; var units: Int; var reads: [Bool] }
         var readers: [Reader] = []
+        var grouped: [(x: String, y: String, groups: Int)] = []
         for (i, n) in nodes.enumerated() {
             let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
             var w: DenseTensor
@@ -21,6 +22,11 @@ extension SimplifyState {
             case .conv(let wName, _, let depthwise, _):
                 if depthwise { continue }
                 w = try inits.dense(wName)!
+            case .groupedConv(let wName, _, let groups, _):
+                let r = try groupedReads(wName, groups: groups)
+                readers.append(Reader(x: x, y: y, features: r.features, units: r.units, reads: r.reads))
+                grouped.append((x, y, groups))
+                continue
             case .gemm(let wName, _, let transB):
                 w = try inits.dense(wName)!
                 inAxis = transB ? 1 : 0; outAxis = 1 - inAxis
@@ -66,6 +72,10 @@ extension SimplifyState {
                     }
                 }
             }
+            // A grouped Conv keeps the same number of input and of output channels per group.
+            for gc in grouped where balanceGroups(gc.x, gc.groups, &removable) || balanceGroups(gc.y, gc.groups, &removable) {
+                changed = true
+            }
             for v in valuesWithChannels {
                 let n = cg.channels[v]!
                 var all = true
@@ -109,6 +119,10 @@ extension SimplifyState {
                     try drop(wName, rx, axis: 1)
                 }
                 if let bName { try drop(bName, ry, axis: 0) }
+                if !ry.isEmpty { report.removedChannels[layerNames[i] ?? Self.displayName(n, i)] = ry.count }
+            case .groupedConv(let wName, _, let groups, _):
+                try removeGrouped(wName, groups: groups, inputs: rx, outputs: ry)
+                if let currentBias { try drop(currentBias, ry, axis: 0) }
                 if !ry.isEmpty { report.removedChannels[layerNames[i] ?? Self.displayName(n, i)] = ry.count }
             case .gemm(let wName, _, let transB):
                 let bName = currentBias

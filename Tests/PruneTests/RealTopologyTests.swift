@@ -95,4 +95,49 @@ struct RealTopologyTests {
         #expect(report.removedChannels.values.reduce(0, +) >= 4)
         #expect(try outputDifference(m, s, shape: [1, 4, 8, 8]) <= 1e-4)
     }
+
+    /// RegNet/ResNeXt: 1×1 → grouped 3×3 (4 groups) → 1×1. Dead channels of the first Conv
+    /// (ReLU of a negative bias: exactly 0) and dead outputs of the grouped Conv are removed
+    /// in equal numbers per group; `group` stays.
+    @Test func groupedConvLosesChannelsEvenlyPerGroup() throws {
+        var b = GraphBuilder()
+        b.conv("x", "a", cin: 3, cout: 16, deadOutputs: [0, 1, 5, 9, 13], biasOfDead: -1)
+        b.node("Relu", ["a"], "ar")
+        b.conv("ar", "g", cin: 16, cout: 16, k: 3, group: 4, deadOutputs: [2, 3, 6, 7, 9, 14], biasOfDead: -1)
+        b.node("Relu", ["g"], "gr")
+        b.conv("gr", "y", cin: 16, cout: 4)
+        let m = b.model(input: [1, 3, 6, 6], output: "y")
+        let (s, report) = try Simplifier.simplify(m)
+        let g = s.graph!.nodes.first { $0.outputs == ["g"] }!
+        let w = s.graph!.initializer(named: g.inputs[1])!
+        #expect(g.attribute("group")?.i == 4)
+        // Inputs: group 0 loses {0, 1}, the others one each → one per group (3 kept per group);
+        // outputs: groups 0 and 1 lose two, groups 2 and 3 one → one per group.
+        #expect(w.dims == [12, 3, 3, 3])
+        #expect(report.removedChannels["g"] == 4)
+        #expect(try outputDifference(m, s, shape: [1, 3, 6, 6]) <= 1e-4)
+    }
+
+    /// SqueezeNet as torch.onnx exports it: equal (zero) biases merged into one initializer
+    /// read through Identity nodes. The aliases become initializers again, so the fire
+    /// module's squeeze Conv can be pruned and its dead channels removed.
+    @Test func identityAliasedBiasesDoNotBlockPruning() throws {
+        var b = GraphBuilder()
+        b.conv("x", "s", cin: 3, cout: 8)
+        b.graph.initializers.removeAll { $0.name == "s.b" }
+        b.graph.initializers.append(Tensor(name: "zeros8", dims: [8], floats: [Float](repeating: 0, count: 8)))
+        b.node("Identity", ["zeros8"], "s.b")
+        b.node("Relu", ["s"], "sr")
+        b.conv("sr", "e1", cin: 8, cout: 6)
+        b.conv("sr", "e3", cin: 8, cout: 6, k: 3)
+        b.node("Concat", ["e1", "e3"], "c", [.int("axis", 1)])
+        b.node("Relu", ["c"], "y")
+        let m = b.model(input: [1, 3, 5, 5], output: "y")
+        let (pruned, rep) = try Pruner.prune(m, options: PruneOptions(criterion: .structured, target: .sparsity(0.4), perLayer: true))
+        #expect(rep.prunedUnits > 0)
+        let (s, report) = try Simplifier.simplify(pruned)
+        #expect(report.removedChannels["s"] ?? 0 > 0)
+        #expect(!s.graph!.nodes.contains { $0.opType == "Identity" })
+        #expect(try outputDifference(pruned, s, shape: [1, 3, 5, 5]) <= 1e-4)
+    }
 }
