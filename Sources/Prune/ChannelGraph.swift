@@ -48,6 +48,7 @@ struct ChannelGraph {
     private(set) var channels: [String: Int] = [:]
     private var parent: [Int] = []
     private var pinnedElement: [Bool] = []
+    private var pinReason: [Int: String] = [:]
     let useCount: [String: Int]
     let consumers: [String: [Int]]
     let opset: Int
@@ -84,8 +85,8 @@ struct ChannelGraph {
             roles.append(role)
             link(n, role)
         }
-        for vi in g.inputs { if let n = vi.name { pin(n) } }
-        for vi in g.outputs { if let n = vi.name { pin(n) } }
+        for vi in g.inputs { if let n = vi.name { pin(n, "graph input '\(n)'") } }
+        for vi in g.outputs { if let n = vi.name { pin(n, "graph output '\(n)'") } }
     }
 
     // MARK: union-find
@@ -110,9 +111,19 @@ struct ChannelGraph {
 
     var elementCount: Int { parent.count }
 
-    mutating func pin(_ v: String) {
+    mutating func pin(_ v: String, _ reason: String) {
         guard let b = base[v], let n = channels[v] else { return }
-        for c in 0..<n { pinnedElement[b + c] = true }
+        for c in 0..<n where !pinnedElement[b + c] {
+            pinnedElement[b + c] = true
+            pinReason[b + c] = reason
+        }
+    }
+
+    /// Why each pinned class root is pinned (the first reason met).
+    mutating func pinReasons() -> [Int: String] {
+        var r: [Int: String] = [:]
+        for (e, why) in pinReason.sorted(by: { $0.key < $1.key }) where r[find(e)] == nil { r[find(e)] = why }
+        return r
     }
 
     /// Pinned flag per class root.
@@ -275,7 +286,7 @@ struct ChannelGraph {
                 off += channels[v]!
             }
         case .barrier:
-            for v in n.inputs + n.outputs { pin(v) }
+            for v in n.inputs + n.outputs { pin(v, "\(n.op) node '\(n.name ?? n.outputs.first ?? "?")', which the simplifier does not see through") }
         }
     }
 }

@@ -10,6 +10,9 @@ extension SimplifyState {
     mutating func removeChannels(_ report: inout SimplifyReport) throws {
         let pinned = cg.pinnedRoots()
         var removable = pinned.map { !$0 }
+        // Why a class stays (reported for pruned channels that could not go).
+        var why = [String?](repeating: nil, count: removable.count)
+        for (root, reason) in cg.pinReasons() { why[root] = "pinned by " + reason }
         // Which (input, output) pairs each reading layer connects with a non-zero weight.
         struct Reader { var x: String; var y: String; var features: Int; var units: Int; var reads: [Bool] }
         var readers: [Reader] = []
@@ -66,6 +69,7 @@ extension SimplifyState {
                         guard removable[rx] else { continue }
                         for o in 0..<r.units where r.reads[o * r.features + j] && !removable[cg.find(cg.element(r.y, o)!)] {
                             removable[rx] = false
+                            why[rx] = "read by a kept channel of '\(r.y)'"
                             propagating = true
                             break
                         }
@@ -73,14 +77,18 @@ extension SimplifyState {
                 }
             }
             // A grouped Conv keeps the same number of input and of output channels per group.
-            for gc in grouped where balanceGroups(gc.x, gc.groups, &removable) || balanceGroups(gc.y, gc.groups, &removable) {
+            for gc in grouped where balanceGroups(gc.x, gc.groups, &removable, &why) || balanceGroups(gc.y, gc.groups, &removable, &why) {
                 changed = true
             }
             for v in valuesWithChannels {
                 let n = cg.channels[v]!
                 var all = true
                 for c in 0..<n where !removable[cg.find(cg.element(v, c)!)] { all = false; break }
-                if all { removable[cg.find(cg.element(v, 0)!)] = false; changed = true }
+                if all {
+                    removable[cg.find(cg.element(v, 0)!)] = false
+                    why[cg.find(cg.element(v, 0)!)] = "the last channel of '\(v)' (no tensor may become empty)"
+                    changed = true
+                }
             }
         }
         var removed: [String: Set<Int>] = [:]
@@ -89,6 +97,7 @@ extension SimplifyState {
             for c in 0..<cg.channels[v]! where removable[cg.find(cg.element(v, c)!)] { s.insert(c) }
             if !s.isEmpty { removed[v] = s }
         }
+        report.keptPrunedChannels = try keptPrunedChannels(removable, why)
         report.pinnedValues = valuesWithChannels.filter { v in (0..<cg.channels[v]!).allSatisfy { pinned[cg.find(cg.element(v, $0)!)] } }.count
         guard !removed.isEmpty else { return }
         changedValues = Set(removed.keys)

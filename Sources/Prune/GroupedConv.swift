@@ -23,7 +23,7 @@ extension SimplifyState {
 
     /// Marks channels of `v` as kept until every group keeps as many as the fullest one
     /// (at least one). Returns whether anything changed.
-    mutating func balanceGroups(_ v: String, _ groups: Int, _ removable: inout [Bool]) -> Bool {
+    mutating func balanceGroups(_ v: String, _ groups: Int, _ removable: inout [Bool], _ why: inout [String?]) -> Bool {
         guard let n = cg.channels[v], n % groups == 0 else { return false }
         let per = n / groups
         var kept = [Int](repeating: 0, count: groups)
@@ -35,6 +35,7 @@ extension SimplifyState {
                 let r = cg.find(cg.element(v, c)!)
                 guard removable[r] else { continue }
                 removable[r] = false
+                why[r] = "the groups of the grouped Conv reading or writing '\(v)' must stay equal"
                 kept[k] += 1
                 changed = true
             }

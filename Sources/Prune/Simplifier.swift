@@ -14,6 +14,8 @@ public struct SimplifyReport: Sendable, Codable, Equatable {
     public var keptConstantChannels: [String: Int] = [:]
     /// Per weighted layer: output channels removed.
     public var removedChannels: [String: Int] = [:]
+    /// Per weighted layer: pruned (all-zero) output channels that stay, counted by reason.
+    public var keptPrunedChannels: [String: [String: Int]] = [:]
     /// Values whose channels are pinned (graph inputs/outputs, barriers) and never removed.
     public var pinnedValues = 0
 
