@@ -16,8 +16,10 @@ from realworld import REALWORLD, manifest, materialize, ort_outputs, relative_er
 
 PATTERNS = manifest()["patterns"]
 TORCHVISION = manifest()["torchvision"]
-# Relative max error of the outputs; measured on these models (see docs/realworld.md).
-TOLERANCE = {"15": 2e-3, "8": 0.25}
+# Max |decoded − original| output over max |original|. Measured: MobileNetV2 9.6e-4 at -q 15,
+# 0.17 at -q 8 --dq; the exporter patterns below 1e-3 / 0.1. A wrong tensor, shape or
+# dequantization gives errors of order 1.
+TOLERANCE = {"15": 1e-2, "8": 0.5}
 
 
 def coded_flow(src, entry, q, dq, tmp_path):
