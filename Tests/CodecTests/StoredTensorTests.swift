@@ -113,4 +113,18 @@ struct StoredTensorTests {
         #expect(report.tensors[0].role == .kept)
         #expect(try ModelDecoder.decode(bytes, source: "s").model.graph!.initializers[0].rawData == m.graph!.initializers[0].rawData)
     }
+
+    @Test("a scalar −1e4 mask constant (beyond int32 levels at the non-weight step) is stored exactly, not refused")
+    func hugeConstantStoredExactly() throws {
+        var g = Graph(name: "g")
+        var n = Node(opType: "Constant", outputs: ["neg"])
+        n.attributes = [.tensor("value", Tensor(name: nil, dims: [], floats: [-10000]))]
+        g.nodes = [n]
+        g.initializers = [Tensor(name: "w", dims: [2, 2], floats: [3.0e38, 1, 2, 3])]
+        let m = Model(irVersion: 9, graph: g)
+        let (bytes, report) = try ModelEncoder(options: EncodeOptions(q: 8)).encode(m)
+        #expect(report.tensors.map(\.role) == [.rawFloat, .rawFloat])
+        let decoded = try ModelDecoder.decode(bytes, source: "s").model
+        #expect(decoded.locatedTensors().map { try! $0.tensor.floatValues() } == [[3.0e38, 1, 2, 3], [-10000]])
+    }
 }

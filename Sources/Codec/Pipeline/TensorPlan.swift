@@ -7,7 +7,8 @@ public enum TensorRole: String, Sendable, Codable {
     /// 1-D or scalar float tensor, quantized at the finer non-weight qp.
     case nonWeight
     /// float32 (or float16/bfloat16) tensor stored exactly (RAW_FLOAT): 1-D tensors with
-    /// `losslessNonWeights`, and every such tensor holding ±inf or NaN.
+    /// `losslessNonWeights`, and every such tensor holding ±inf or NaN or a value whose
+    /// level would not fit in int32 at its step.
     case rawFloat
     /// Integer or bool tensor whose values fit in int32, coded losslessly (INT payload).
     case integer
@@ -49,9 +50,16 @@ enum TensorPlan {
                 // Quantization has no level for ±inf/NaN: store the tensor exactly.
                 return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
             }
-            if t.dims.count >= 2 { return .weight }
-            if options.losslessNonWeights { return t.dataType == .float ? .rawFloat : .kept }
-            return .nonWeight
+            let role: TensorRole = t.dims.count >= 2 ? .weight : .nonWeight
+            if role == .nonWeight && options.losslessNonWeights { return t.dataType == .float ? .rawFloat : .kept }
+            // A value whose level would overflow at this step (a −1e4 or float32-min mask
+            // constant at the fine non-weight step) is stored exactly instead of failing.
+            let step = Double(role == .weight ? options.weightStep : options.nonWeightStep)
+            let largest = values.reduce(Float(0)) { max($0, abs($1)) }
+            if Double(largest) / step > QuantStep.maxScaledMagnitude / 4 {
+                return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
+            }
+            return role
         }
         if integerTypes.contains(t.dataType) {
             guard let v = try? t.int64Values() else { return .kept }
