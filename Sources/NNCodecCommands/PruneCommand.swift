@@ -134,6 +134,13 @@ struct SimplifyCommand: ParsableCommand {
                 + rep.keptConstantChannels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         lines.append(what)
+        let kept = rep.keptPrunedChannels.sorted { $0.key < $1.key }.flatMap { layer, reasons in
+            reasons.sorted { $0.key < $1.key }.map { "  \(layer): \($0.value) pruned channel(s) kept, \($0.key)" }
+        }
+        if !kept.isEmpty {
+            lines.append("kept:")
+            lines += kept.prefix(12) + (kept.count > 12 ? ["  … \(kept.count - 12) more (see --json)"] : [])
+        }
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
     }

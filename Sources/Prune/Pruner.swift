@@ -166,6 +166,8 @@ public enum Pruner {
                              progress: ((_ round: Int, _ rounds: Int, _ threshold: Double, _ loss: Double) -> Void)? = nil)
         throws -> (Model, PruneReport) {
         try options.validate()
+        var model = model
+        model.graph = model.graph.map(Simplifier.initializerAliasesResolved)
         if options.criterion == .structured && options.score == .activation && validation == nil {
             throw PruneError(.missingData(.labelled), "the activation score measures activations: it needs labelled data")
         }

@@ -60,13 +60,15 @@ public enum ModelDecoder {
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
         var model = graph
         var graphSource = graph == nil ? "" : "given model"
-        var index: [String: Int] = [:]
+        var index: [String: LocatedTensor] = [:]
         var filled = Set<String>()
         var reports: [DecodedTensorReport] = []
         var topologyBytes = 0
         func buildIndex() {
             index = [:]
-            for (i, t) in (model?.graph?.initializers ?? []).enumerated() { if let n = t.name { index[n] = i } }
+            for lt in model?.locatedTensors() ?? [] {
+                if let n = lt.tensor.name, index[n] == nil { index[n] = lt }
+            }
         }
         buildIndex()
         let header: NNRBitstream.Header
@@ -82,16 +84,22 @@ public enum ModelDecoder {
                 guard model != nil else {
                     throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph (written without a topology unit, or by NNCodec); decoding it needs the original model")
                 }
-                guard let i = index[t.name] else {
-                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' is not an initializer of the given graph")
+                guard let slot = index[t.name] else {
+                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' is not an initializer or Constant of the given graph")
                 }
-                var target = model!.graph!.initializers[i]
+                var target = slot.tensor
                 let count = t.dimensions.reduce(1, *)
-                guard count == target.elementCount, target.dims.isEmpty ? t.dimensions == [1] : target.dims.map({ Int($0) }) == t.dimensions else {
-                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
+                if slot.location.isList {
+                    target.dims = [Int64(count)]
+                } else {
+                    guard count == target.elementCount, target.dims.isEmpty ? t.dimensions == [1] : target.dims.map({ Int($0) }) == t.dimensions else {
+                        throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
+                    }
                 }
                 try fill(&target, with: t.values, source: source)
-                model!.graph!.initializers[i] = target
+                target.externalData = []
+                target.dataLocation = nil
+                model!.setTensor(target, at: slot.location)
                 filled.insert(t.name)
                 reports.append(DecodedTensorReport(name: t.name, payload: "\(t.payloadType)", dtype: target.dataType.description,
                                                    shape: t.dimensions, parameters: count, bytes: unitBytes, qp: t.qp,
@@ -101,19 +109,13 @@ public enum ModelDecoder {
         } catch let e as NNRError {
             throw DecodeError(.bitstream(e), "\(source): \(e) (the bitstream is truncated or corrupt)")
         }
-        guard var result = model else {
+        guard let result = model else {
             throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph and no tensors; decoding it needs the original model")
         }
-        // Every coded initializer of a topology graph must have arrived.
+        // Every coded tensor of a topology graph must have arrived.
         if graphSource == "topology unit" {
-            for t in result.graph?.initializers ?? [] where t.elementCount > 0 && t.payloadByteCount == 0 && !filled.contains(t.name ?? "") {
-                throw DecodeError("\(source): tensor '\(t.name ?? "?")' is missing from the bitstream (it is truncated)")
-            }
-        }
-        result.graph?.initializers.indices.forEach { i in
-            if filled.contains(result.graph!.initializers[i].name ?? "") {
-                result.graph!.initializers[i].externalData = []
-                result.graph!.initializers[i].dataLocation = nil
+            for (name, lt) in index.sorted(by: { $0.key < $1.key }) where lt.tensor.elementCount > 0 && lt.tensor.payloadByteCount == 0 && !filled.contains(name) {
+                throw DecodeError("\(source): tensor '\(name)' is missing from the bitstream (it is truncated)")
             }
         }
         let mps = header.modelParameterSet

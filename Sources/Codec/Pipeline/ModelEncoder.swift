@@ -52,20 +52,17 @@ public struct ModelEncoder: Sendable {
     /// Encodes `model`. `progress` is called after each tensor (done, total, name).
     public func encode(_ model: Model, progress: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> (bytes: [UInt8], report: EncodeReport) {
         try options.validate()
-        guard let graph = model.graph else { throw EncodeError("the model has no graph") }
+        guard model.graph != nil else { throw EncodeError("the model has no graph") }
 
         var writer = NNRWriter()
         writer.modelParameterSet.qpDensity = options.qpDensity
         writer.modelParameterSet.quantizationParameter = options.qp
-        var topology = model.inlined()
-        let roles = graph.initializers.map { TensorPlan.role(of: $0, options: options) }
-        var seen = Set<String>()
-        for (i, t) in graph.initializers.enumerated() where roles[i] != .kept {
-            guard seen.insert(t.name!).inserted else { throw EncodeError("two initializers are named '\(t.name!)'") }
-            topology.graph!.initializers[i].stripPayload()
-        }
+        // Initializers, Constant values and subgraph tensors, coded by the same rules.
+        let plan = TensorPlan.plan(model, options: options)
+        let tensors = plan.map(\.tensor)
+        let roles = plan.map(\.role)
         if options.carryTopology {
-            writer.topologyUnits = [try TopologyCodec.unit(for: topology)]
+            writer.topologyUnits = [try TopologyCodec.unit(for: TensorPlan.stripped(model.inlined(), plan: plan))]
         }
 
         var context = NNRSyntaxContext()
@@ -79,9 +76,9 @@ public struct ModelEncoder: Sendable {
             out += bytes
         }
 
-        let coded = graph.initializers.indices.filter { roles[$0] != .kept }
-        var reports = graph.initializers.indices.map { i in
-            let t = graph.initializers[i]
+        let coded = tensors.indices.filter { roles[$0] != .kept }
+        var reports = tensors.indices.map { i in
+            let t = tensors[i]
             return EncodedTensorReport(name: t.name ?? "", role: roles[i], dtype: t.dataType.description, shape: t.dims,
                                        parameters: t.elementCount, bytes: 0, qp: nil, stepSize: nil, maxError: 0, rmsError: 0)
         }
@@ -96,7 +93,7 @@ public struct ModelEncoder: Sendable {
             let frozenReports = indices.map { reports[$0] }
             DispatchQueue.concurrentPerform(iterations: indices.count) { k in
                 let i = indices[k]
-                results.set(k, Result { try encodeTensor(graph.initializers[i], role: roles[i], parameterId: i,
+                results.set(k, Result { try encodeTensor(tensors[i], role: roles[i], parameterId: i,
                                                         writer: frozenWriter, report: frozenReports[k]) })
             }
             for (k, i) in indices.enumerated() {
