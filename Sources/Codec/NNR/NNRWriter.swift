@@ -42,16 +42,10 @@ public struct NNRWriter: Sendable {
 
     /// The whole stream.
     public func write(_ tensors: [NNRTensorInput]) throws(NNRError) -> [UInt8] {
-        var context = NNRSyntaxContext()
-        var out = NNRUnitSyntax.write(NNRUnit(header: .init(type: .start), body: .start(profile: profile)), context: &context)
-        out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(modelParameterSet)),
-                                   context: &context)
-        for t in topologyUnits {
-            out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .topology), body: .topology(t)), context: &context)
-        }
+        var stream = NNRStreamWriter(self)
+        var out = stream.headerBytes
         for (index, tensor) in tensors.enumerated() {
-            let unit = try compressedDataUnit(tensor, parameterId: index)
-            out += NNRUnitSyntax.write(unit, context: &context)
+            out += stream.append(try compressedDataUnit(tensor, parameterId: index))
         }
         return out
     }
@@ -144,5 +138,31 @@ public struct NNRWriter: Sendable {
             throw fail(.entropyCoding(error))
         }
         return points
+    }
+}
+
+/// The framing of one stream, unit by unit: the start unit, the model parameter set and
+/// the topology units of an `NNRWriter` first (`headerBytes`), then each compressed-data
+/// unit as it is appended, so a caller can write units out as tensors finish.
+public struct NNRStreamWriter: Sendable {
+    private var context = NNRSyntaxContext()
+    /// Start unit, model parameter set and topology units.
+    public private(set) var headerBytes: [UInt8] = []
+    /// Bytes of the topology units within `headerBytes`.
+    public private(set) var topologyBytes = 0
+
+    public init(_ writer: NNRWriter) {
+        headerBytes = append(NNRUnit(header: .init(type: .start), body: .start(profile: writer.profile)))
+        headerBytes += append(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(writer.modelParameterSet)))
+        for t in writer.topologyUnits {
+            let bytes = append(NNRUnit(header: .init(type: .topology), body: .topology(t)))
+            topologyBytes += bytes.count
+            headerBytes += bytes
+        }
+    }
+
+    /// The bytes of `unit` (a compressed-data unit of the writer's stream).
+    public mutating func append(_ unit: NNRUnit) -> [UInt8] {
+        NNRUnitSyntax.write(unit, context: &context)
     }
 }

@@ -36,7 +36,8 @@ public enum ModelDecoder {
     /// Decodes `bytes` (named `source` in errors). The graph comes from the stream's ONNX
     /// topology unit, or from `graph` (required for streams without one, e.g. NNCodec's).
     /// With `graph`, tensors of the stream replace that model's initializers by name.
-    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil,
+    /// `threads` tensors are decoded at once (largest first); the model is the same for any count.
+    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
         var model = graph
         var graphSource = graph == nil ? "" : "--graph"
@@ -51,7 +52,7 @@ public enum ModelDecoder {
         buildIndex()
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.decode(bytes, topology: { unit in
+            header = try NNRBitstream.decode(bytes, threads: threads, topology: { unit in
                 topologyBytes += unit.data.count
                 if graph == nil, let m = try TopologyCodec.model(from: unit, source: source) {
                     model = m

@@ -1,6 +1,6 @@
 import CABAC
-import Dispatch
 import ONNXIO
+import Synchronization
 
 /// Per-tensor outcome of an encode.
 public struct EncodedTensorReport: Sendable, Codable, Equatable {
@@ -67,17 +67,8 @@ public struct ModelEncoder: Sendable {
         if options.carryTopology {
             writer.topologyUnits = [try TopologyCodec.unit(for: topology)]
         }
-
-        var context = NNRSyntaxContext()
-        var out = NNRUnitSyntax.write(NNRUnit(header: .init(type: .start), body: .start(profile: writer.profile)), context: &context)
-        out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(writer.modelParameterSet)),
-                                   context: &context)
-        var topologyBytes = 0
-        for t in writer.topologyUnits {
-            let bytes = NNRUnitSyntax.write(NNRUnit(header: .init(type: .topology), body: .topology(t)), context: &context)
-            topologyBytes += bytes.count
-            out += bytes
-        }
+        var stream = NNRStreamWriter(writer)
+        var out = stream.headerBytes
 
         let coded = graph.initializers.indices.filter { roles[$0] != .kept }
         var reports = graph.initializers.indices.map { i in
@@ -85,33 +76,28 @@ public struct ModelEncoder: Sendable {
             return EncodedTensorReport(name: t.name ?? "", role: roles[i], dtype: t.dataType.description, shape: t.dims,
                                        parameters: t.elementCount, bytes: 0, qp: nil, stepSize: nil, maxError: 0, rmsError: 0)
         }
-        // Encode in batches of `threads` tensors; write units in model order.
-        let batch = max(1, options.threads)
-        var done = 0
+        // Tensors in parallel, largest first; units written in model order.
+        let frozenWriter = writer
+        let frozenReports = reports
+        let counter = ProgressCounter(total: coded.count, progress)
+        let results = ParallelWork.map(costs: coded.map { graph.initializers[$0].elementCount }, threads: options.threads) { k in
+            let i = coded[k]
+            let r = try encodeTensor(graph.initializers[i], role: roles[i], parameterId: i,
+                                     writer: frozenWriter, report: frozenReports[i])
+            counter.step(r.1.name)
+            return r
+        }
         var codedParameters = 0
-        for start in stride(from: 0, to: coded.count, by: batch) {
-            let indices = Array(coded[start..<min(start + batch, coded.count)])
-            let results = UnsafeResultBox<(NNRUnit, EncodedTensorReport)>(count: indices.count)
-            let frozenWriter = writer
-            let frozenReports = indices.map { reports[$0] }
-            DispatchQueue.concurrentPerform(iterations: indices.count) { k in
-                let i = indices[k]
-                results.set(k, Result { try encodeTensor(graph.initializers[i], role: roles[i], parameterId: i,
-                                                        writer: frozenWriter, report: frozenReports[k]) })
-            }
-            for (k, i) in indices.enumerated() {
-                let (unit, report) = try results.get(k)
-                let bytes = NNRUnitSyntax.write(unit, context: &context)
-                out += bytes
-                reports[i] = report
-                reports[i].bytes = bytes.count
-                codedParameters += report.parameters
-                done += 1
-                progress?(done, coded.count, report.name)
-            }
+        for (k, i) in coded.enumerated() {
+            let (unit, report) = try results[k].get()
+            let bytes = stream.append(unit)
+            out += bytes
+            reports[i] = report
+            reports[i].bytes = bytes.count
+            codedParameters += report.parameters
         }
         let report = EncodeReport(options: options, tensors: reports, bitstreamBytes: out.count,
-                                  topologyBytes: topologyBytes, codedParameters: codedParameters)
+                                  topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
         return (out, report)
     }
 
@@ -174,11 +160,21 @@ extension Tensor {
     }
 }
 
-/// Results of concurrent work, one slot per iteration.
-final class UnsafeResultBox<T>: @unchecked Sendable {
-    private var slots: [Result<T, any Error>?]
-    private let lock = DispatchQueue(label: "nncodec.results")
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<T, any Error>) { lock.sync { slots[i] = r } }
-    func get(_ i: Int) throws -> T { try lock.sync { slots[i]! }.get() }
+/// Calls a progress callback from worker threads one at a time, counting finished jobs.
+final class ProgressCounter: Sendable {
+    private let done = Mutex(0)
+    private let total: Int
+    private let progress: (@Sendable (Int, Int, String) -> Void)?
+
+    init(total: Int, _ progress: (@Sendable (Int, Int, String) -> Void)?) {
+        self.total = total
+        self.progress = progress
+    }
+
+    func step(_ name: String) {
+        done.withLock { n in
+            n += 1
+            progress?(n, total, name)
+        }
+    }
 }
