@@ -104,7 +104,7 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
-            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: bits, fail: fail)
+            header.entryPoints = encoder.entryPoints(in: payload)
         case .integers(let values):
             guard values.count == count else { throw fail(.invalidValue("\(values.count) values for \(count) elements")) }
             header.dqFlag = false
@@ -119,25 +119,9 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
-            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: nil, fail: fail)
+            header.entryPoints = encoder.entryPoints(in: payload)
         }
         return NNRUnit(header: .init(type: .compressedData), body: .compressedData(.init(header: header, payload: payload)))
-    }
-
-    /// NNCodec's entry points of a payload: it decodes its own stream to find them.
-    private func entryPoints(_ payload: [UInt8], header: NNRCompressedDataHeader, options: TensorCodingOptions,
-                             qpBits: Int?, fail: (NNRError.Kind) -> NNRError) throws(NNRError) -> [UInt64] {
-        guard options.effectiveScanOrder(count: header.elementCount, rowWidth: header.rowWidth) != 0 else { return [] }
-        var points: [UInt64] = []
-        var decoder = CABACDecoder(bytes: payload)
-        do throws(CABACError) {
-            if let qpBits { _ = try decoder.decodeSigned(bits: qpBits) }
-            _ = try decoder.decodeTensor(count: header.elementCount, rowWidth: header.rowWidth, options: options,
-                                         entryPoints: &points)
-        } catch {
-            throw fail(.entropyCoding(error))
-        }
-        return points
     }
 }
 
