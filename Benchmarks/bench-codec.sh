@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: `nncodec encode --threads 1` and `nncodec decode` of a ≥60 MB float32 model
+# Benchmark: `nncodec encode` and `nncodec decode` (1 and 2 threads) of a ≥60 MB float32 model
 # (the VGG-16 of make_vgg16.py) at -q 15 (qp -60, uniform) and -q 8 --dq (qp -32, DQ),
 # against NNCodec 2.1.3's Python API on the same tensors at the same settings (param_opt
 # on for both), interleaved in the same run. Prints medians.
@@ -46,8 +46,13 @@ for r in $(seq "$runs"); do
     # shellcheck disable=SC2086
     timed "$name ours-enc" "$bin" encode "$work/vgg16.onnx" $ours --threads 1 -o "$work/$name.nnc" --force
     # shellcheck disable=SC2086
+    timed "$name ours2-enc" "$bin" encode "$work/vgg16.onnx" $ours --threads 2 -o "$work/$name.t2.nnc" --force
+    cmp -s "$work/$name.nnc" "$work/$name.t2.nnc" || { echo "streams differ between 1 and 2 threads" >&2; exit 1; }
+    # shellcheck disable=SC2086
     timed "$name nnc-enc" "$nnc_py" "$nnc" encode "$work/vgg16.npz" "$work/$name.nnr" $theirs --param-opt 1 --row-skipping 1
-    timed "$name ours-dec" "$bin" decode "$work/$name.nnc" -o "$work/$name.onnx" --force
+    timed "$name ours-dec" "$bin" decode "$work/$name.nnc" -o "$work/$name.onnx" --threads 1 --force
+    timed "$name ours2-dec" "$bin" decode "$work/$name.nnc" -o "$work/$name.t2.onnx" --threads 2 --force
+    cmp -s "$work/$name.onnx" "$work/$name.t2.onnx" || { echo "decodes differ between 1 and 2 threads" >&2; exit 1; }
     timed "$name nnc-dec" "$nnc_py" "$nnc" decode "$work/$name.nnr" "$work/$name.dec.npz"
   done
   echo "  run $r/$runs done" >&2
@@ -70,11 +75,16 @@ label = {"q15": "-q 15 (qp -60)", "q8dq": "-q 8 --dq (qp -32, DQ)"}
 print(f"| setting | coder | encode s | encode MB/s | decode s | decode MB/s | peak RSS enc / dec | bits/param |")
 print(f"| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for name in ["q15", "q8dq"]:
-    for who, title in [("ours", "nncodec (CLI, wall)"), ("nnc", "NNCodec 2.1.3 (own timer)")]:
+    for who, title in [("ours", "nncodec 1 thread (CLI, wall)"), ("ours2", "nncodec 2 threads (CLI, wall)"),
+                       ("nnc", "NNCodec 2.1.3 (own timer)")]:
         e = rows[(name, f"{who}-enc")]; d = rows[(name, f"{who}-dec")]
         te = st.median(t for t, _ in e); td = st.median(t for t, _ in d)
         me = max(m for _, m in e) / 1024; md = max(m for _, m in d) / 1024
-        b = sizes[name][0 if who == "ours" else 1]
+        b = sizes[name][1 if who == "nnc" else 0]
         print(f"| {label[name]} | {title} | {te:.2f} | {mb / te:.1f} | {td:.2f} | {mb / td:.1f} | "
               f"{me:.0f} / {md:.0f} MiB ({max(me, md) * 1048576 / size:.2f}x) | {8 * b / params:.3f} |")
+for name in ["q15", "q8dq"]:
+    for way in ["enc", "dec"]:
+        one = st.median(t for t, _ in rows[(name, f"ours-{way}")]); two = st.median(t for t, _ in rows[(name, f"ours2-{way}")])
+        print(f"{label[name]} {way}: 2 threads / 1 thread speed-up {one / two:.2f}x")
 EOF

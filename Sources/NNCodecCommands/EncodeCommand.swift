@@ -94,7 +94,7 @@ struct EncodeCommand: ParsableCommand {
     func encode() throws -> Result {
         let out = output ?? OutputPath.replacingExtension(model, with: "nnc")
         let opts = try options()
-        let original = try Model.load(path: model)
+        let original = try Model.load(path: model, mapExternalData: true)
         try OutputPath.check(out, inputs: [model], force: force)
         var m = original
         var pruneReport: PruneReport?
@@ -105,11 +105,10 @@ struct EncodeCommand: ParsableCommand {
         let transformed = pruneCriterion != nil || simplify
         let start = Date()
         let progress = Progress("encoding")
-        let (bytes, report) = try ModelEncoder(options: opts).encode(m) { done, total, name in
+        let report = try ModelEncoder(options: opts).encode(m, to: out) { done, total, name in
             progress.update(done, total, name)
         }
         progress.finish()
-        try FileIO.writeAtomically(out, bytes: bytes)
         let seconds = Date().timeIntervalSince(start)
         let onnxBytes = transformed ? m.inlined().serialized().count : try Self.modelBytes(m, path: model)
         var sizeReport: SizeReport?
@@ -122,8 +121,8 @@ struct EncodeCommand: ParsableCommand {
             return [("validation, first half", h.validation), ("held out, second half", h.test)]
         } ?? []
         let comparison = transformed ? try ModelComparison(before: original, after: m, physical: simplify, sizes: sizes, splits: splits) : nil
-        return Result(model: model, output: out, onnxBytes: onnxBytes, bitstreamBytes: bytes.count,
-                      ratio: Double(onnxBytes) / Double(max(bytes.count, 1)), bitsPerParameter: report.bitsPerParameter,
+        return Result(model: model, output: out, onnxBytes: onnxBytes, bitstreamBytes: report.bitstreamBytes,
+                      ratio: Double(onnxBytes) / Double(max(report.bitstreamBytes, 1)), bitsPerParameter: report.bitsPerParameter,
                       seconds: seconds, sizes: sizeReport, report: report,
                       pruning: pruneReport, simplification: simplifyReport, comparison: comparison)
     }

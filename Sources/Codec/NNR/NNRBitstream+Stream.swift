@@ -14,9 +14,11 @@ extension NNRBitstream {
     /// Reads every unit of `bytes` in order, calling `tensor` for each compressed-data unit
     /// as soon as it is decoded (the tensor is not retained). Errors are the same as `parse`.
     ///
-    /// With `threads` > 1 the units are read first, the tensors decoded in parallel (largest
-    /// first, all held until the end) and the callbacks then run in stream order, with the
-    /// same results and the same first error as one thread.
+    /// With `threads` > 1 the units are read first, then the tensors are decoded in parallel
+    /// in stream order and the callbacks run in stream order (one at a time, possibly on a
+    /// worker thread) as soon as each tensor and those before it are done, with the same
+    /// results and the same first error as one thread. Decoded tensors are released after
+    /// their callback, so memory stays near the size of the tensors in flight.
     @discardableResult
     public static func decode(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(), threads: Int = 1,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
@@ -73,7 +75,7 @@ extension NNRBitstream {
     private static func decodeParallel(_ bytes: [UInt8], limits: NNRLimits, threads: Int,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
-        enum Item { case topology(NNRTopologyUnit), tensor(Int) }
+        enum Item: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
         var context = NNRSyntaxContext()
         var header = Header()
         var items: [Item] = []
@@ -108,21 +110,28 @@ extension NNRBitstream {
             offset += unit.size
         }
         let jobs = pending
-        let decoded = ParallelWork.map(costs: jobs.map { $0.ndu.header.elementCount }, threads: threads) { k in
-            let p = jobs[k]
-            do throws(NNRError) {
-                return try decodeTensor(p.ndu, profile: p.profile, mps: p.mps, payloadOffset: p.payloadOffset)
-            } catch {
-                var e = error
-                e.unitIndex = p.unitIndex
-                e.tensorName = p.ndu.header.tensorName
-                throw e
-            }
-        }
-        for item in items {
-            switch item {
-            case .topology(let t): try topology(t)
-            case .tensor(let k): try body(try decoded[k].get(), jobs[k].unitSize)
+        let work = items
+        let callbacks = (topology, body)
+        try withoutActuallyEscaping(callbacks.0) { topology in
+            try withoutActuallyEscaping(callbacks.1) { body in
+                // Decoded in stream order on `threads` threads; the callbacks run in stream order.
+                try ParallelWork.ordered(count: work.count, threads: threads, { n -> NNRDecodedTensor? in
+                    guard case .tensor(let k) = work[n] else { return nil }
+                    let p = jobs[k]
+                    do throws(NNRError) {
+                        return try decodeTensor(p.ndu, profile: p.profile, mps: p.mps, payloadOffset: p.payloadOffset)
+                    } catch {
+                        var e = error
+                        e.unitIndex = p.unitIndex
+                        e.tensorName = p.ndu.header.tensorName
+                        throw e
+                    }
+                }, consume: { n, decoded in
+                    switch work[n] {
+                    case .topology(let t): try topology(t)
+                    case .tensor(let k): try body(decoded!, jobs[k].unitSize)
+                    }
+                })
             }
         }
         if let readError { throw readError }

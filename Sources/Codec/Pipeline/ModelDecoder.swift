@@ -39,6 +39,14 @@ public enum ModelDecoder {
     /// `threads` tensors are decoded at once (largest first); the model is the same for any count.
     public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
+        try decode(bytes, source: source, graph: graph, threads: threads, progress: progress, store: nil)
+    }
+
+    /// `decode`, with `store` called on each tensor as soon as it is filled (in stream order,
+    /// one at a time); a `store` that moves the payload out (to a data file) keeps memory
+    /// bounded, and the tensor's external-data record is then left as `store` set it.
+    static func decode(_ bytes: [UInt8], source: String, graph: Model?, threads: Int, progress: ((Int, String) -> Void)?,
+                       store: ((inout Tensor) throws -> Void)?) throws -> (model: Model, report: DecodeReport) {
         var model = graph
         var graphSource = graph == nil ? "" : "--graph"
         var index: [String: Int] = [:]
@@ -72,6 +80,7 @@ public enum ModelDecoder {
                     throw DecodeError("\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
                 }
                 try fill(&target, with: t.values, source: source)
+                try store?(&target)
                 model!.graph!.initializers[i] = target
                 filled.insert(t.name)
                 reports.append(DecodedTensorReport(name: t.name, payload: "\(t.payloadType)", dtype: target.dataType.description,
@@ -91,12 +100,12 @@ public enum ModelDecoder {
                 throw DecodeError("\(source): tensor '\(t.name ?? "?")' is missing from the bitstream (it is truncated)")
             }
         }
-        result.graph?.initializers.indices.forEach { i in
+        if store == nil { result.graph?.initializers.indices.forEach { i in
             if filled.contains(result.graph!.initializers[i].name ?? "") {
                 result.graph!.initializers[i].externalData = []
                 result.graph!.initializers[i].dataLocation = nil
             }
-        }
+        } }
         let mps = header.modelParameterSet
         let report = DecodeReport(bitstreamBytes: bytes.count, units: header.unitCount, profile: header.profile.map(Int.init),
                                   qpDensity: mps?.qpDensity, modelQp: mps?.quantizationParameter, graphSource: graphSource,

@@ -51,6 +51,18 @@ public struct ModelEncoder: Sendable {
 
     /// Encodes `model`. `progress` is called after each tensor (done, total, name).
     public func encode(_ model: Model, progress: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> (bytes: [UInt8], report: EncodeReport) {
+        var out: [UInt8] = []
+        let report = try encode(model, largestFirst: true, progress: progress) { out += $0 }
+        return (out, report)
+    }
+
+    /// Encodes `model` into `sink`, unit by unit in model order. `largestFirst` schedules the
+    /// biggest tensors first (every unit is held until the end); otherwise tensors are taken
+    /// in model order and each unit goes to `sink` as soon as those before it are written,
+    /// and the payload of each tensor mapped from a file is evicted once it is coded. The
+    /// bytes are the same either way, for any thread count.
+    func encode(_ model: Model, largestFirst: Bool, progress: (@Sendable (Int, Int, String) -> Void)?,
+                sink: ([UInt8]) throws -> Void) throws -> EncodeReport {
         try options.validate()
         guard let graph = model.graph else { throw EncodeError("the model has no graph") }
 
@@ -68,7 +80,8 @@ public struct ModelEncoder: Sendable {
             writer.topologyUnits = [try TopologyCodec.unit(for: topology)]
         }
         var stream = NNRStreamWriter(writer)
-        var out = stream.headerBytes
+        try sink(stream.headerBytes)
+        var total = stream.headerBytes.count
 
         let coded = graph.initializers.indices.filter { roles[$0] != .kept }
         var reports = graph.initializers.indices.map { i in
@@ -76,29 +89,35 @@ public struct ModelEncoder: Sendable {
             return EncodedTensorReport(name: t.name ?? "", role: roles[i], dtype: t.dataType.description, shape: t.dims,
                                        parameters: t.elementCount, bytes: 0, qp: nil, stepSize: nil, maxError: 0, rmsError: 0)
         }
-        // Tensors in parallel, largest first; units written in model order.
         let frozenWriter = writer
         let frozenReports = reports
         let counter = ProgressCounter(total: coded.count, progress)
-        let results = ParallelWork.map(costs: coded.map { graph.initializers[$0].elementCount }, threads: options.threads) { k in
+        let job: @Sendable (Int) throws -> (NNRUnit, EncodedTensorReport) = { k in
             let i = coded[k]
-            let r = try encodeTensor(graph.initializers[i], role: roles[i], parameterId: i,
-                                     writer: frozenWriter, report: frozenReports[i])
+            let t = graph.initializers[i]
+            let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i])
+            t.rawData?.evict()
             counter.step(r.1.name)
             return r
         }
         var codedParameters = 0
-        for (k, i) in coded.enumerated() {
-            let (unit, report) = try results[k].get()
-            let bytes = stream.append(unit)
-            out += bytes
-            reports[i] = report
+        func write(_ k: Int, _ result: (NNRUnit, EncodedTensorReport)) throws {
+            let i = coded[k]
+            let bytes = stream.append(result.0)
+            try sink(bytes)
+            total += bytes.count
+            reports[i] = result.1
             reports[i].bytes = bytes.count
-            codedParameters += report.parameters
+            codedParameters += result.1.parameters
         }
-        let report = EncodeReport(options: options, tensors: reports, bitstreamBytes: out.count,
-                                  topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
-        return (out, report)
+        if largestFirst {
+            let results = ParallelWork.map(costs: coded.map { graph.initializers[$0].elementCount }, threads: options.threads, job)
+            for k in coded.indices { try write(k, try results[k].get()) }
+        } else {
+            try ParallelWork.ordered(count: coded.count, threads: options.threads, job, consume: write)
+        }
+        return EncodeReport(options: options, tensors: reports, bitstreamBytes: total,
+                            topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
     }
 
     private func encodeTensor(_ t: Tensor, role: TensorRole, parameterId: Int, writer: NNRWriter,

@@ -54,3 +54,78 @@ import Glibc
 #else
 import Darwin
 #endif
+
+extension ParallelWork {
+    /// `body(i)` for `i` in `0..<count` on at most `threads` threads, taken in index order,
+    /// with `consume(i, result)` called once per job strictly in index order (never two at
+    /// once) as soon as the job and all before it are done; each result is released after
+    /// its `consume`. Memory is bounded by the jobs in flight plus the finished ones waiting
+    /// for an earlier, slower job. The first error (of `body` in index order, or of
+    /// `consume`) stops the taking of new jobs and is rethrown.
+    package static func ordered<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T,
+                                             consume: (Int, T) throws -> Void) throws {
+        if threads <= 1 || count <= 1 {
+            for i in 0..<count { try consume(i, try body(i)) }
+            return
+        }
+        let state = Mutex(Ordered<T>())
+        withoutActuallyEscaping(consume) { consume in
+            let consumeBox = UnsafeSendableBox(consume)
+            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+                while true {
+                    let next = state.withLock { s -> Int? in
+                        guard s.failure == nil, s.taken < count else { return nil }
+                        s.taken += 1
+                        return s.taken - 1
+                    }
+                    guard let i = next else { return }
+                    let r = Result { try body(i) }
+                    // Whoever completes the next job in order drains the ready prefix.
+                    var batch = state.withLock { s in
+                        s.ready[i] = r
+                        return s.takeReady()
+                    }
+                    while !batch.isEmpty {
+                        var failure: (any Error)? = nil
+                        for (j, result) in batch where failure == nil {
+                            do { try consumeBox.value(j, try result.get()) } catch { failure = error }
+                        }
+                        batch = state.withLock { s in
+                            if let failure, s.failure == nil { s.failure = failure }
+                            if s.failure != nil { s.consuming = false; return [] }
+                            s.consuming = false
+                            return s.takeReady()
+                        }
+                    }
+                }
+            }
+        }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    private struct Ordered<T> {
+        var taken = 0
+        var consumed = 0
+        var consuming = false
+        var failure: (any Error)? = nil
+        var ready: [Int: Result<T, any Error>] = [:]
+
+        /// The finished jobs that continue the consumed prefix, if no one else is consuming.
+        mutating func takeReady() -> [(Int, Result<T, any Error>)] {
+            guard !consuming, failure == nil else { return [] }
+            var batch: [(Int, Result<T, any Error>)] = []
+            while let r = ready.removeValue(forKey: consumed) {
+                batch.append((consumed, r))
+                consumed += 1
+            }
+            if !batch.isEmpty { consuming = true }
+            return batch
+        }
+    }
+}
+
+/// Carries a non-Sendable closure into worker threads that call it one at a time.
+private struct UnsafeSendableBox<V>: @unchecked Sendable {
+    let value: V
+    init(_ value: V) { self.value = value }
+}
