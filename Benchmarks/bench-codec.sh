@@ -31,13 +31,13 @@ size=$(stat -c %s "$work/vgg16.onnx")
 echo "model: vgg16.onnx, $size bytes, $params float32 parameters; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); load $(cut -d' ' -f1-3 /proc/loadavg); $runs runs"
 
 log="$work/bench-codec.log"; : > "$log"
-timed() {  # label, command... → appends "label seconds rss_kib"
+timed() {  # label, command... → appends "label seconds rss_kib cpu_seconds"
   local label=$1; shift
-  local out; out=$( { /usr/bin/time -f 'TIME %e %M' "$@" >/dev/null; } 2>&1 )
-  local t m; read -r t m < <(grep '^TIME' <<<"$out" | tail -1 | cut -d' ' -f2-)
+  local out; out=$( { /usr/bin/time -f 'TIME %e %M %U %S' "$@" >/dev/null; } 2>&1 )
+  local t m u sy; read -r t m u sy < <(grep '^TIME' <<<"$out" | tail -1 | cut -d' ' -f2-)
   # NNCodec reports its own coding time ("encoded N tensors in X s"): use it.
   local own; own=$(grep -oE 'tensors in [0-9.]+ s' <<<"$out" | grep -oE '[0-9.]+' | tail -1 || true)
-  echo "$label ${own:-$t} $m" >> "$log"
+  echo "$label ${own:-$t} $m $(python3 -c "print($u + $sy)")" >> "$log"
 }
 settings=("q15|-q 15|--qp -60 --dq 0" "q8dq|-q 8 --dq|--qp -32 --dq 1")
 for r in $(seq "$runs"); do
@@ -64,12 +64,13 @@ done
 python3 - "$log" "$params" "$size" <<'EOF'
 import sys, statistics as st
 log, params, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rows, sizes = {}, {}
+rows, sizes, cpu = {}, {}, {}
 for line in open(log):
     f = line.split()
     if f[1] == "bytes":
         sizes[f[0]] = (int(f[3]), int(f[5])); continue
     rows.setdefault((f[0], f[1]), []).append((float(f[2]), int(f[3])))
+    cpu.setdefault((f[0], f[1]), []).append(float(f[4]))
 mb = 4 * params / 1e6
 label = {"q15": "-q 15 (qp -60)", "q8dq": "-q 8 --dq (qp -32, DQ)"}
 print(f"| setting | coder | encode s | encode MB/s | decode s | decode MB/s | peak RSS enc / dec | bits/param |")
@@ -86,5 +87,7 @@ for name in ["q15", "q8dq"]:
 for name in ["q15", "q8dq"]:
     for way in ["enc", "dec"]:
         one = st.median(t for t, _ in rows[(name, f"ours-{way}")]); two = st.median(t for t, _ in rows[(name, f"ours2-{way}")])
-        print(f"{label[name]} {way}: 2 threads / 1 thread speed-up {one / two:.2f}x")
+        c1 = st.median(cpu[(name, f"ours-{way}")]); c2 = st.median(cpu[(name, f"ours2-{way}")])
+        print(f"{label[name]} {way}: 2 threads / 1 thread wall speed-up {one / two:.2f}x; "
+              f"CPU s (user+sys) 1 thread {c1:.2f}, 2 threads {c2:.2f}; 1-thread MB/s per CPU second {mb / c1:.1f}")
 EOF
