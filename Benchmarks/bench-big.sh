@@ -17,6 +17,6 @@ echo "model: $(stat -c %s "$work/big.onnx.data") bytes of float32 external data;
 /usr/bin/time -f "encode ${opts[*]}: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
   "$bin" encode "$work/big.onnx" "${opts[@]}" -o "$work/big.nnc" --force >/dev/null
 echo "stream: $(stat -c %s "$work/big.nnc") bytes"
-/usr/bin/time -f "decode: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
-  "$bin" decode "$work/big.nnc" -o "$work/out.onnx" --force >/dev/null
+/usr/bin/time -f "decode --external-data: %e s wall, %U s user, %S s sys, peak RSS %M KiB" \
+  "$bin" decode "$work/big.nnc" -o "$work/out.onnx" --external-data --force >/dev/null
 echo "decoded: $(stat -c %s "$work/out.onnx") + $(stat -c %s "$work/out.onnx.data") bytes (external data)"
