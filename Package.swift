@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
+        .library(name: "Train", targets: ["Train"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,14 +44,18 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors"]),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
+        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Prune", "Reports",
+            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
+        // One entry point per untrusted input, shared by the Fuzz/ package and the regression tests.
+        .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
         // Helpers shared by the test targets (seeded random numbers).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -60,6 +66,8 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+        .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

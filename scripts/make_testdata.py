@@ -376,6 +376,9 @@ def main():
     # N_CALIB images of the (already shuffled) train split, float16 to keep testdata small.
     np.save(os.path.join(out, "digits_calib_x28.npy"), x28tr[:N_CALIB].numpy().astype(np.float16))
     np.save(os.path.join(out, "digits_calib_y.npy"), ytr[:N_CALIB].numpy().astype(np.int64))
+    # The whole train split (fine-tuning after pruning, training tests), float16.
+    np.save(os.path.join(out, "digits_train_x28.npy"), x28tr.numpy().astype(np.float16))
+    np.save(os.path.join(out, "digits_train_y.npy"), ytr.numpy().astype(np.int64))
     yte_np = yte.numpy()
 
     specs = [
@@ -390,10 +393,12 @@ def main():
                     "source": "sklearn.datasets.load_digits (1797 8x8 digits)",
                     "split": "train_test_split(test_size=0.25, stratify=y, random_state=0)",
                     "n_test": int(len(yte_np)),
+                    "n_train": int(len(ytr)),
                     "preprocessing": "x/16 -> bilinear upsample (align_corners=False) -> (x-mean)/std with train-split scalar mean/std",
                     "x28_mean": data[28]["mean"], "x28_std": data[28]["std"],
                     "labels": "digits_test_y.npy",
                     "calibration": "digits_calib_x28.npy (float16) / digits_calib_y.npy: the first %d images of the train split" % N_CALIB,
+                    "train": "digits_train_x28.npy (float16) / digits_train_y.npy: the whole train split (%d images)" % len(ytr),
                 },
                 "models": []}
 
@@ -483,6 +488,7 @@ def write_readme(out, manifest):
         return os.path.getsize(os.path.join(out, f))
 
     ds = manifest["dataset"]
+    n_train = ds["n_train"]
     L = ["# nncodec test data", "",
          "Generated, deterministically, by `scripts/make_testdata.py`. Regenerate everything with:",
          "", "```", "bash scripts/make-testdata.sh", "```", "",
@@ -525,6 +531,9 @@ def write_readme(out, manifest):
           "| `digits_calib_x28.npy` | float16 %d x 1 x 28 x 28 calibration images: the first %d of the train split (for pruning's least-squares compensation) | | %d | |"
           % (N_CALIB, N_CALIB, size("digits_calib_x28.npy")),
           "| `digits_calib_y.npy` | int64 %d calibration labels | | %d | |" % (N_CALIB, size("digits_calib_y.npy")),
+          "| `digits_train_x28.npy` | float16 %d x 1 x 28 x 28: the whole train split (fine-tuning, training tests) | | %d | |"
+          % (n_train, size("digits_train_x28.npy")),
+          "| `digits_train_y.npy` | int64 %d train labels | | %d | |" % (n_train, size("digits_train_y.npy")),
           "| `tiny_bert_input_ids.npy` | int64 32 x 16 token ids in [0, 100), seed 0 | | %d | |" % size("tiny_bert_input_ids.npy")]
     for m in manifest["models"]:
         if m["name"] != "lenet300_ext":

@@ -7,7 +7,7 @@ public struct NNCodecCLI: ParsableCommand {
         commandName: "nncodec",
         abstract: "Compress neural-network models: ONNX in, NNC (MPEG-7 Part 17) bitstream, ONNX out.",
         subcommands: [EncodeCommand.self, DecodeCommand.self, EvalCommand.self, SweepCommand.self, ReportCommand.self, PruneCommand.self,
-                      SimplifyCommand.self, InfoCommand.self, SizesCommand.self, ConvertCommand.self]
+                      SimplifyCommand.self, InfoCommand.self, SizesCommand.self, ConvertCommand.self, FinetuneCommand.self]
     )
     public init() {}
 }
