@@ -30,7 +30,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Use context initialization set 0 for every tensor (no param_opt).") var noParamOpt = false
     @Flag(help: "param_opt over whole tensors, exactly as NNCodec (slower; default: the first 16384 levels of each).") var exactParamOpt = false
     @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
-    @Option(help: "Tensors encoded in parallel.") var threads = 2
+    @Option(help: "Tensors encoded in parallel (default: the number of cores; the stream is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Also report the .7z and .xz sizes of the .onnx (slow on large models).") var sizes = false
@@ -46,7 +46,7 @@ struct EncodeCommand: ParsableCommand {
         }
         if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
         if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func options() throws -> EncodeOptions {
@@ -66,7 +66,7 @@ struct EncodeCommand: ParsableCommand {
         o.optimizeInitialization = !noParamOpt
         if exactParamOpt { o.initializationSearchLimit = nil }
         o.carryTopology = !noTopology
-        o.threads = threads
+        if let threads { o.threads = threads }
         try o.validate()
         return o
     }

@@ -54,7 +54,7 @@ public enum Pipeline {
     /// Loads, optionally prunes and simplifies, encodes, and writes the stream atomically.
     public static func encode(_ job: EncodeJob, searchProgress: JobProgress? = nil,
                               encodeProgress: JobProgress? = nil) throws -> EncodeJobReport {
-        let original = try Model.load(path: job.model)
+        let original = try Model.load(path: job.model, mapExternalData: true)
         var m = original
         var pruneReport: PruneReport?
         var simplifyReport: SimplifyReport?
@@ -67,8 +67,8 @@ public enum Pipeline {
         if job.simplify { (m, simplifyReport) = try Simplifier.simplify(m) }
         let transformed = job.pruning != nil || job.simplify
         let start = Date()
-        let (bytes, report) = try ModelEncoder(options: job.options).encode(m, progress: encodeProgress)
-        try FileIO.writeAtomically(job.output, bytes: bytes)
+        // Units go to the file as tensors finish; mapped external data is evicted once coded.
+        let report = try ModelEncoder(options: job.options).encode(m, to: job.output, progress: encodeProgress)
         let seconds = Date().timeIntervalSince(start)
         let onnxBytes = transformed ? m.inlined().serialized().count : modelBytes(m, path: job.model)
         var sizeReport: SizeReport?
@@ -82,8 +82,8 @@ public enum Pipeline {
         } ?? []
         let comparison = transformed ? try ModelComparison(before: original, after: m, physical: job.simplify,
                                                           sizes: job.measureSizes, splits: splits) : nil
-        return EncodeJobReport(model: job.model, output: job.output, onnxBytes: onnxBytes, bitstreamBytes: bytes.count,
-                               ratio: Double(onnxBytes) / Double(max(bytes.count, 1)), bitsPerParameter: report.bitsPerParameter,
+        return EncodeJobReport(model: job.model, output: job.output, onnxBytes: onnxBytes, bitstreamBytes: report.bitstreamBytes,
+                               ratio: Double(onnxBytes) / Double(max(report.bitstreamBytes, 1)), bitsPerParameter: report.bitsPerParameter,
                                seconds: seconds, sizes: sizeReport, report: report,
                                pruning: pruneReport, simplification: simplifyReport, comparison: comparison)
     }

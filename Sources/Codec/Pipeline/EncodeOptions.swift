@@ -31,8 +31,9 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// Carry the ONNX graph in a topology unit so `decode` needs nothing else. Without it
     /// the stream is NNCodec's form (an empty topology unit), which NNCodec 2.1.3 decodes.
     public var carryTopology = true
-    /// Tensors encoded at once (1 = single-threaded).
-    public var threads = 2
+    /// Tensors encoded at once (1 = single-threaded; default: the cores of this machine).
+    /// The stream is the same for every count.
+    public var threads = ParallelWork.defaultThreads
 
     public init() {}
 

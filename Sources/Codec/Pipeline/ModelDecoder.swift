@@ -56,8 +56,17 @@ public enum ModelDecoder {
     /// Decodes `bytes` (named `source` in errors). The graph comes from the stream's ONNX
     /// topology unit, or from `graph` (required for streams without one, e.g. NNCodec's).
     /// With `graph`, tensors of the stream replace that model's initializers by name.
-    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil,
+    /// `threads` tensors are decoded at once (largest first); the model is the same for any count.
+    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
+        try decode(bytes, source: source, graph: graph, threads: threads, progress: progress, store: nil)
+    }
+
+    /// `decode`, with `store` called on each tensor as soon as it is filled (in stream order,
+    /// one at a time); a `store` that moves the payload out (to a data file) keeps memory
+    /// bounded, and the tensor's external-data record is then left as `store` set it.
+    static func decode(_ bytes: [UInt8], source: String, graph: Model?, threads: Int, progress: ((Int, String) -> Void)?,
+                       store: ((inout Tensor) throws -> Void)?) throws -> (model: Model, report: DecodeReport) {
         var model = graph
         var graphSource = graph == nil ? "" : "given model"
         var index: [String: LocatedTensor] = [:]
@@ -73,7 +82,7 @@ public enum ModelDecoder {
         buildIndex()
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.decode(bytes, topology: { unit in
+            header = try NNRBitstream.decode(bytes, threads: threads, topology: { unit in
                 topologyBytes += unit.data.count
                 if graph == nil, let m = try TopologyCodec.model(from: unit, source: source) {
                     model = m
@@ -97,8 +106,12 @@ public enum ModelDecoder {
                     }
                 }
                 try fill(&target, with: t.values, source: source)
-                target.externalData = []
-                target.dataLocation = nil
+                if let store {
+                    try store(&target)
+                } else {
+                    target.externalData = []
+                    target.dataLocation = nil
+                }
                 model!.setTensor(target, at: slot.location)
                 filled.insert(t.name)
                 reports.append(DecodedTensorReport(name: t.name, payload: "\(t.payloadType)", dtype: target.dataType.description,
