@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
+        .library(name: "TrainPrune", targets: ["TrainPrune"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,11 +43,13 @@ let package = Package(
         .target(name: "Prune", dependencies: ["ONNXIO", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
         .target(name: "Train", dependencies: ["ONNXIO", "Runtime", "COpenBLAS"]),
+        // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train",
+            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train", "TrainPrune",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -18,8 +18,9 @@ struct PruneCommand: ParsableCommand {
         """)
 
     @Argument(help: "The .onnx model.") var model: String
-    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion
+    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion?
     @OptionGroup var pruning: PruneArguments
+    @OptionGroup(title: "Training-time pruning (--method)") var training: TrainPruneArguments
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
@@ -32,9 +33,14 @@ struct PruneCommand: ParsableCommand {
         var comparison: ModelComparison
     }
 
-    func validate() throws { _ = try pruning.options(criterion) }
+    func validate() throws {
+        if training.method != nil { return try training.check(pruning, criterion: criterion) }
+        guard let criterion else { throw ValidationError("give --criterion unstructured|structured, or --method lobster|serene|l2") }
+        _ = try pruning.options(criterion)
+    }
 
     func run() throws {
+        if training.method != nil { return try runTraining() }
         let r = try prune()
         if json { print(Output.json(r)); return }
         print(Self.text(r))
@@ -64,7 +70,7 @@ struct PruneCommand: ParsableCommand {
         try OutputPath.check(output, inputs: [model], force: force)
         let m = try Model.load(path: model)
         let data = try pruning.labelled()
-        let (p, report) = try pruning.prune(m, criterion: criterion, data: data)
+        let (p, report) = try pruning.prune(m, criterion: criterion!, data: data)
         try p.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
         let splits = data.map { d -> [(String, LabelledData)] in
             let h = d.halves()
