@@ -65,11 +65,15 @@ final class PruneLoop {
         target = options.targetTop1 ?? start.top1.map { $0 - 0.005 }
         var kept = Outcome(parameters: graph.parameters, loss: start.loss, top1: start.top1, stopped: "max epochs")
         let names = layers.flatMap(\.parameterNames)
+        let dead = DeadNeurons(layers, graph: graph.model.graph!)
         while epochs.count < options.maxEpochs {
             var topt = trainingOptions
             topt.epochs = options.maxEpochs - epochs.count
             topt.seed = options.seed &+ UInt64(stages.count) &* 7919
-            let trainer = try Trainer(graph: graph, options: topt, hooks: reg.hooks)
+            var hooks = reg.hooks
+            var last = graph.parameters
+            hooks.afterEpoch = { [graph] _ in last = graph.parameters; return true }
+            let trainer = try Trainer(graph: graph, options: topt, hooks: hooks)
             trainer.masks = masks(graph.parameters)
             let stage = stages.count + 1
             let report = try trainer.fit(train: train, validation: validation) { [self] event in
@@ -82,7 +86,11 @@ final class PruneLoop {
                 kept.failure = report.stopped
                 return kept
             }
-            let lHat = report.bestValidationLoss ?? start.loss
+            // The regularized network of the stage's last epoch goes on (the best-loss
+            // checkpoint is the unregularized start when validation data was seen in
+            // training); L̂ is its validation loss.
+            graph.parameters = last
+            let lHat = try evaluator.evaluate(validation).loss
             let search = ThresholdSearch(names: names, bound: (1 + options.resolvedTWT) * lHat, epsilon: options.epsilon)
             let before = SparsityCount(layers, graph.parameters).nonzero
             let found = try search.run(graph.parameters) { p in
@@ -90,6 +98,7 @@ final class PruneLoop {
                 return try evaluator.evaluate(validation).loss
             }
             graph.parameters = found.parameters
+            _ = dead.apply(&graph.parameters)
             let after = try evaluator.evaluate(validation)
             let count = SparsityCount(layers, graph.parameters)
             let s = PruneStage(stage: stage, bestLoss: lHat, bound: search.bound, threshold: found.threshold, evaluations: found.evaluations,

@@ -70,7 +70,10 @@ public enum TrainingPruner {
             throw TrainPruneError(.invalidData, request.data, "\(o.method.rawValue) trains with cross-entropy and needs class labels for the training data")
         }
         let model = try Model.load(path: request.model)
-        let probe = try GradientGraph(model: model)
+        let probe: GradientGraph
+        do { probe = try GradientGraph(model: model) } catch let e as TrainError where e.kind == .noTrainablePath {
+            throw TrainPruneError(.nothingToPrune, request.model, "no Conv, Gemm or MatMul weight (initializer) reaches the outputs; nothing to prune")
+        }
         let layers = try PrunableLayer.find(model, parameters: probe.parameters)
         let hidden = layers.filter { !$0.isLast }.map(\.layer.output)
         let graph = o.method == .serene ? try GradientGraph(model: model, extraSources: hidden) : probe
