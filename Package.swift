@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ONNXIO", targets: ["ONNXIO"]),
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
@@ -38,13 +39,15 @@ let package = Package(
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Runtime", dependencies: ["ONNXIO", "COpenBLAS"]),
+        // n-d arrays, .npy/.npz/.pb readers, broadcasting, BLAS, conv geometry and im2col.
+        .target(name: "Tensors", dependencies: ["ONNXIO", "CZlib", "COpenBLAS"]),
+        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors"]),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
-        .target(name: "Prune", dependencies: ["ONNXIO", "Runtime"]),
+        .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
-        .target(name: "Train", dependencies: ["ONNXIO", "Runtime", "COpenBLAS"]),
+        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
-        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Runtime", "Prune", "Train"]),
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
@@ -58,6 +61,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),

@@ -3,6 +3,7 @@ import Foundation
 import ONNXIO
 import Prune
 import Runtime
+import Train
 
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +25,14 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
+    @Option(help: "Fine-tune for N epochs after pruning (pruned weights stay zero) on the first half of --data.") var finetune = 0
     @Flag(help: "Print JSON instead of text.") var json = false
 
     struct Result: Codable {
         var model: String
         var output: String
         var report: PruneReport
+        var finetune: TrainingReport?
         var comparison: ModelComparison
     }
 
@@ -62,6 +65,9 @@ struct PruneCommand: ParsableCommand {
             if let l = c.loss, let b = c.bound { t += String(format: "; validation loss %.4f (bound %.4f, %d evaluations)", l, b, c.evaluations) }
             lines.append("  " + t)
         }
+        if let t = r.finetune, let b = t.bestValidationTop1, let a = t.initialValidationTop1 {
+            lines.append(String(format: "fine-tuned %d epochs: validation top-1 %.2f%% → %.2f%% (best epoch %d)", t.epochs.count, 100 * a, 100 * b, t.bestEpoch))
+        }
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
     }
@@ -70,14 +76,21 @@ struct PruneCommand: ParsableCommand {
         try OutputPath.check(output, inputs: [model], force: force)
         let m = try Model.load(path: model)
         let data = try pruning.labelled()
-        let (p, report) = try pruning.prune(m, criterion: criterion!, data: data)
+        var (p, report) = try pruning.prune(m, criterion: criterion!, data: data)
+        var tuned: TrainingReport?
+        if finetune > 0 {
+            guard let d = data?.halves().validation else { throw CommandError("--finetune needs --data and --labels") }
+            var o = TrainingOptions()
+            o.epochs = finetune; o.keepSparsity = true
+            (p, tuned) = try Finetune.model(p, inputs: d.inputs, labels: d.labels.map { Int64($0) }, options: o)
+        }
         try p.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
         let splits = data.map { d -> [(String, LabelledData)] in
             let h = d.halves()
             return [("validation, first half", h.validation), ("held out, second half", h.test)]
         } ?? []
         let cmp = try ModelComparison(before: m, after: p, physical: false, sizes: !noSizes, splits: splits)
-        return Result(model: model, output: output, report: report, comparison: cmp)
+        return Result(model: model, output: output, report: report, finetune: tuned, comparison: cmp)
     }
 }
 

@@ -1,7 +1,7 @@
-import COpenBLAS
 import Foundation
 import ONNXIO
 import Runtime
+import Tensors
 
 /// Structured pruning with least-squares compensation.
 ///
@@ -151,7 +151,7 @@ enum Compensation {
     // MARK: normal equations
 
     /// Rows of [A 1] (row-major, p = n + 1 columns) and Y for images `range` of the calibration data.
-    static func rows(_ site: CompensationSite, _ a: NDArray, _ y: NDArray) -> (a: [Double], y: [Double], rows: Int) {
+    static func rows(_ site: CompensationSite, _ a: NDArray, _ y: NDArray) throws -> (a: [Double], y: [Double], rows: Int) {
         let p = site.n + 1, m = site.m
         let af = a.floats, yf = y.floats
         let batch = a.shape[0]
@@ -166,28 +166,23 @@ enum Compensation {
             return (ar, yf.map { Double($0) }, batch)
         }
         let c = a.shape[1], h = a.shape[2], w = a.shape[3]
-        let oh = (h + geo.pt + geo.pb - geo.dh * (geo.kh - 1) - 1) / geo.sh + 1
-        let ow = (w + geo.pl + geo.pr - geo.dw * (geo.kw - 1) - 1) / geo.sw + 1
-        let rows = batch * oh * ow
+        let axes = try AxisPlan.plan(input: [h, w], kernel: [geo.kh, geo.kw], strides: [geo.sh, geo.sw],
+                                     dilations: [geo.dh, geo.dw], pads: [geo.pt, geo.pl, geo.pb, geo.pr], autoPad: "NOTSET")
+        let oh = axes[0].output, ow = axes[1].output, positions = oh * ow, k = c * geo.k
+        let rows = batch * positions
         var ar = [Double](repeating: 0, count: rows * p)
         var yr = [Double](repeating: 0, count: rows * m)
+        // Per image: Tensors' im2col (rows (c, ky, kx), columns positions), transposed into
+        // one row of [A 1] per output position.
+        var col = [Float](repeating: 0, count: k * positions)
         af.withUnsafeBufferPointer { src in
-            ar.withUnsafeMutableBufferPointer { d in
-                for b in 0..<batch {
-                    for oy in 0..<oh {
-                        for ox in 0..<ow {
-                            let row = (b * oh + oy) * ow + ox
-                            let base = row * p
-                            for ch in 0..<c {
-                                for ky in 0..<geo.kh {
-                                    let iy = oy * geo.sh - geo.pt + ky * geo.dh
-                                    for kx in 0..<geo.kw {
-                                        let ix = ox * geo.sw - geo.pl + kx * geo.dw
-                                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                        d[base + (ch * geo.kh + ky) * geo.kw + kx] = Double(src[((b * c + ch) * h + iy) * w + ix])
-                                    }
-                                }
-                            }
+            col.withUnsafeMutableBufferPointer { cb in
+                ar.withUnsafeMutableBufferPointer { d in
+                    for b in 0..<batch {
+                        im2col(src.baseAddress! + b * c * h * w, channels: c, axes[0], axes[1], cb.baseAddress!, ld: positions)
+                        for t in 0..<positions {
+                            let base = (b * positions + t) * p
+                            for r in 0..<k { d[base + r] = Double(cb[r * positions + t]) }
                             d[base + site.n] = 1
                         }
                     }
@@ -221,19 +216,19 @@ enum Compensation {
             let xs = calibration.slice(rows: r)
             let a = try sc.run(inputs: [inName: xs], outputs: [site.input])[site.input]!
             let y = try so.run(inputs: [so.inputNames[0]: xs], outputs: [site.target])[site.target]!
-            let (ar, yr, rows) = Self.rows(site, a, y)
+            let (ar, yr, rows) = try Self.rows(site, a, y)
             if site.conv != nil && start == 0 {
                 // Cap the rows of a Conv reader: images × output positions.
                 images = min(images, max(1, maxConvRows / max(1, rows / r.count)))
             }
             ar.withUnsafeBufferPointer { A in
                 ne.g.withUnsafeMutableBufferPointer { G in
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(rows), 1, A.baseAddress, Int32(p), 1, G.baseAddress, Int32(p))
+                    BLAS.dsyrkUpperAtA(n: p, k: rows, a: A.baseAddress, lda: p, c: G.baseAddress, ldc: p)
                 }
                 yr.withUnsafeBufferPointer { Y in
                     ne.c.withUnsafeMutableBufferPointer { C in
-                        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(m), Int32(rows), 1,
-                                    A.baseAddress, Int32(p), Y.baseAddress, Int32(m), 1, C.baseAddress, Int32(m))
+                        BLAS.dgemm(transA: true, transB: false, m: p, n: m, k: rows, alpha: 1,
+                                   a: A.baseAddress, lda: p, b: Y.baseAddress, ldb: m, beta: 1, c: C.baseAddress, ldc: m)
                     }
                 }
             }
@@ -284,12 +279,8 @@ enum Compensation {
 
     /// Solves H X = B for symmetric positive definite H (q × q), B column-major q × nrhs.
     static func posv(_ h: inout [Double], _ b: inout [Double], _ q: Int, _ nrhs: Int) throws {
-        var n = Int32(q), k = Int32(nrhs), lda = Int32(q), ldb = Int32(q), info: Int32 = 0
-        var uplo = CChar(UInt8(ascii: "L"))
-        h.withUnsafeMutableBufferPointer { H in
-            b.withUnsafeMutableBufferPointer { B in
-                dposv_(&uplo, &n, &k, H.baseAddress, &lda, B.baseAddress, &ldb, &info)
-            }
+        let info = h.withUnsafeMutableBufferPointer { H in
+            b.withUnsafeMutableBufferPointer { B in BLAS.posvLower(H.baseAddress, B.baseAddress, q: q, nrhs: nrhs) }
         }
         guard info == 0 else { throw PruneError("least-squares compensation: the normal equations are not positive definite (LAPACK dposv info \(info))") }
     }
@@ -306,7 +297,7 @@ enum Compensation {
             for j in 0..<n { theta[j] = w[o * n + j] }
             theta[n] = b[o]
             ne.g.withUnsafeBufferPointer { G in
-                cblas_dsymv(CblasRowMajor, CblasUpper, Int32(p), 1, G.baseAddress, Int32(p), theta, 1, 0, &gt, 1)
+                BLAS.dsymvUpper(n: p, a: G.baseAddress, lda: p, x: theta, y: &gt)
             }
             var quad = 0.0, lin = 0.0
             for j in 0..<p { quad += theta[j] * gt[j]; lin += theta[j] * ne.c[j * m + o] }
@@ -333,12 +324,7 @@ enum Compensation {
         // P = (G + λI)⁻¹, W = P C.
         var pm = ne.g
         for i in 0..<(p - 1) { pm[i * p + i] += ne.lambda }
-        var n32 = Int32(p), info: Int32 = 0
-        var uplo = CChar(UInt8(ascii: "L"))
-        pm.withUnsafeMutableBufferPointer { P in
-            dpotrf_(&uplo, &n32, P.baseAddress, &n32, &info)
-            if info == 0 { dpotri_(&uplo, &n32, P.baseAddress, &n32, &info) }
-        }
+        let info = pm.withUnsafeMutableBufferPointer { P in BLAS.invertLower(P.baseAddress, n: p) }
         guard info == 0 else { throw PruneError("least-squares compensation: cannot invert the normal equations (LAPACK info \(info))") }
         // Column-major lower = row-major upper: mirror it.
         pm.withUnsafeMutableBufferPointer { P in
@@ -348,8 +334,8 @@ enum Compensation {
         pm.withUnsafeBufferPointer { P in
             ne.c.withUnsafeBufferPointer { C in
                 w.withUnsafeMutableBufferPointer { W in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(p), Int32(m), Int32(p), 1,
-                                P.baseAddress, Int32(p), C.baseAddress, Int32(m), 0, W.baseAddress, Int32(m))
+                    BLAS.dgemm(transA: false, transB: false, m: p, n: m, k: p, alpha: 1,
+                               a: P.baseAddress, lda: p, b: C.baseAddress, ldb: m, beta: 0, c: W.baseAddress, ldc: m)
                 }
             }
         }
@@ -395,15 +381,15 @@ enum Compensation {
                 pg.withUnsafeBufferPointer { PG in
                     zt.withUnsafeBufferPointer { ZT in
                         pm.withUnsafeMutableBufferPointer { P in
-                            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(p), Int32(p), Int32(s), -1,
-                                        PG.baseAddress, Int32(s), ZT.baseAddress, Int32(s), 1, P.baseAddress, Int32(p))
+                            BLAS.dgemm(transA: false, transB: true, m: p, n: p, k: s, alpha: -1,
+                                       a: PG.baseAddress, lda: s, b: ZT.baseAddress, ldb: s, beta: 1, c: P.baseAddress, ldc: p)
                         }
                     }
                     // bestZ: Pgg⁻¹ W_g, column-major s × m = m × s row-major.
                     bestZ.withUnsafeBufferPointer { Z in
                         w.withUnsafeMutableBufferPointer { W in
-                            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(p), Int32(m), Int32(s), -1,
-                                        PG.baseAddress, Int32(s), Z.baseAddress, Int32(s), 1, W.baseAddress, Int32(m))
+                            BLAS.dgemm(transA: false, transB: true, m: p, n: m, k: s, alpha: -1,
+                                       a: PG.baseAddress, lda: s, b: Z.baseAddress, ldb: s, beta: 1, c: W.baseAddress, ldc: m)
                         }
                     }
                 }

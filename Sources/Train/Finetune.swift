@@ -123,3 +123,20 @@ public enum Finetune {
         return (s.train, s.validation, loss)
     }
 }
+
+extension Finetune {
+    /// Fine-tunes `model` in memory on labelled `inputs` (a seeded `validationSplit` held
+    /// out for the best checkpoint) and returns the model with updated initializers.
+    public static func model(_ model: Model, inputs: NDArray, labels: [Int64], options: TrainingOptions,
+                             validationSplit: Double = 0.1,
+                             progress: ((TrainingEvent) -> Void)? = nil) throws -> (Model, TrainingReport) {
+        let graph = try GradientGraph(model: model, objective: options.output.map { [$0] })
+        let all = try Dataset(inputs: inputs.cast(to: .float32), labels: labels)
+        let (train, validation): (Dataset, Dataset?) = validationSplit > 0 && all.count >= 2
+            ? all.split(validationFraction: validationSplit, seed: options.seed) : (all, nil)
+        var o = options
+        o.loss = .crossEntropy
+        let report = try Trainer(graph: graph, options: o).fit(train: train, validation: validation, progress: progress)
+        return (try graph.updatedModel(), report)
+    }
+}

@@ -97,7 +97,22 @@ public final class GradientGraph {
         public var values: [String: NDArray] = [:]
         /// New BatchNorm running statistics (applied by `commit`).
         public var stateUpdates: [String: NDArray] = [:]
-        /// Arrays the tape holds (for memory accounting).
-        public var savedElements: Int { entries.reduce(0) { $0 + $1.inputs.reduce(0) { $0 + ($1?.count ?? 0) } + $1.outputs.reduce(0) { $0 + ($1?.count ?? 0) } + $1.aux.reduce(0) { $0 + $1.count } } }
+        /// Elements the tape holds, each shared buffer counted once (memory accounting).
+        public var savedElements: Int {
+            var seen = Set<UnsafeRawPointer>()
+            var total = 0
+            func count(_ a: NDArray?) {
+                guard let a, case .float(let v) = a.storage else { total += a?.count ?? 0; return }
+                let p = v.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+                if let p, !seen.insert(p).inserted { return }
+                total += v.count
+            }
+            for e in entries {
+                e.inputs.forEach(count)
+                e.outputs.forEach(count)
+                e.aux.forEach(count)
+            }
+            return total
+        }
     }
 }

@@ -1,6 +1,5 @@
-import COpenBLAS
 import Foundation
-import Runtime
+import Tensors
 
 // Small dense helpers the backward rules share: strides, broadcasting, sgemm.
 
@@ -92,10 +91,9 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha
            _ A: UnsafePointer<Float>, _ lda: Int, _ B: UnsafePointer<Float>, _ ldb: Int,
            _ beta: Float, _ C: UnsafeMutablePointer<Float>, _ ldc: Int, parallel: Bool = true) {
     if M == 0 || N == 0 { return }
-    let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-    let parts = parallel && M * N * K >= 1 << 18 && M >= 2 ? min(RuntimeThreading.cores, M) : 1
+    let parts = parallel && M * N * K >= 1 << 18 && M >= 2 ? min(CPUThreading.cores, M) : 1
     if parts <= 1 {
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
+        BLAS.sgemm(transA: transA, transB: transB, m: M, n: N, k: K, alpha: alpha, a: A, lda: lda, b: B, ldb: ldb, beta: beta, c: C, ldc: ldc)
         return
     }
     let a = UnsafeSendable(A), b = UnsafeSendable(B), c = UnsafeSendable(UnsafePointer(C))
@@ -103,8 +101,8 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int, _ alpha
         let lo = M * p / parts, hi = M * (p + 1) / parts
         if hi <= lo { return }
         let ap = transA ? a.p + lo : a.p + lo * lda
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(N), Int32(K), alpha, ap, Int32(lda), b.p, Int32(ldb), beta,
-                    UnsafeMutablePointer(mutating: c.p + lo * ldc), Int32(ldc))
+        BLAS.sgemm(transA: transA, transB: transB, m: hi - lo, n: N, k: K, alpha: alpha, a: ap, lda: lda, b: b.p, ldb: ldb,
+                   beta: beta, c: UnsafeMutablePointer(mutating: c.p + lo * ldc), ldc: ldc)
     }
 }
 

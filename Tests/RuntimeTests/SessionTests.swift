@@ -128,7 +128,7 @@ private func model(_ nodes: [Node], inputs: [String], outputs: [String], inits: 
         t.int32Data = [7, -7]
         #expect(try NDArray(tensor: t).int64s == [7, -7])
         t = Tensor(name: "bad", dataType: .float, dims: [3], rawData: TensorBytes(elements: [Float(1)]))
-        #expect(throws: RuntimeError.self) { try NDArray(tensor: t) }
+        #expect(throws: TensorError.invalidTensor("bad: raw_data has 4 bytes, dims [3] of float32 need 12")) { try NDArray(tensor: t) }
         #expect(a.cast(to: .int64).int64s == [1, 2, 3, 4])
         #expect(NDArray(shape: [3], floats: [-1.7, 0, 2.9]).cast(to: .int64).int64s == [-1, 0, 2])
         #expect(NDArray(shape: [3], floats: [-1.7, 0, 2.9]).cast(to: .bool).bools == [true, false, true])

@@ -140,3 +140,19 @@ import Testing
         #expect(s.f.contains { $0 != 0 })
     }
 }
+
+/// The tape keeps only what the backward rules read.
+@Suite struct TapeMemoryTests {
+    @Test func tapeHoldsLessThanAllActivations() throws {
+        let m = try TrainerTests.model("resnet_small")
+        let g = try GradientGraph(model: m)
+        let x = try TrainerTests.digits("test", limit: 8).inputs
+        let all = m.graph!.nodes.flatMap(\.outputs)
+        let tape = try g.forward(inputs: [g.inputNames[0]: x], keep: all)
+        let activations = all.reduce(0) { $0 + (tape.values[$1]?.count ?? 0) }
+        let lean = try g.forward(inputs: [g.inputNames[0]: x])
+        // Conv keeps its input, Relu its output, Add and GlobalAveragePool only shapes.
+        #expect(lean.savedElements < activations * 3 / 4, "tape \(lean.savedElements) of \(activations) activation elements")
+        #expect(lean.values.count == 1)
+    }
+}

@@ -1,34 +1,4 @@
-import COpenBLAS
-
-// Gemm and MatMul via cblas_sgemm.
-
-/// C[M×N] = alpha·op(A)·op(B) + beta·C, row-major, leading dims from the stored layout.
-@inline(__always)
-func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if m == 0 || n == 0 { return }
-    if !transA && !transB && m * n * k <= 32 * 32 * 32 {
-        // Small products: a plain loop beats the BLAS call overhead.
-        for i in 0..<m {
-            let ci = c + i * ldc
-            if beta == 0 {
-                ci.update(repeating: 0, count: n)
-            } else if beta != 1 {
-                for j in 0..<n { ci[j] *= beta }
-            }
-            let ai = a + i * lda
-            for p in 0..<k {
-                let av = alpha * ai[p]
-                let bp = b + p * ldb
-                for j in 0..<n { ci[j] += av * bp[j] }
-            }
-        }
-        return
-    }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
-}
+// Gemm and MatMul via sgemm (Tensors’ BLAS).
 
 /// `sgemm` split into one row (or column) block per core when the product is large enough.
 func sgemmParallel(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,

@@ -49,6 +49,14 @@ func windowAxes(_ ctx: RuleContext, image: [Int], windows: [Int], kernel: [Int],
     return r == 1 ? (.unit, axes[0]) : (axes[0], axes[1])
 }
 
+/// Output columns `ox` whose input column ox·stride + offset lies inside 0..<W.
+@inline(__always)
+func insideRange(offset dx: Int, stride: Int, width W: Int, count OW: Int) -> Range<Int> {
+    let lo = dx < 0 ? (-dx + stride - 1) / stride : 0
+    let hi = W - dx <= 0 ? 0 : min(OW, (W - dx + stride - 1) / stride)
+    return min(lo, OW)..<max(min(lo, OW), hi)
+}
+
 /// Unfolds `channels` planes of `x` into `col`: rows (c, ki, kj), columns (oy, ox).
 func unfold(_ x: UnsafePointer<Float>, channels: Int, _ h: WindowAxis, _ w: WindowAxis, _ col: UnsafeMutablePointer<Float>) {
     let H = h.input, W = w.input, OH = h.output, OW = w.output
@@ -57,16 +65,20 @@ func unfold(_ x: UnsafePointer<Float>, channels: Int, _ h: WindowAxis, _ w: Wind
         let xc = x + c * H * W
         for ki in 0..<h.kernel {
             for kj in 0..<w.kernel {
+                let dx = kj * w.dilation - w.padBegin
+                let r = insideRange(offset: dx, stride: w.stride, width: W, count: OW)
                 for oy in 0..<OH {
                     let iy = oy * h.stride + ki * h.dilation - h.padBegin
                     let dst = row + oy * OW
-                    if iy < 0 || iy >= H { dst.update(repeating: 0, count: OW); continue }
-                    let src = xc + iy * W
-                    var ix = kj * w.dilation - w.padBegin
-                    for ox in 0..<OW {
-                        dst[ox] = ix >= 0 && ix < W ? src[ix] : 0
-                        ix += w.stride
+                    if iy < 0 || iy >= H || r.isEmpty { dst.update(repeating: 0, count: OW); continue }
+                    let src = xc + iy * W + dx
+                    if r.lowerBound > 0 { dst.update(repeating: 0, count: r.lowerBound) }
+                    if w.stride == 1 {
+                        (dst + r.lowerBound).update(from: src + r.lowerBound, count: r.count)
+                    } else {
+                        for ox in r { dst[ox] = src[ox * w.stride] }
                     }
+                    if r.upperBound < OW { (dst + r.upperBound).update(repeating: 0, count: OW - r.upperBound) }
                 }
                 row += OH * OW
             }
@@ -82,14 +94,16 @@ func fold(_ col: UnsafePointer<Float>, channels: Int, _ h: WindowAxis, _ w: Wind
         let xc = x + c * H * W
         for ki in 0..<h.kernel {
             for kj in 0..<w.kernel {
-                for oy in 0..<OH {
+                let dx = kj * w.dilation - w.padBegin
+                let r = insideRange(offset: dx, stride: w.stride, width: W, count: OW)
+                for oy in 0..<OH where !r.isEmpty {
                     let iy = oy * h.stride + ki * h.dilation - h.padBegin
                     if iy < 0 || iy >= H { continue }
-                    let src = row + oy * OW, dst = xc + iy * W
-                    var ix = kj * w.dilation - w.padBegin
-                    for ox in 0..<OW {
-                        if ix >= 0 && ix < W { dst[ix] += src[ox] }
-                        ix += w.stride
+                    let src = row + oy * OW, dst = xc + iy * W + dx
+                    if w.stride == 1 {
+                        for ox in r { dst[ox] += src[ox] }
+                    } else {
+                        for ox in r { dst[ox * w.stride] += src[ox] }
                     }
                 }
                 row += OH * OW

@@ -29,7 +29,7 @@ final class PartialSums: @unchecked Sendable {
 
 /// Runs `body(range)` over `n` items split into one contiguous range per core.
 func parallelRanges(_ n: Int, minItems: Int = 2, parallel: Bool = true, _ body: @Sendable (Range<Int>, Int) -> Void) -> Int {
-    let parts = parallel && n >= minItems ? min(RuntimeThreading.cores, n) : 1
+    let parts = parallel && n >= minItems ? min(CPUThreading.cores, n) : 1
     if parts == 1 { body(0..<n, 0); return 1 }
     DispatchQueue.concurrentPerform(iterations: parts) { p in body((n * p / parts)..<(n * (p + 1) / parts), p) }
     return parts

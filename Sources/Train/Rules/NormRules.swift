@@ -57,21 +57,30 @@ private func bnLayout(_ shape: [Int]) -> (Int, Int, Int) {
     guard m > 1 else { throw ctx.fail("batch statistics need more than one value per channel, got \(x.shape)") }
     let xv = x.f, g = sc.f, bv = b.f
     var y = [Float](repeating: 0, count: xv.count)
-    var mean = [Float](repeating: 0, count: C), inv = mean
-    var newMean = rm.f, newVar = rv.f
-    for c in 0..<C {
-        var s = 0.0, ss = 0.0
-        for n in 0..<N { let base = (n * C + c) * S; for i in 0..<S { s += Double(xv[base + i]) } }
-        let mu = s / Double(m)
-        for n in 0..<N { let base = (n * C + c) * S; for i in 0..<S { let d = Double(xv[base + i]) - mu; ss += d * d } }
-        let v = ss / Double(m)
-        let r = 1 / (v + Double(eps)).squareRoot()
-        mean[c] = Float(mu); inv[c] = Float(r)
-        let a = g[c] * Float(r), sh = bv[c] - Float(mu) * a
-        for n in 0..<N { let base = (n * C + c) * S; for i in 0..<S { y[base + i] = xv[base + i] * a + sh } }
-        newMean[c] = mom * newMean[c] + (1 - mom) * Float(mu)
-        newVar[c] = mom * newVar[c] + (1 - mom) * Float(ss / Double(m - 1))
-    }
+    var stats = [Float](repeating: 0, count: 4 * C)  // mean, 1/σ, new running mean, new running var
+    let rmv = rm.f, rvv = rv.f
+    xv.withUnsafeBufferPointer { XP in y.withUnsafeMutableBufferPointer { YP in stats.withUnsafeMutableBufferPointer { SP in
+        let xp = UnsafeSendable(XP.baseAddress!), yp = SharedPointer(p: YP.baseAddress!), sp = SharedPointer(p: SP.baseAddress!)
+        _ = parallelRanges(C) { range, _ in
+            for c in range {
+                var s = 0.0, ss = 0.0
+                for n in 0..<N { let base = xp.p + (n * C + c) * S; for i in 0..<S { s += Double(base[i]) } }
+                let mu = s / Double(m)
+                for n in 0..<N { let base = xp.p + (n * C + c) * S; for i in 0..<S { let d = Double(base[i]) - mu; ss += d * d } }
+                let r = 1 / (ss / Double(m) + Double(eps)).squareRoot()
+                let a = g[c] * Float(r), sh = bv[c] - Float(mu) * a
+                for n in 0..<N {
+                    let src = xp.p + (n * C + c) * S, dst = yp.p + (n * C + c) * S
+                    for i in 0..<S { dst[i] = src[i] * a + sh }
+                }
+                sp.p[c] = Float(mu); sp.p[C + c] = Float(r)
+                sp.p[2 * C + c] = mom * rmv[c] + (1 - mom) * Float(mu)
+                sp.p[3 * C + c] = mom * rvv[c] + (1 - mom) * Float(ss / Double(m - 1))
+            }
+        }
+    } } }
+    let mean = Array(stats[0..<C]), inv = Array(stats[C..<(2 * C)])
+    let newMean = Array(stats[(2 * C)..<(3 * C)]), newVar = Array(stats[(3 * C)...])
     var outs = [NDArray(shape: x.shape, floats: y)]
     let declared = ctx.node.outputs.count
     if declared > 1 { outs.append(NDArray(shape: rm.shape, floats: newMean)) }
@@ -88,25 +97,32 @@ private func bnLayout(_ shape: [Int]) -> (Int, Int, Int) {
     let mean = training ? ctx.aux[0].f : try ctx.input(3).f
     let inv = training ? ctx.aux[1].f : try ctx.input(4).f.map { 1 / ($0 + ctx.float("epsilon", 1e-5)).squareRoot() }
     var dx = [Float](repeating: 0, count: xv.count)
-    var dg = [Float](repeating: 0, count: C), db = dg
+    var sums = [Float](repeating: 0, count: 2 * C)  // Σ dy·x̂ (dγ), Σ dy (dβ)
     let m = Float(N * S)
-    for c in 0..<C {
-        var sdy = 0.0, sdyx = 0.0
-        for n in 0..<N { let base = (n * C + c) * S; for i in 0..<S {
-            let xh = (xv[base + i] - mean[c]) * inv[c]
-            sdy += Double(dy[base + i]); sdyx += Double(dy[base + i] * xh)
-        } }
-        dg[c] = Float(sdyx); db[c] = Float(sdy)
-        let k = gamma[c] * inv[c]
-        for n in 0..<N { let base = (n * C + c) * S; for i in 0..<S {
-            if training {
-                let xh = (xv[base + i] - mean[c]) * inv[c]
-                dx[base + i] = k / m * (m * dy[base + i] - Float(sdy) - xh * Float(sdyx))
-            } else {
-                dx[base + i] = k * dy[base + i]
+    xv.withUnsafeBufferPointer { XP in dy.withUnsafeBufferPointer { GP in dx.withUnsafeMutableBufferPointer { DP in sums.withUnsafeMutableBufferPointer { SP in
+        let xp = UnsafeSendable(XP.baseAddress!), gp = UnsafeSendable(GP.baseAddress!)
+        let dp = SharedPointer(p: DP.baseAddress!), sp = SharedPointer(p: SP.baseAddress!)
+        _ = parallelRanges(C) { range, _ in
+            for c in range {
+                var sdy = 0.0, sdyx = 0.0
+                for n in 0..<N {
+                    let xb = xp.p + (n * C + c) * S, gb = gp.p + (n * C + c) * S
+                    for i in 0..<S { sdy += Double(gb[i]); sdyx += Double(gb[i] * (xb[i] - mean[c]) * inv[c]) }
+                }
+                sp.p[c] = Float(sdyx); sp.p[C + c] = Float(sdy)
+                let k = gamma[c] * inv[c], fs = Float(sdy), fsx = Float(sdyx)
+                for n in 0..<N {
+                    let xb = xp.p + (n * C + c) * S, gb = gp.p + (n * C + c) * S, db = dp.p + (n * C + c) * S
+                    if training {
+                        for i in 0..<S { db[i] = k / m * (m * gb[i] - fs - (xb[i] - mean[c]) * inv[c] * fsx) }
+                    } else {
+                        for i in 0..<S { db[i] = k * gb[i] }
+                    }
+                }
             }
-        } }
-    }
+        }
+    } } } }
+    let dg = Array(sums[0..<C]), db = Array(sums[C...])
     return [NDArray(shape: x.shape, floats: dx), NDArray(shape: [C], floats: dg), NDArray(shape: [C], floats: db)]
 }
 

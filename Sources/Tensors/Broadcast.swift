@@ -1,7 +1,7 @@
 /// Shape arithmetic and strided copies shared by the kernels.
 
 /// Row-major strides of `shape`.
-func contiguousStrides(_ shape: [Int]) -> [Int] {
+package func contiguousStrides(_ shape: [Int]) -> [Int] {
     var s = [Int](repeating: 1, count: shape.count)
     var acc = 1
     for d in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -12,7 +12,7 @@ func contiguousStrides(_ shape: [Int]) -> [Int] {
 }
 
 /// Multidirectional (numpy) broadcast of shapes; nil if incompatible.
-func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+package func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
     let n = max(a.count, b.count)
     var out = [Int](repeating: 1, count: n)
     for i in 0..<n {
@@ -24,7 +24,7 @@ func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
 }
 
 /// Strides to read an array of `shape` as if broadcast to `out` (0 on broadcast dims).
-func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
+package func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
     let s = contiguousStrides(shape)
     let off = out.count - shape.count
     var r = [Int](repeating: 0, count: out.count)
@@ -36,7 +36,7 @@ func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
 
 /// Gathers `data` (viewed through `strides` with element offset `base`) into a
 /// contiguous array of `shape`.
-func stridedCopy<T>(_ data: [T], shape: [Int], strides: [Int], base: Int = 0) -> [T] {
+package func stridedCopy<T>(_ data: [T], shape: [Int], strides: [Int], base: Int = 0) -> [T] {
     let total = shape.reduce(1, *)
     if total == 0 { return [] }
     let r = shape.count
@@ -73,7 +73,7 @@ func stridedCopy<T>(_ data: [T], shape: [Int], strides: [Int], base: Int = 0) ->
 }
 
 /// `data` of `shape` broadcast to `out` (returns `data` itself when nothing changes).
-func broadcastTo<T>(_ data: [T], _ shape: [Int], _ out: [Int]) -> [T] {
+package func broadcastTo<T>(_ data: [T], _ shape: [Int], _ out: [Int]) -> [T] {
     if shape == out { return data }
     if data.count == 1 { return [T](repeating: data[0], count: out.reduce(1, *)) }
     return stridedCopy(data, shape: out, strides: broadcastStrides(shape, to: out))
@@ -81,7 +81,7 @@ func broadcastTo<T>(_ data: [T], _ shape: [Int], _ out: [Int]) -> [T] {
 
 /// Elementwise `f` over two broadcast arrays.
 @inline(__always)
-func broadcastMap<T, R>(_ a: [T], _ ash: [Int], _ b: [T], _ bsh: [Int], _ f: (T, T) -> R) -> ([R], [Int])? {
+package func broadcastMap<T, R>(_ a: [T], _ ash: [Int], _ b: [T], _ bsh: [Int], _ f: (T, T) -> R) -> ([R], [Int])? {
     guard let out = broadcastShape(ash, bsh) else { return nil }
     let n = out.reduce(1, *)
     if a.count == n && b.count == n {
@@ -122,7 +122,7 @@ func broadcastMap<T, R>(_ a: [T], _ ash: [Int], _ b: [T], _ bsh: [Int], _ f: (T,
 }
 
 /// Transposes `data` of `shape` by `perm`.
-func transposed<T>(_ data: [T], _ shape: [Int], _ perm: [Int]) -> ([T], [Int]) {
+package func transposed<T>(_ data: [T], _ shape: [Int], _ perm: [Int]) -> ([T], [Int]) {
     let s = contiguousStrides(shape)
     let outShape = perm.map { shape[$0] }
     let strides = perm.map { s[$0] }

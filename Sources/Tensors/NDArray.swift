@@ -144,7 +144,7 @@ extension NDArray.ElementType {
         case 1, 10, 11, 16: self = .float32
         case 2, 3, 4, 5, 6, 7, 12, 13: self = .int64
         case 9: self = .bool
-        default: throw RuntimeError.unsupportedDataType("\(dtype)")
+        default: throw TensorError.unsupportedDataType("\(dtype)")
         }
     }
 
@@ -168,13 +168,13 @@ extension NDArray {
         func raw<T: BitwiseCopyable>(_: T.Type) throws -> [T]? {
             guard let r = t.rawData else { return nil }
             guard r.count == n * MemoryLayout<T>.stride else {
-                throw RuntimeError.invalidTensor("\(what): raw_data has \(r.count) bytes, dims \(shape) of \(dt) need \(n * MemoryLayout<T>.stride)")
+                throw TensorError.invalidTensor("\(what): raw_data has \(r.count) bytes, dims \(shape) of \(dt) need \(n * MemoryLayout<T>.stride)")
             }
             return r.elements(as: T.self)
         }
         func check<T>(_ v: [T]) throws -> [T] {
             guard v.count == n else {
-                throw RuntimeError.invalidTensor("\(what): \(v.count) values for dims \(shape)")
+                throw TensorError.invalidTensor("\(what): \(v.count) values for dims \(shape)")
             }
             return v
         }
@@ -208,7 +208,7 @@ extension NDArray {
         case 9:
             self.init(shape: shape, bools: try check((try raw(UInt8.self)?.map { $0 != 0 }) ?? t.int32Data.map { $0 != 0 }))
         default:
-            throw RuntimeError.unsupportedDataType("\(dt) (\(what))")
+            throw TensorError.unsupportedDataType("\(dt) (\(what))")
         }
     }
 
@@ -225,7 +225,7 @@ extension NDArray {
 
 /// IEEE half → float.
 @inline(__always)
-func halfToFloat(_ h: UInt16) -> Float {
+package func halfToFloat(_ h: UInt16) -> Float {
     let sign = UInt32(h & 0x8000) << 16
     let exp = Int((h >> 10) & 0x1F)
     let man = UInt32(h & 0x3FF)
@@ -239,7 +239,7 @@ func halfToFloat(_ h: UInt16) -> Float {
 }
 
 /// float → nearest float16 value (round to nearest even), returned as float.
-func roundToHalf(_ x: Float) -> Float {
+package func roundToHalf(_ x: Float) -> Float {
     if !x.isFinite { return x }
     let a = abs(x)
     if a >= 65520 { return x < 0 ? -.infinity : .infinity }
@@ -254,7 +254,7 @@ func roundToHalf(_ x: Float) -> Float {
 }
 
 /// float → nearest bfloat16 value (round to nearest even), returned as float.
-func roundToBFloat16(_ x: Float) -> Float {
+package func roundToBFloat16(_ x: Float) -> Float {
     if x.isNaN { return x }
     let b = x.bitPattern
     let r = b &+ 0x7FFF &+ ((b >> 16) & 1)

@@ -1,0 +1,43 @@
+import ONNXIO
+@testable import Prune
+import Runtime
+import Testing
+import TestSupport
+
+/// SHA-256 of the serialized model after prune → simplify, recorded before the library
+/// refactoring of issue 9 (shape inference and im2col moved below Prune) so that every later
+/// change proves the pruned and simplified models byte-identical.
+@Suite("golden prune/simplify hashes")
+struct GoldenPruneTests {
+    static let golden: [String: String] = [
+        "concat_dw structured-0.5": "f9dbc1ac493d34d4cf7baf057716d9b0940109eeada276e6db0c80e4b0cd1c4d",
+        "concat_dw structured-0.5-compensated": "21112947a4850be1cbd4a58fc748c62406b81d7eeae7261a10d215d4b202141e",
+        "concat_dw unstructured-0.9": "2607b75a21e2154fcf98811318b0f996d541b56427d31e0183d5c45b2a2c6b88",
+        "lenet300 structured-0.5": "e21b17f60b93cb224afa30444c9efa558a8661c83dc0f2def30610ce3206eb8a",
+        "lenet300 structured-0.5-compensated": "ed618590e1afbaeca1a1ce8f4b3906eda3ad23b696a62767ce6db7fc08f94462",
+        "lenet300 unstructured-0.9": "6a1109c1497be7ba30a77223eefbfb97b3844af4b23b1c1ca282cdf7a78a816d",
+        "lenet5 structured-0.5": "88016c5ea37b01ea7a2367c7fabbcd44d303de137840238d4768b6da20c77b1c",
+        "lenet5 structured-0.5-compensated": "6a7f50c3267ff029039649f8fc42f9126680f6241a1e9666601cc353de96418a",
+        "lenet5 unstructured-0.9": "d0e8f3426aef3e09fe6f49ef3978673ecb25b76626ab37839d40b4562db1e524",
+        "resnet_small structured-0.5": "bece7eff661fa70c9e8b4739becb0832c13ffd6347852aa42138d4a27e5e7373",
+    ]
+
+    static let cases: [String: PruneOptions] = [
+        "structured-0.5": PruneOptions(criterion: .structured, target: .sparsity(0.5)),
+        "structured-0.5-compensated": PruneOptions(criterion: .structured, target: .sparsity(0.5), compensate: true),
+        "unstructured-0.9": PruneOptions(criterion: .unstructured, target: .sparsity(0.9)),
+    ]
+
+    /// One case per recorded key ("model setting"), so the cases run in parallel.
+    @Test(arguments: golden.keys.sorted())
+    func prunedModelMatchesRecordedHash(_ key: String) throws {
+        let parts = key.split(separator: " ").map(String.init)
+        let m = try Fixtures.model(parts[0])
+        let options = try #require(Self.cases[parts[1]])
+        let cal = options.compensate ? try NPY.read(path: Fixtures.testdata("digits_calib_x28.npy")) : nil
+        let (pruned, _) = try Pruner.prune(m, options: options, calibration: cal)
+        let (simplified, _) = try Simplifier.simplify(pruned)
+        let hash = SHA256.hex(simplified.serialized())
+        #expect(Self.golden[key] == hash, "\(key): SHA-256 \(hash)")
+    }
+}
