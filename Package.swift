@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
         .library(name: "TrainPrune", targets: ["TrainPrune"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,6 +57,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
+        // One entry point per untrusted input, shared by the Fuzz/ package and the regression tests.
+        .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
         // Helpers shared by the test targets (seeded random numbers).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -57,7 +57,9 @@ public struct DataType: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// Bytes `count` elements occupy in `raw_data`.
     public func rawByteCount(elements count: Int) -> Int? {
         guard let bits = bitsPerElement else { return nil }
-        return (count * bits + 7) / 8
+        let (total, overflow) = count.multipliedReportingOverflow(by: bits)
+        if overflow || total > Int.max - 7 { return count < 0 ? Int.min : Int.max }
+        return (total + 7) / 8
     }
 
     /// True for the floating-point types a lossy codec may quantize.

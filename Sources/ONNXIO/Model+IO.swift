@@ -27,6 +27,11 @@ extension Model {
         guard bytes.count > 0 else {
             throw ONNXError(.emptyFile, file: source, detail: "file is empty (0 bytes)", hint: "expected an ONNX model")
         }
+        if let offset = NestingScan.tooDeep(bytes) {
+            throw ONNXError(.malformed, file: source, offset: offset,
+                            detail: "messages nest more than \(NestingScan.maxDepth) levels deep (subgraphs or types)",
+                            hint: "the file is corrupt or crafted; real models nest a few levels")
+        }
         guard let m = onnx__model_proto__unpack(nil, bytes.count, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) else {
             if let p = WireScan.firstProblem(bytes) {
                 throw ONNXError(.malformed, file: source, offset: p.offset, detail: "not a valid ONNX protobuf: \(p.detail)",

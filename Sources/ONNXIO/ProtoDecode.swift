@@ -30,9 +30,13 @@ import CProtobufC
     return Array(UnsafeBufferPointer(start: d, count: b.len))
 }
 
+/// Unknown fields, kept to be written back verbatim. Field number 0 is not a valid field
+/// (protobuf numbers fields from 1; Google's parser refuses it), yet libprotobuf-c accepts
+/// it in a non-minimal varint key and then cannot read back what it writes for it, so such
+/// fields are dropped.
 private func unknowns(_ base: ProtobufCMessage) -> [UnknownField] {
     guard base.n_unknown_fields > 0, let u = base.unknown_fields else { return [] }
-    return (0..<Int(base.n_unknown_fields)).map {
+    return (0..<Int(base.n_unknown_fields)).filter { u[$0].tag != 0 }.map {
         let f = u[$0]
         let data = f.len > 0 && f.data != nil ? Array(UnsafeBufferPointer(start: f.data, count: f.len)) : []
         return UnknownField(tag: f.tag, wireType: f.wire_type.rawValue, data: data)

@@ -56,9 +56,16 @@ public struct Tensor: Sendable, Equatable {
         set { dataTypeField = newValue.rawValue }
     }
 
-    /// Number of elements the dims describe (1 for a scalar).
+    /// Number of elements the dims describe (1 for a scalar). Dims read from a file can
+    /// be absurd: a product beyond `Int.max` saturates there (no payload ever matches it).
     public var elementCount: Int {
-        dims.reduce(1) { $0 * Int($1) }
+        var n = 1
+        for d in dims {
+            let (p, overflow) = n.multipliedReportingOverflow(by: Int(d))
+            if overflow { return dims.contains(0) ? 0 : Int.max }
+            n = p
+        }
+        return n
     }
 
     /// True when the data was (and will be) stored outside the .onnx file.

@@ -162,9 +162,17 @@ extension NDArray {
     /// Converts an ONNX tensor (raw_data or typed fields) into an array.
     public init(tensor t: Tensor) throws {
         let shape = t.dims.map { Int($0) }
-        let n = shape.reduce(1, *)
         let dt = t.dataType
         let what = t.name ?? "tensor"
+        // Dims come from the file: refuse any whose product overflows before using them.
+        var n = 1
+        for d in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= Int.max / 16 else {
+                throw TensorError.invalidTensor("\(what): impossible dims \(shape)")
+            }
+            n = p
+        }
         func raw<T: BitwiseCopyable>(_: T.Type) throws -> [T]? {
             guard let r = t.rawData else { return nil }
             guard r.count == n * MemoryLayout<T>.stride else {

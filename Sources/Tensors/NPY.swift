@@ -85,7 +85,6 @@ public enum NPY {
             guard let v = Int(s), v >= 0 else { throw fail("bad shape \(shapeText)") }
             shape.append(v)
         }
-        let n = shape.reduce(1, *)
         if d.contains("O") { throw fail("pickled object arrays ('\(d)') are not supported") }
         guard d.count >= 3 else { throw fail("unsupported dtype '\(d)'") }
         let order = d.first!, kind = d.dropFirst().first!, size = Int(d.dropFirst(2)) ?? 0
@@ -93,6 +92,18 @@ public enum NPY {
         if order == ">" && size > 1 { throw fail("big-endian dtype '\(d)' is not supported") }
         guard "<|=".contains(order) || size == 1 else { throw fail("unsupported dtype '\(d)'") }
         let data = start + headerLen
+        // The shape is trusted only as far as the file has bytes for it (checked before
+        // anything is allocated, without overflowing on absurd dimensions).
+        var n = 1
+        for v in shape {
+            let (p, overflow) = n.multipliedReportingOverflow(by: v)
+            guard !overflow else { throw fail("impossible shape \(shape): its element count overflows") }
+            n = p
+        }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: max(size, 1))
+        guard !overflow, bytes <= b.count - data else {
+            throw fail("truncated: shape \(shape) of '\(d)' needs more data bytes than the file's \(b.count - data)")
+        }
         let need = n * size
         guard b.count - data >= need else {
             throw fail("truncated: shape \(shape) of '\(d)' needs \(need) data bytes, the file has \(b.count - data)")

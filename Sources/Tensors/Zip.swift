@@ -12,6 +12,11 @@ package enum Zip {
     static func u16(_ b: UnsafeRawBufferPointer, _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
     static func u32(_ b: UnsafeRawBufferPointer, _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
     static func u64(_ b: UnsafeRawBufferPointer, _ o: Int) -> Int { u32(b, o) | u32(b, o + 4) << 32 }
+    /// Whether `count` bytes at `offset` (both read from the file, so possibly negative or
+    /// huge) lie inside `b`, without overflowing.
+    static func fits(_ offset: Int, _ count: Int, in b: UnsafeRawBufferPointer) -> Bool {
+        offset >= 0 && count >= 0 && offset <= b.count && count <= b.count - offset
+    }
 
     static func entries(_ b: UnsafeRawBufferPointer, source: String) throws -> [Entry] {
         func fail(_ m: String) -> DataFileError { DataFileError(file: source, message: m) }
@@ -27,14 +32,14 @@ package enum Zip {
         var cdOffset = u32(b, eocd + 16)
         if (count == 0xFFFF || cdOffset == 0xFFFF_FFFF) && eocd >= 20 && u32(b, eocd - 20) == 0x0706_4b50 {
             let z = u64(b, eocd - 20 + 8)
-            guard z + 56 <= b.count, u32(b, z) == 0x0606_4b50 else { throw fail("bad zip64 end record") }
+            guard fits(z, 56, in: b), u32(b, z) == 0x0606_4b50 else { throw fail("bad zip64 end record") }
             count = u64(b, z + 32)
             cdOffset = u64(b, z + 48)
         }
         var out: [Entry] = []
         var p = cdOffset
         for _ in 0..<count {
-            guard p + 46 <= b.count, u32(b, p) == 0x0201_4b50 else { throw fail("corrupt central directory") }
+            guard fits(p, 46, in: b), u32(b, p) == 0x0201_4b50 else { throw fail("corrupt central directory") }
             let nameLen = u16(b, p + 28), extraLen = u16(b, p + 30), commentLen = u16(b, p + 32)
             guard p + 46 + nameLen + extraLen <= b.count else { throw fail("corrupt central directory") }
             var e = Entry(name: String(decoding: b[(p + 46)..<(p + 46 + nameLen)], as: UTF8.self), method: u16(b, p + 10),
@@ -46,9 +51,15 @@ package enum Zip {
                 let id = u16(b, x), len = u16(b, x + 2)
                 if id == 1 {
                     var q = x + 4
-                    if e.size == 0xFFFF_FFFF { e.size = u64(b, q); q += 8 }
-                    if e.compressedSize == 0xFFFF_FFFF { e.compressedSize = u64(b, q); q += 8 }
-                    if e.localOffset == 0xFFFF_FFFF { e.localOffset = u64(b, q); q += 8 }
+                    let fieldEnd = min(xEnd, x + 4 + len)
+                    func next() throws -> Int {
+                        guard q + 8 <= fieldEnd else { throw fail("corrupt zip64 extra field") }
+                        defer { q += 8 }
+                        return u64(b, q)
+                    }
+                    if e.size == 0xFFFF_FFFF { e.size = try next() }
+                    if e.compressedSize == 0xFFFF_FFFF { e.compressedSize = try next() }
+                    if e.localOffset == 0xFFFF_FFFF { e.localOffset = try next() }
                 }
                 x += 4 + len
             }
@@ -61,9 +72,10 @@ package enum Zip {
     static func extract(_ e: Entry, _ b: UnsafeRawBufferPointer, source: String) throws -> [UInt8] {
         func fail(_ m: String) -> DataFileError { DataFileError(file: source, message: "\(e.name): \(m)") }
         let h = e.localOffset
-        guard h + 30 <= b.count, u32(b, h) == 0x0403_4b50 else { throw fail("bad local header") }
+        guard fits(h, 30, in: b), u32(b, h) == 0x0403_4b50 else { throw fail("bad local header") }
         let start = h + 30 + u16(b, h + 26) + u16(b, h + 28)
-        guard start + e.compressedSize <= b.count else { throw fail("truncated member") }
+        guard fits(start, e.compressedSize, in: b) else { throw fail("truncated member") }
+        guard e.size >= 0 else { throw fail("impossible size \(e.size)") }
         let data = UnsafeRawBufferPointer(rebasing: b[start..<(start + e.compressedSize)])
         var out: [UInt8]
         switch e.method {

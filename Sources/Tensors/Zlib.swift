@@ -12,7 +12,7 @@ enum Zlib {
     /// `expectedSize` bytes; refuses truncated, corrupt or longer data.
     static func inflateRaw(_ input: UnsafeRawBufferPointer, expectedSize: Int) throws(Failure) -> [UInt8] {
         // DEFLATE expands at most 1032:1; a larger declared size is a corrupt header.
-        guard expectedSize <= input.count * 1032 + 64 else {
+        guard expectedSize >= 0, expectedSize <= input.count * 1032 + 64 else {
             throw Failure(description: "declared size \(expectedSize) is more than \(input.count) compressed bytes can hold")
         }
         var s = z_stream()

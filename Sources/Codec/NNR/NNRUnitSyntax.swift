@@ -4,16 +4,6 @@ struct NNRSyntaxContext {
     var mps: NNRModelParameterSet? = nil
 }
 
-/// Limits that keep a corrupt header from asking for absurd work or memory.
-public struct NNRLimits: Sendable, Equatable {
-    /// Largest tensor (elements) a header may declare.
-    public var maxTensorElements: Int = 1 << 28
-    /// Most dimensions a tensor may have.
-    public var maxDimensions: Int = 32
-
-    public init() {}
-}
-
 enum NNRUnitSyntax {
     // MARK: Reading
 
@@ -216,7 +206,15 @@ enum NNRUnitSyntax {
             e.tensorName = h.tensorName
             throw e
         }
-        return NNRCompressedDataUnit(header: h, payload: r.remainingBytes())
+        let payload = r.remainingBytes()
+        if payloadType == .int || payloadType == .float {
+            let most = NNRLimits.maxCodedElements(payloadBytes: payload.count, rowWidth: h.rowWidth, rowSkipping: profile == 1)
+            guard h.elementCount <= most else {
+                throw NNRError(.invalidValue("a tensor of \(h.elementCount) elements cannot be coded in \(payload.count) bytes"),
+                               byteOffset: r.streamOffset, tensorName: h.tensorName)
+            }
+        }
+        return NNRCompressedDataUnit(header: h, payload: payload)
     }
 
     // MARK: Writing

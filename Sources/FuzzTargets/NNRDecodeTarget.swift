@@ -1,0 +1,35 @@
+import Codec
+import ONNXIO
+
+/// `fuzz-nnr-decode`: a whole NNR stream to tensors and to a model, and the same bytes as
+/// the payload of an ONNX topology unit (stored and DEFLATE'd).
+enum NNRDecodeTarget {
+    static func run(_ bytes: [UInt8]) throws(FuzzFinding) {
+        var limits = NNRLimits()
+        limits.maxTensorElements = FuzzBounds.maxTensorElements
+        if let stream = try? NNRBitstream.parse(bytes, limits: limits) {
+            for t in stream.tensors {
+                let n = t.dimensions.reduce(1, *)
+                let count: Int
+                switch t.values {
+                case .float32(let v): count = v.count
+                case .int32(let v): count = v.count
+                }
+                guard count == n else {
+                    throw FuzzFinding(.nnrDecode, "tensor '\(t.name)' decoded \(count) values for dims \(t.dimensions)")
+                }
+            }
+            // The whole decode to a model, when the stream carries an ONNX graph. It passed
+            // the tighter limits above, so the model decoder's defaults allow no more.
+            if stream.topologyUnits.contains(where: { $0.storageFormat == NNRTopologyStorageFormat.onnx }) {
+                _ = try? ModelDecoder.decode(bytes, source: "fuzz.nnc")
+            }
+        }
+        for format: UInt8 in [0, TopologyCodec.deflate] {
+            let unit = NNRTopologyUnit(storageFormat: NNRTopologyStorageFormat.onnx, compressionFormat: format, data: bytes)
+            if let model = try? TopologyCodec.model(from: unit, source: "fuzz.nnc") {
+                try ONNXLoadTarget.checkReserialization(model, target: .nnrDecode)
+            }
+        }
+    }
+}
