@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "TrainPrune", targets: ["TrainPrune"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
@@ -54,13 +55,15 @@ let package = Package(
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
         .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // One library call per job (encode, sizes, …), returning report values.
         .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "Pipeline",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
         .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]

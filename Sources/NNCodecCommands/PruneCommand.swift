@@ -20,8 +20,9 @@ struct PruneCommand: ParsableCommand {
         """)
 
     @Argument(help: "The .onnx model.") var model: String
-    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion
+    @Option(help: "unstructured (single weights by magnitude) or structured (neurons by norm).") var criterion: Criterion?
     @OptionGroup var pruning: PruneArguments
+    @OptionGroup(title: "Training-time pruning (--method)") var training: TrainPruneArguments
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
@@ -36,9 +37,14 @@ struct PruneCommand: ParsableCommand {
         var comparison: ModelComparison
     }
 
-    func validate() throws { _ = try pruning.options(criterion) }
+    func validate() throws {
+        if training.method != nil { return try training.check(pruning, criterion: criterion) }
+        guard let criterion else { throw ValidationError("give --criterion unstructured|structured, or --method lobster|serene|l2") }
+        _ = try pruning.options(criterion)
+    }
 
     func run() throws {
+        if training.method != nil { return try runTraining() }
         let r = try prune()
         if json { print(Output.json(r)); return }
         print(Self.text(r))
@@ -71,7 +77,7 @@ struct PruneCommand: ParsableCommand {
         try OutputPath.check(output, inputs: [model], force: force)
         let m = try Model.load(path: model)
         let data = try pruning.labelled()
-        var (p, report) = try pruning.prune(m, criterion: criterion, data: data)
+        var (p, report) = try pruning.prune(m, criterion: criterion!, data: data)
         var tuned: TrainingReport?
         if finetune > 0 {
             guard let d = data?.halves().validation else { throw CommandError("--finetune needs --data and --labels") }
