@@ -10,10 +10,13 @@ let package = Package(
         .library(name: "ONNXIO", targets: ["ONNXIO"]),
         .library(name: "CABAC", targets: ["CABAC"]),
         .library(name: "Codec", targets: ["Codec"]),
+        .library(name: "Archives", targets: ["Archives"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "TrainPrune", targets: ["TrainPrune"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
@@ -30,12 +33,16 @@ let package = Package(
         // onnx.proto compiled by protoc-c (committed; see scripts/gen-onnx-proto.sh).
         .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
 
+        // POSIX file I/O: the one EINTR-retrying syscall layer and the one atomic writer.
+        .target(name: "SystemIO"),
         // ONNX models as Swift value types: load, save, external data.
-        .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC"]),
+        .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC", "SystemIO"]),
         // Context-adaptive binary arithmetic coder of the NNC standard.
         .target(name: "CABAC"),
-        // Quantization, NNR units, encode/decode pipeline, sizes (.7z/.xz).
-        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CLZMA", "CZlib"]),
+        // Quantization, NNR units, encode/decode pipeline.
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib"]),
+        // The sizes the NNC papers report: .xz and genuine .7z archives through liblzma.
+        .target(name: "Archives", dependencies: ["CLZMA", "SystemIO"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
@@ -52,29 +59,37 @@ let package = Package(
         .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
         .target(name: "FlipFrequency", dependencies: ["Runtime", "Train"]),
+        // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Runtime", "Prune"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        // One library call per job (encode, sizes, …), returning report values.
+        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Runtime", "Prune", "Reports", "Train", "Criticality",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
         // One entry point per untrusted input, shared by the Fuzz/ package and the regression tests.
         .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
-        // Helpers shared by the test targets (seeded random numbers).
+        // Helpers shared by the test targets (seeded random numbers, testdata paths, SHA-256).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ONNXIO"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["TestSupport", "Runtime", "ONNXIO"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["TestSupport", "Archives"]),
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Codec", "ONNXIO", "Runtime"]),
-        .testTarget(name: "CommandsTests", dependencies: ["NNCodecCommands", "ONNXIO"]),
+        .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
+        .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
+        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
+        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]

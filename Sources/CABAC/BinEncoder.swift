@@ -159,4 +159,43 @@ public struct BinEncoder: BinSink {
     /// Starts an entry point: the range becomes 256 (the state is otherwise kept).
     @inlinable
     public mutating func entryPointStart() { range = 256 }
+
+    /// Bits shifted out of the range so far: the decoder's `entryPointBitOffset` at the same
+    /// point of the stream (both count one bit per renormalization shift and bypass bin).
+    @inlinable
+    var entryPointBitOffset: Int64 { 8 * Int64(written + numBufferedBytes) + Int64(23 - bitsLeft) }
+
+    /// The low 8 bits of the low register, whose last bit sits at stream bit
+    /// `entryPointBitOffset + 8` (see `EncoderEntryPoint`).
+    @inlinable
+    var lowByte: UInt8 { UInt8(truncatingIfNeeded: low) }
+}
+
+/// An entry point as the encoder sees it, before the stream is finished.
+///
+/// At an entry point the decoder's value register, shifted to the range's scale, is
+/// C − L: the first `bitOffset` + 9 bits of the finished stream C as an integer minus the
+/// encoder's low L at that scale. With the range at 256 it is below 256, so NNCodec's
+/// 8 value bits are (C − L) mod 256, and L mod 256 is the low register's last byte.
+struct EncoderEntryPoint: Sendable {
+    var bitOffset: Int64
+    var lowByte: UInt8
+    var state: Int
+
+    /// NNCodec's entry points (bit-offset delta << 11 | value << 3 | DQ state) of the
+    /// finished `stream`; `start` is the bit offset at the first row of blocks.
+    static func encode(_ points: [EncoderEntryPoint], start: Int64, stream: [UInt8]) -> [UInt64] {
+        var last = start
+        return points.map { p in
+            let end = p.bitOffset + 9   // bits [end − 8, end) of the stream
+            var window: UInt32 = 0
+            let firstByte = Int((end - 8) >> 3)
+            for i in firstByte...(firstByte + 1) { window = window << 8 | (i < stream.count ? UInt32(stream[i]) : 0) }
+            let shift = UInt32(16 - (end - 8 - Int64(firstByte) * 8) - 8)
+            let bits = UInt8(truncatingIfNeeded: window >> shift)
+            let value = UInt64(bits &- p.lowByte)
+            defer { last = p.bitOffset }
+            return (UInt64(truncatingIfNeeded: p.bitOffset - last) << 11) | (value << 3) | UInt64(p.state & 7)
+        }
+    }
 }

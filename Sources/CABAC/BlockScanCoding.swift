@@ -60,6 +60,12 @@ extension CABACEncoder {
             for i in signalled { chosen[i] = optimizer.bestSet(i) }
         }
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
+        var points: [EncoderEntryPoint] = []
+        var start: Int64 = 0
+        defer {
+            entryPointsPending = points
+            entryPointStart = start
+        }
         try withRoom(signalled.count + 8 + count * perLevel) { (c: inout BinEncoder) throws(CABACError) in
             for i in signalled {
                 let set = chosen[i]
@@ -68,6 +74,7 @@ extension CABACEncoder {
                 contexts[i].initialize(initSet: set)
             }
             if scan.blockRows > 1 { c.entryPointStart() }
+            start = c.entryPointBitOffset
             contexts.withUnsafeMutableBufferPointer { ctx in
                 var sink = StoreSink(sink: c, contexts: ctx.baseAddress!)
                 var neighbour = 0
@@ -76,10 +83,12 @@ extension CABACEncoder {
                     binarizeLevel(k, state: state, neighbourClass: neighbour, layout: layout, into: &sink)
                     neighbour = ContextLayout.neighbourClass(k)
                     return k
-                }, blockRowEnd: { _ in
+                }, blockRowEnd: { state in
                     for i in 0..<ctx.count { ctx[i].reset() }
                     neighbour = 0
                     sink.sink.entryPointStart()
+                    points.append(EncoderEntryPoint(bitOffset: sink.sink.entryPointBitOffset, lowByte: sink.sink.lowByte,
+                                                    state: state))
                 })
                 c = sink.sink
             }

@@ -7,6 +7,9 @@ public struct CABACEncoder {
     @usableFromInline var storage: [UInt8]
     @usableFromInline var core = BinEncoder()
     private var finished = false
+    /// Entry points of the tensors coded so far (scan orders > 0), resolved by `entryPoints`.
+    var entryPointsPending: [EncoderEntryPoint] = []
+    var entryPointStart: Int64 = 0
 
     /// - Parameter reserveCapacity: expected output size in bytes (a hint).
     public init(reserveCapacity: Int = 1024) {
@@ -69,6 +72,7 @@ public struct CABACEncoder {
     public mutating func encodeTensor(_ levels: UnsafeBufferPointer<Int32>, rowWidth: Int, options: TensorCodingOptions) throws(CABACError) {
         let count = levels.count
         let offset = byteCount
+        entryPointsPending = []
         guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
             throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: offset)
         }
@@ -181,6 +185,12 @@ public struct CABACEncoder {
         if needed > storage.count {
             storage.append(contentsOf: repeatElement(0, count: max(needed, 2 * storage.count) - storage.count))
         }
+    }
+
+    /// NNCodec's entry points of the last tensor coded with a scan order > 0 (bit-offset delta
+    /// << 11 | value << 3 | DQ state), recorded while encoding; `stream` is `finish()`'s result.
+    public func entryPoints(in stream: [UInt8]) -> [UInt64] {
+        EncoderEntryPoint.encode(entryPointsPending, start: entryPointStart, stream: stream)
     }
 
     /// Codes the terminating bin and flushes; returns the stream. Further calls are invalid.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Criticality
 import Foundation
 import ONNXIO
+import Pipeline
 import Prune
 import Runtime
 import Train

@@ -12,6 +12,8 @@ struct DecodeCommand: ParsableCommand {
     @Argument(help: "The bitstream (.nnc).") var input: String
     @Option(name: .shortAndLong, help: "The output .onnx (default: the input's path with .onnx).") var output: String?
     @Option(help: "An ONNX model whose graph to fill with the stream's tensors.") var graph: String?
+    @Option(help: "Tensors decoded in parallel (default: the number of cores; the model is the same for any count).") var threads: Int?
+    @Flag(help: "Write tensors to OUT.onnx.data as they are decoded (automatic for models over 2 GB).") var externalData = false
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Print JSON instead of text.") var json = false
 
@@ -26,7 +28,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         let r = try decode()
         if json { print(Output.json(r)); return }
-        print("\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from \(r.report.graphSource)), \(String(format: "%.2f", r.seconds)) s")
+        print("\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from \(ErrorAdvice.graphSource(r.report.graphSource))), \(String(format: "%.2f", r.seconds)) s")
     }
 
     func decode() throws -> Result {
@@ -39,12 +41,13 @@ struct DecodeCommand: ParsableCommand {
         guard bytes.count > 0 else { throw CommandError("\(input): file is empty (expected an NNC bitstream)") }
         let graphModel = try graph.map { try Model.load(path: $0) }
         let progress = Progress("decoding")
-        let (model, report) = try ModelDecoder.decode(bytes.array, source: input, graph: graphModel) { n, name in
+        let (report, dataFile) = try ModelDecoder.decode(bytes.array, source: input, graph: graphModel,
+                                                  threads: threads ?? ParallelWork.defaultThreads, to: out,
+                                                  externalData: externalData ? true : nil) { n, name in
             progress.update(n, 0, name)
         }
         progress.finish()
-        try model.save(to: out, options: SaveOptions(externalData: .inlineAll))
-        return Result(input: input, output: out, onnxBytes: FileIO.size(out) ?? 0,
+        return Result(input: input, output: out, onnxBytes: (FileIO.size(out) ?? 0) + (dataFile.flatMap(FileIO.size) ?? 0),
                       seconds: Date().timeIntervalSince(start), report: report)
     }
 }

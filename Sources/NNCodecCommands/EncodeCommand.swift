@@ -1,7 +1,9 @@
 import ArgumentParser
+import Archives
 import Codec
 import Foundation
 import ONNXIO
+import Pipeline
 import Prune
 
 struct EncodeCommand: ParsableCommand {
@@ -28,7 +30,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Use context initialization set 0 for every tensor (no param_opt).") var noParamOpt = false
     @Flag(help: "param_opt over whole tensors, exactly as NNCodec (slower; default: the first 16384 levels of each).") var exactParamOpt = false
     @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
-    @Option(help: "Tensors encoded in parallel.") var threads = 2
+    @Option(help: "Tensors encoded in parallel (default: the number of cores; the stream is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Also report the .7z and .xz sizes of the .onnx (slow on large models).") var sizes = false
@@ -44,19 +46,19 @@ struct EncodeCommand: ParsableCommand {
         }
         if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
         if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func options() throws -> EncodeOptions {
         var o = q.map { EncodeOptions(q: $0) } ?? EncodeOptions()
         if let qp { o.qp = qp }
         if let qpDensity {
-            if q != nil && qpDensity != 2 { o.qp = -q! << qpDensity }
+            if let q, qpDensity != 2 { o.qp = QuantStep.qp(powerOfTwo: q, qpDensity: qpDensity) }
             o.qpDensity = qpDensity
             o.nonWeightQp = EncodeOptions.defaultNonWeightQp(density: qpDensity)
         }
         if let nonweightQp { o.nonWeightQp = nonweightQp }
-        if let nonweightQ { o.nonWeightQp = -nonweightQ << o.qpDensity }
+        if let nonweightQ { o.nonWeightQp = QuantStep.qp(powerOfTwo: nonweightQ, qpDensity: o.qpDensity) }
         o.losslessNonWeights = losslessNonweights
         o.dependentQuantization = dq
         o.lambda = lambda
@@ -64,79 +66,30 @@ struct EncodeCommand: ParsableCommand {
         o.optimizeInitialization = !noParamOpt
         if exactParamOpt { o.initializationSearchLimit = nil }
         o.carryTopology = !noTopology
-        o.threads = threads
+        if let threads { o.threads = threads }
         try o.validate()
         return o
     }
 
-    struct Result: Codable {
-        var model: String
-        var output: String
-        var onnxBytes: Int
-        var bitstreamBytes: Int
-        var ratio: Double
-        var bitsPerParameter: Double
-        var seconds: Double
-        var sizes: SizeReport?
-        var report: EncodeReport
-        var pruning: PruneReport?
-        var simplification: SimplifyReport?
-        /// The original model against the pruned/simplified one that was encoded.
-        var comparison: ModelComparison?
-    }
-
     func run() throws {
-        let r = try encode()
-        if json { print(Output.json(r)); return }
-        print(Self.summary(r))
-    }
-
-    func encode() throws -> Result {
         let out = output ?? OutputPath.replacingExtension(model, with: "nnc")
-        let opts = try options()
-        let original = try Model.load(path: model)
         try OutputPath.check(out, inputs: [model], force: force)
-        var m = original
-        var pruneReport: PruneReport?
-        var simplifyReport: SimplifyReport?
-        let data = pruneCriterion == nil ? nil : try pruning.labelled()
-        if let c = pruneCriterion { (m, pruneReport) = try pruning.prune(m, criterion: c, data: data) }
-        if simplify { let (s, r) = try Simplifier.simplify(m); m = s; simplifyReport = r }
-        let transformed = pruneCriterion != nil || simplify
-        let start = Date()
-        let progress = Progress("encoding")
-        let (bytes, report) = try ModelEncoder(options: opts).encode(m) { done, total, name in
-            progress.update(done, total, name)
+        var job = EncodeJob(model: model, output: out, options: try options())
+        if let c = pruneCriterion {
+            job.pruning = try pruning.options(c)
+            job.data = try pruning.labelled()
+            job.calibration = try pruning.calibrationInputs()
         }
-        progress.finish()
-        try FileIO.writeAtomically(out, bytes: bytes)
-        let seconds = Date().timeIntervalSince(start)
-        let onnxBytes = transformed ? m.inlined().serialized().count : try Self.modelBytes(m, path: model)
-        var sizeReport: SizeReport?
-        if sizes {
-            sizeReport = transformed ? try SizeReport.measure(m.inlined().serialized(), name: FileIO.fileName(of: model))
-                : try SizesCommand.measure(file: model, sevenZip: nil, force: false).sizes
-        }
-        let splits = data.map { d -> [(String, LabelledData)] in
-            let h = d.halves()
-            return [("validation, first half", h.validation), ("held out, second half", h.test)]
-        } ?? []
-        let comparison = transformed ? try ModelComparison(before: original, after: m, physical: simplify, sizes: sizes, splits: splits) : nil
-        return Result(model: model, output: out, onnxBytes: onnxBytes, bitstreamBytes: bytes.count,
-                      ratio: Double(onnxBytes) / Double(max(bytes.count, 1)), bitsPerParameter: report.bitsPerParameter,
-                      seconds: seconds, sizes: sizeReport, report: report,
-                      pruning: pruneReport, simplification: simplifyReport, comparison: comparison)
+        job.simplify = simplify
+        job.measureSizes = sizes
+        let search = Progress("searching"), coding = Progress("encoding")
+        let r = try Pipeline.encode(job, searchProgress: search.update, encodeProgress: coding.update)
+        search.finish()
+        coding.finish()
+        print(json ? Output.json(r) : Self.summary(r))
     }
 
-    /// The model's size as one .onnx file (external data counted).
-    static func modelBytes(_ m: Model, path: String) throws -> Int {
-        var external = 0
-        var copy = m
-        copy.forEachTensor { t in if t.isExternal { external += t.rawData?.count ?? 0 } }
-        return (FileIO.size(path) ?? 0) + external
-    }
-
-    static func summary(_ r: Result) -> String {
+    static func summary(_ r: EncodeJobReport) -> String {
         let rep = r.report
         var lines = ["\(r.model) → \(r.output)"]
         if let c = r.comparison {

@@ -11,4 +11,15 @@ public struct NNCodecCLI: ParsableCommand {
                       RunCommand.self, CriticalityCommand.self]
     )
     public init() {}
+
+    /// Parses the arguments, runs the command, and prints library errors with the flags
+    /// and advice of `ErrorAdvice`.
+    public static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: ErrorAdvice.translate(error))
+        }
+    }
 }

@@ -54,13 +54,18 @@ struct PruneArguments: ParsableArguments {
         let target: PruneOptions.Target = sparsity.map { .sparsity($0) } ?? threshold.map { .threshold($0) } ?? .twt(twt!)
         let o = PruneOptions(criterion: criterion, target: target, perLayer: perLayer, norm: norm,
                              score: score, includeBiases: includeBiases, epsilon: epsilon, compensate: compensate)
-        do { try o.validate() } catch let e as PruneError { throw ValidationError(e.description) }
+        do { try o.validate() } catch let e as PruneError { throw ValidationError(ErrorAdvice.message(for: e)) }
         return o
     }
 
     func labelled() throws -> LabelledData? {
         guard let data, let labels else { return nil }
         return try LabelledData.load(data: data, labels: labels)
+    }
+
+    /// The calibration inputs of --calibration, if given.
+    func calibrationInputs() throws -> NDArray? {
+        try calibration.map { try Runtime.NPY.read(path: $0) }
     }
 
     /// Prunes `model`, showing the search's progress on a terminal.

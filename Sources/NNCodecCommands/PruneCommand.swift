@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ONNXIO
+import Pipeline
 import Prune
 import Runtime
 import Train
@@ -19,8 +20,9 @@ struct PruneCommand: ParsableCommand {
         """)
 
     @Argument(help: "The .onnx model.") var model: String
-    @Option(help: "unstructured (single weights by magnitude), structured (neurons by norm) or capacity (weights by Shannon–Hartley criticality on --data).") var criterion: PruneCriterion
+    @Option(help: "unstructured (single weights by magnitude), structured (neurons by norm) or capacity (weights by Shannon–Hartley criticality on --data).") var criterion: PruneCriterion?
     @OptionGroup var pruning: PruneArguments
+    @OptionGroup(title: "Training-time pruning (--method)") var training: TrainPruneArguments
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
@@ -35,9 +37,17 @@ struct PruneCommand: ParsableCommand {
         var comparison: ModelComparison
     }
 
-    func validate() throws { if let c = criterion.pruner { _ = try pruning.options(c) } else { try validateCapacity() } }
+    func validate() throws {
+        if training.method != nil {
+            if criterion == .capacity { throw ValidationError("--criterion capacity is static pruning; it does not combine with --method") }
+            return try training.check(pruning, criterion: criterion?.pruner)
+        }
+        guard let criterion else { throw ValidationError("give --criterion unstructured|structured|capacity, or --method lobster|serene|l2") }
+        if let c = criterion.pruner { _ = try pruning.options(c) } else { try validateCapacity() }
+    }
 
     func run() throws {
+        if training.method != nil { return try runTraining() }
         if criterion == .capacity { try runCapacity(); return }
         let r = try prune()
         if json { print(Output.json(r)); return }
@@ -71,7 +81,7 @@ struct PruneCommand: ParsableCommand {
         try OutputPath.check(output, inputs: [model], force: force)
         let m = try Model.load(path: model)
         let data = try pruning.labelled()
-        var (p, report) = try pruning.prune(m, criterion: criterion.pruner!, data: data)
+        var (p, report) = try pruning.prune(m, criterion: criterion!.pruner!, data: data)
         var tuned: TrainingReport?
         if finetune > 0 {
             guard let d = data?.halves().validation else { throw CommandError("--finetune needs --data and --labels") }
@@ -134,6 +144,13 @@ struct SimplifyCommand: ParsableCommand {
                 + rep.keptConstantChannels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         lines.append(what)
+        let kept = rep.keptPrunedChannels.sorted { $0.key < $1.key }.flatMap { layer, reasons in
+            reasons.sorted { $0.key < $1.key }.map { "  \(layer): \($0.value) pruned channel(s) kept, \($0.key)" }
+        }
+        if !kept.isEmpty {
+            lines.append("kept:")
+            lines += kept.prefix(12) + (kept.count > 12 ? ["  … \(kept.count - 12) more (see --json)"] : [])
+        }
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
     }

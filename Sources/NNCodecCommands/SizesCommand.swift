@@ -1,7 +1,9 @@
 import ArgumentParser
+import Archives
 import Codec
 import Foundation
 import ONNXIO
+import Pipeline
 
 struct SizesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,15 +16,9 @@ struct SizesCommand: ParsableCommand {
     @Flag(help: "Overwrite the .7z output if it exists.") var force = false
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    struct Result: Codable {
-        var file: String
-        var inlinedExternalData: Bool
-        var sizes: SizeReport
-        var sevenZipPath: String?
-    }
-
     func run() throws {
-        let r = try measure()
+        if let sevenZip { try OutputPath.check(sevenZip, inputs: [file], force: force) }
+        let r = try Pipeline.sizes(of: file, sevenZip: sevenZip)
         if json { print(Output.json(r)); return }
         let s = r.sizes
         func ratio(_ n: Int) -> String { String(format: "%.2f%%", 100 * Double(n) / Double(max(s.originalBytes, 1))) }
@@ -33,30 +29,5 @@ struct SizesCommand: ParsableCommand {
             [".xz", Output.grouped(s.xzBytes), ratio(s.xzBytes)],
         ]))
         if let p = r.sevenZipPath { print("wrote \(p)") }
-    }
-
-    func measure() throws -> Result {
-        try Self.measure(file: file, sevenZip: sevenZip, force: force)
-    }
-
-    static func measure(file: String, sevenZip: String?, force: Bool) throws -> Result {
-        if let sevenZip { try OutputPath.check(sevenZip, inputs: [file], force: force) }
-        guard FileIO.exists(file) else { throw CommandError("\(file): no such file (check the path)") }
-        let url = URL(fileURLWithPath: file)
-        let target = sevenZip.map { URL(fileURLWithPath: $0) }
-        if file.hasSuffix(".onnx") {
-            // Validate, and inline external data so the sizes describe the whole model.
-            let model = try Model.load(path: file)
-            var external = false
-            var copy = model
-            copy.forEachTensor { t in external = external || t.isExternal }
-            if external {
-                let bytes = model.inlined().serialized()
-                let report = try SizeReport.measure(bytes, name: url.lastPathComponent, writingSevenZipTo: target)
-                return Result(file: file, inlinedExternalData: true, sizes: report, sevenZipPath: sevenZip)
-            }
-        }
-        let report = try SizeReport.measure(fileAt: url, writingSevenZipTo: target)
-        return Result(file: file, inlinedExternalData: false, sizes: report, sevenZipPath: sevenZip)
     }
 }

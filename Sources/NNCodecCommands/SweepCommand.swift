@@ -2,6 +2,7 @@ import ArgumentParser
 import Codec
 import Foundation
 import ONNXIO
+import Pipeline
 import Reports
 import Runtime
 
@@ -63,12 +64,12 @@ struct SweepCommand: ParsableCommand {
         guard ys.count == samples else { throw CommandError("\(labels): \(ys.count) labels for \(samples) samples in the data") }
         let variants: [Bool] = dq == "both" ? [false, true] : [dq == "on"]
         let progress = Progress("sweep")
-        var result = try Sweep.run(model: m, name: FileIO.fileName(of: model), onnxBytes: try EncodeCommand.modelBytes(m, path: model),
+        var result = try Sweep.run(model: m, name: FileIO.fileName(of: model), onnxBytes: Pipeline.modelBytes(m, path: model),
                                    data: feed, labels: ys, qs: try Self.parseSteps(q), dependentQuantization: variants,
                                    batchSize: batch) { done, total, label in progress.update(done, total, label) }
         progress.finish()
         if !noArchives {
-            let sizes = try SizesCommand.measure(file: model, sevenZip: nil, force: false).sizes
+            let sizes = try Pipeline.sizes(of: model).sizes
             result.sevenZipBytes = sizes.sevenZipBytes
             result.xzBytes = sizes.xzBytes
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemIO
 
 /// Whole-file reads and atomic writes over POSIX, with errors that name the file.
 public enum FileIO {
@@ -25,14 +26,9 @@ public enum FileIO {
         defer { close(fd) }
         let size = Int(st.st_size)
         return try TensorBytes(count: size) { (buf: UnsafeMutableRawBufferPointer) throws(ONNXError) in
-            var done = 0
-            while done < size {
-                let n = Glibc.read(fd, buf.baseAddress! + done, size - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    throw ONNXError(.readFailed, file: path, offset: done, detail: "read failed after \(done) of \(size) bytes", hint: "is the file being written?")
-                }
-                done += n
+            do throws(SystemError) { try Syscall.readAll(fd, into: buf, path: path) } catch {
+                let done = error.offset ?? 0
+                throw ONNXError(.readFailed, file: path, offset: done, detail: "read failed after \(done) of \(size) bytes", hint: "is the file being written?")
             }
         }
     }
@@ -57,73 +53,42 @@ public enum FileIO {
         }
         defer { close(fd) }
         return try TensorBytes(count: n) { (buf: UnsafeMutableRawBufferPointer) throws(ONNXError) in
-            var done = 0
-            while done < n {
-                let r = pread(fd, buf.baseAddress! + done, n - done, off_t(offset + done))
-                if r < 0 && errno == EINTR { continue }
-                guard r > 0 else {
-                    throw ONNXError(.externalData, file: path, offset: offset + done, detail: "read failed", hint: "is the file being written?")
-                }
-                done += r
+            do throws(SystemError) { try Syscall.readAll(fd, into: buf, at: offset, path: path) } catch {
+                throw ONNXError(.externalData, file: path, offset: offset + (error.offset ?? 0), detail: "read failed", hint: "is the file being written?")
             }
         }
     }
 
-    /// Writes a file atomically: `body` fills a temporary file in the same folder, which is
-    /// renamed over `path` only when everything succeeded. On failure nothing is left behind.
+    /// Writes a file atomically through `SystemIO.AtomicFile`: `body` fills a temporary file
+    /// in the same folder, which is fsynced and renamed over `path` only when everything
+    /// succeeded. On failure nothing is left behind.
     public static func writeAtomically(_ path: String, _ body: (Int32) throws(ONNXError) -> Void) throws(ONNXError) {
-        let dir = directory(of: path)
-        let base = fileName(of: path)
-        var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw ONNXError(.writeFailed, file: path, detail: "cannot create a file in \(dir): \(String(cString: strerror(errno)))",
-                            hint: "check that the folder exists and is writable")
-        }
-        let tmp = String(cString: template.map { $0 } + [])
-        var ok = false
-        defer {
-            if !ok { unlink(tmp) }
-        }
         do {
-            try body(fd)
+            try AtomicFile.write(to: path) { (f) throws(ONNXError) in try body(f.fd) }
+        } catch let e as ONNXError {
+            throw e
+        } catch let e as SystemError {
+            if e.call.hasPrefix("create") {
+                throw ONNXError(.writeFailed, file: path, detail: "cannot \(e.call): \(e.reason)",
+                                hint: "check that the folder exists and is writable")
+            }
+            throw ONNXError(.writeFailed, file: path, detail: "\(e.call): \(e.reason)",
+                            hint: e.call == "rename" ? "check permissions" : "is the disk full?")
         } catch {
-            close(fd)
-            throw error
+            throw ONNXError(.writeFailed, file: path, detail: "\(error)", hint: "is the disk full?")
         }
-        fchmod(fd, 0o644)
-        guard close(fd) == 0 else {
-            throw ONNXError(.writeFailed, file: path, detail: String(cString: strerror(errno)), hint: "is the disk full?")
-        }
-        guard rename(tmp, path) == 0 else {
-            throw ONNXError(.writeFailed, file: path, detail: String(cString: strerror(errno)), hint: "check permissions")
-        }
-        ok = true
     }
 
     /// Writes all of `bytes` to `fd`.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, file: String) throws(ONNXError) {
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw ONNXError(.writeFailed, file: file, offset: done, detail: String(cString: strerror(errno)), hint: "is the disk full?")
-            }
-            done += n
+        do { try Syscall.writeAll(fd, bytes, path: file) } catch {
+            throw ONNXError(.writeFailed, file: file, offset: error.offset, detail: error.reason, hint: "is the disk full?")
         }
     }
 
-    public static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let d = String(path[..<slash])
-        return d.isEmpty ? "/" : d
-    }
+    public static func directory(of path: String) -> String { AtomicFile.folder(of: path) }
 
-    public static func fileName(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
+    public static func fileName(of path: String) -> String { AtomicFile.fileName(of: path) }
 
     public static func exists(_ path: String) -> Bool {
         var st = stat()

@@ -58,21 +58,28 @@ extension Model {
     }
 
     /// Loads an .onnx file and the external-data files it names (relative to its folder).
-    public static func load(path: String, externalData: Bool = true) throws(ONNXError) -> Model {
+    /// With `mapExternalData`, external tensors are mapped from their files instead of read
+    /// (see `FileIO.map`): for models larger than memory. Files over 2 GB are refused, as
+    /// protobuf limits a message to 2 GB.
+    public static func load(path: String, externalData: Bool = true, mapExternalData: Bool = false) throws(ONNXError) -> Model {
         var model: Model
+        if let size = FileIO.size(path), size > Int(Int32.max) {
+            throw ONNXError(.malformed, file: path, detail: "is \(size) bytes; an ONNX protobuf file holds at most 2 GB",
+                            hint: "save the model with its tensors as external data (onnx.save(..., save_as_external_data=True))")
+        }
         do {
             let bytes = try FileIO.read(path)
             model = try bytes.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
         }
         if externalData {
-            try model.loadExternalData(baseDirectory: FileIO.directory(of: path), modelPath: path)
+            try model.loadExternalData(baseDirectory: FileIO.directory(of: path), modelPath: path, map: mapExternalData)
         }
         return model
     }
 
     /// Reads the payload of every external tensor into `rawData`, keeping `externalData`
     /// and `dataLocation` as the record of where it came from.
-    public mutating func loadExternalData(baseDirectory: String, modelPath: String) throws(ONNXError) {
+    public mutating func loadExternalData(baseDirectory: String, modelPath: String, map: Bool = false) throws(ONNXError) {
         try forEachTensor { (t: inout Tensor) throws(ONNXError) in
             guard t.isExternal else { return }
             let name = t.name ?? "?"
@@ -100,7 +107,8 @@ extension Model {
                 throw ONNXError(.externalData, file: dataPath, tensor: name, detail: "external data file is missing",
                                 hint: "copy '\(location)' next to \(FileIO.fileName(of: modelPath))")
             }
-            let bytes = try FileIO.read(dataPath, offset: offset, length: length)
+            let bytes = try map ? FileIO.map(dataPath, offset: offset, length: length)
+                                : FileIO.read(dataPath, offset: offset, length: length)
             if let want = t.dataType.rawByteCount(elements: t.elementCount), want != bytes.count {
                 throw ONNXError(.externalData, file: dataPath, offset: offset, tensor: name,
                                 detail: "holds \(bytes.count) bytes but \(t.dataType) \(t.dims) needs \(want)",
@@ -154,7 +162,8 @@ extension Model {
                 t.rawData = nil
                 pieces.append(raw)
                 offset += raw.count
-            } else if t.isExternal {
+            } else if t.isExternal && !(options.externalData == .keep && t.rawData == nil && t.typedPayloadAsRaw() == nil) {
+                // (A `.keep` tensor without payload was written to its data file already.)
                 t.externalData = []
                 t.dataLocation = nil
             }

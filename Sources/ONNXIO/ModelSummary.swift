@@ -56,7 +56,8 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         var totals: [String: DTypeTotal] = [:]
         var entries: [TensorEntry] = []
         var ext = 0
-        for t in graph.initializers {
+        // Initializers, Constant values and subgraph tensors alike.
+        for t in model.locatedTensors().map(\.tensor) {
             let n = t.elementCount
             let b = t.payloadByteCount
             totals[t.dataType.description, default: DTypeTotal(dtype: t.dataType.description, tensors: 0, parameters: 0, bytes: 0)].tensors += 1

@@ -8,11 +8,15 @@ public struct TensorBytes: Sendable, Equatable, Hashable {
         let base: UnsafeMutableRawPointer?
         let count: Int
         private let release: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+        /// Set for bytes mapped from a file: their pages can be dropped and read again.
+        let fileBacked: Bool
 
-        init(base: UnsafeMutableRawPointer?, count: Int, release: (@Sendable (UnsafeMutableRawPointer) -> Void)?) {
+        init(base: UnsafeMutableRawPointer?, count: Int, release: (@Sendable (UnsafeMutableRawPointer) -> Void)?,
+             fileBacked: Bool = false) {
             self.base = base
             self.count = count
             self.release = release
+            self.fileBacked = fileBacked
         }
 
         deinit {
@@ -68,6 +72,22 @@ public struct TensorBytes: Sendable, Equatable, Hashable {
     /// Takes ownership of memory from C; `release` is called once when the last copy goes.
     init(adopting base: UnsafeMutableRawPointer, count: Int, release: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
         self.init(storage: Storage(base: base, count: count, release: release))
+    }
+
+    /// Bytes mapped read-only from a file (see `FileIO.map`); `release` unmaps them.
+    init(mapped base: UnsafeMutableRawPointer, count: Int, release: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
+        self.init(storage: Storage(base: base, count: count, release: release, fileBacked: true))
+    }
+
+    /// For bytes mapped from a file: tells the kernel their pages are not needed now, so they
+    /// stop counting towards this process's memory (a later read maps them in again). A
+    /// no-op for bytes in memory. Streaming coders call it when they are done with a tensor.
+    public func evict() {
+        guard storage.fileBacked, let base = storage.base, storage.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) & ~(page - 1)
+        let end = Int(bitPattern: base) + storage.count
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
     }
 
     public var count: Int { storage.count }

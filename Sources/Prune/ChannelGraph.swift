@@ -4,6 +4,9 @@ import ONNXIO
 enum NodeRole {
     /// Starts a new channel space; `depthwise` ties input channel j to output j.
     case conv(weight: String, bias: String?, depthwise: Bool, padded: Bool)
+    /// A Conv of `groups` > 1 groups that is not depthwise (ResNeXt, RegNet): a new channel
+    /// space whose input and output channels are removed in equal numbers per group.
+    case groupedConv(weight: String, bias: String?, groups: Int, padded: Bool)
     case gemm(weight: String, bias: String?, transB: Bool)
     /// `biasAdd`: the Add node that alone consumes the MatMul, with its bias initializer.
     case matMul(weight: String, biasAdd: (node: Int, bias: String)?)
@@ -45,6 +48,7 @@ struct ChannelGraph {
     private(set) var channels: [String: Int] = [:]
     private var parent: [Int] = []
     private var pinnedElement: [Bool] = []
+    private var pinReason: [Int: String] = [:]
     let useCount: [String: Int]
     let consumers: [String: [Int]]
     let opset: Int
@@ -81,8 +85,8 @@ struct ChannelGraph {
             roles.append(role)
             link(n, role)
         }
-        for vi in g.inputs { if let n = vi.name { pin(n) } }
-        for vi in g.outputs { if let n = vi.name { pin(n) } }
+        for vi in g.inputs { if let n = vi.name { pin(n, "graph input '\(n)'") } }
+        for vi in g.outputs { if let n = vi.name { pin(n, "graph output '\(n)'") } }
     }
 
     // MARK: union-find
@@ -107,9 +111,19 @@ struct ChannelGraph {
 
     var elementCount: Int { parent.count }
 
-    mutating func pin(_ v: String) {
+    mutating func pin(_ v: String, _ reason: String) {
         guard let b = base[v], let n = channels[v] else { return }
-        for c in 0..<n { pinnedElement[b + c] = true }
+        for c in 0..<n where !pinnedElement[b + c] {
+            pinnedElement[b + c] = true
+            pinReason[b + c] = reason
+        }
+    }
+
+    /// Why each pinned class root is pinned (the first reason met).
+    mutating func pinReasons() -> [Int: String] {
+        var r: [Int: String] = [:]
+        for (e, why) in pinReason.sorted(by: { $0.key < $1.key }) where r[find(e)] == nil { r[find(e)] = why }
+        return r
     }
 
     /// Pinned flag per class root.
@@ -146,6 +160,9 @@ struct ChannelGraph {
             let padded = (n.ints("pads") ?? []).contains { $0 != 0 } || autoPad.hasPrefix("SAME")
             if group == 1 && Int(w.dims[1]) == cx { return .conv(weight: n.inputs[1], bias: bias, depthwise: false, padded: padded) }
             if group == cx && cy == cx && w.dims[1] == 1 { return .conv(weight: n.inputs[1], bias: bias, depthwise: true, padded: padded) }
+            if group > 1, cx % group == 0, cy % group == 0, Int(w.dims[1]) == cx / group {
+                return .groupedConv(weight: n.inputs[1], bias: bias, groups: group, padded: padded)
+            }
             return .barrier
         case "Gemm":
             guard let cx, let cy, shapes[x]?.count == 2, n.int("transA", 0) == 0, n.inputs.count >= 2,
@@ -245,7 +262,7 @@ struct ChannelGraph {
         switch role {
         case .conv(_, _, let depthwise, _):
             if depthwise { for c in 0..<channels[y]! { union(element(x, c)!, element(y, c)!) } }
-        case .gemm, .matMul:
+        case .gemm, .matMul, .groupedConv:
             break
         case .unary, .pool, .batchNorm:
             for c in 0..<channels[y]! { union(element(x, c)!, element(y, c)!) }
@@ -269,7 +286,7 @@ struct ChannelGraph {
                 off += channels[v]!
             }
         case .barrier:
-            for v in n.inputs + n.outputs { pin(v) }
+            for v in n.inputs + n.outputs { pin(v, "\(n.op) node '\(n.name ?? n.outputs.first ?? "?")', which the simplifier does not see through") }
         }
     }
 }

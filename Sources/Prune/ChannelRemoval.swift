@@ -10,9 +10,13 @@ extension SimplifyState {
     mutating func removeChannels(_ report: inout SimplifyReport) throws {
         let pinned = cg.pinnedRoots()
         var removable = pinned.map { !$0 }
+        // Why a class stays (reported for pruned channels that could not go).
+        var why = [String?](repeating: nil, count: removable.count)
+        for (root, reason) in cg.pinReasons() { why[root] = "pinned by " + reason }
         // Which (input, output) pairs each reading layer connects with a non-zero weight.
         struct Reader { var x: String; var y: String; var features: Int; var units: Int; var reads: [Bool] }
         var readers: [Reader] = []
+        var grouped: [(x: String, y: String, groups: Int)] = []
         for (i, n) in nodes.enumerated() {
             let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
             var w: DenseTensor
@@ -21,6 +25,11 @@ extension SimplifyState {
             case .conv(let wName, _, let depthwise, _):
                 if depthwise { continue }
                 w = try inits.dense(wName)!
+            case .groupedConv(let wName, _, let groups, _):
+                let r = try groupedReads(wName, groups: groups)
+                readers.append(Reader(x: x, y: y, features: r.features, units: r.units, reads: r.reads))
+                grouped.append((x, y, groups))
+                continue
             case .gemm(let wName, _, let transB):
                 w = try inits.dense(wName)!
                 inAxis = transB ? 1 : 0; outAxis = 1 - inAxis
@@ -60,17 +69,26 @@ extension SimplifyState {
                         guard removable[rx] else { continue }
                         for o in 0..<r.units where r.reads[o * r.features + j] && !removable[cg.find(cg.element(r.y, o)!)] {
                             removable[rx] = false
+                            why[rx] = "read by a kept channel of '\(r.y)'"
                             propagating = true
                             break
                         }
                     }
                 }
             }
+            // A grouped Conv keeps the same number of input and of output channels per group.
+            for gc in grouped where balanceGroups(gc.x, gc.groups, &removable, &why) || balanceGroups(gc.y, gc.groups, &removable, &why) {
+                changed = true
+            }
             for v in valuesWithChannels {
                 let n = cg.channels[v]!
                 var all = true
                 for c in 0..<n where !removable[cg.find(cg.element(v, c)!)] { all = false; break }
-                if all { removable[cg.find(cg.element(v, 0)!)] = false; changed = true }
+                if all {
+                    removable[cg.find(cg.element(v, 0)!)] = false
+                    why[cg.find(cg.element(v, 0)!)] = "the last channel of '\(v)' (no tensor may become empty)"
+                    changed = true
+                }
             }
         }
         var removed: [String: Set<Int>] = [:]
@@ -79,6 +97,7 @@ extension SimplifyState {
             for c in 0..<cg.channels[v]! where removable[cg.find(cg.element(v, c)!)] { s.insert(c) }
             if !s.isEmpty { removed[v] = s }
         }
+        report.keptPrunedChannels = try keptPrunedChannels(removable, why)
         report.pinnedValues = valuesWithChannels.filter { v in (0..<cg.channels[v]!).allSatisfy { pinned[cg.find(cg.element(v, $0)!)] } }.count
         guard !removed.isEmpty else { return }
         changedValues = Set(removed.keys)
@@ -95,8 +114,12 @@ extension SimplifyState {
             let n = nodes[i]
             let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
             let rx = removed[x] ?? [], ry = removed[y] ?? []
+            // The bias as the node has it now: constant propagation may have added one after
+            // the channel graph was built (a Conv without bias reading constant channels).
+            let currentBias = n.inputs.count > 2 && !n.inputs[2].isEmpty ? n.inputs[2] : nil
             switch cg.roles[i] {
-            case .conv(let wName, let bName, let depthwise, _):
+            case .conv(let wName, _, let depthwise, _):
+                let bName = currentBias
                 if depthwise {
                     try drop(wName, ry, axis: 0)
                     if !ry.isEmpty { nodes[i].setAttribute(.int("group", Int64(cg.channels[y]! - ry.count))) }
@@ -106,7 +129,12 @@ extension SimplifyState {
                 }
                 if let bName { try drop(bName, ry, axis: 0) }
                 if !ry.isEmpty { report.removedChannels[layerNames[i] ?? Self.displayName(n, i)] = ry.count }
-            case .gemm(let wName, let bName, let transB):
+            case .groupedConv(let wName, _, let groups, _):
+                try removeGrouped(wName, groups: groups, inputs: rx, outputs: ry)
+                if let currentBias { try drop(currentBias, ry, axis: 0) }
+                if !ry.isEmpty { report.removedChannels[layerNames[i] ?? Self.displayName(n, i)] = ry.count }
+            case .gemm(let wName, _, let transB):
+                let bName = currentBias
                 try drop(wName, ry, axis: transB ? 0 : 1)
                 try drop(wName, rx, axis: transB ? 1 : 0)
                 if let bName, let c = inits.tensor(bName), c.elementCount > 1 { try drop(bName, ry, axis: c.dims.count - 1) }

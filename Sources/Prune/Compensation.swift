@@ -79,7 +79,7 @@ enum Compensation {
     static func sites(_ plan: PrunePlan) throws -> [CompensationSite] {
         let model = plan.model
         let g = model.graph!
-        let shapes = try ShapeInference.shapes(model)
+        let shapes = try GraphShapes.shapes(model)
         var cg = ChannelGraph(model: model, shapes: shapes)
         let layers = plan.layers
         var consumers: [String: [Int]] = [:]
@@ -282,7 +282,7 @@ enum Compensation {
         let info = h.withUnsafeMutableBufferPointer { H in
             b.withUnsafeMutableBufferPointer { B in BLAS.posvLower(H.baseAddress, B.baseAddress, q: q, nrhs: nrhs) }
         }
-        guard info == 0 else { throw PruneError("least-squares compensation: the normal equations are not positive definite (LAPACK dposv info \(info))") }
+        guard info == 0 else { throw PruneError(.numerical, "least-squares compensation: the normal equations are not positive definite (LAPACK dposv info \(info))") }
     }
 
     /// The calibration error Σ‖A w + b − y‖² / rows of weights `w` ([output][column], all n
@@ -325,7 +325,7 @@ enum Compensation {
         var pm = ne.g
         for i in 0..<(p - 1) { pm[i * p + i] += ne.lambda }
         let info = pm.withUnsafeMutableBufferPointer { P in BLAS.invertLower(P.baseAddress, n: p) }
-        guard info == 0 else { throw PruneError("least-squares compensation: cannot invert the normal equations (LAPACK info \(info))") }
+        guard info == 0 else { throw PruneError(.numerical, "least-squares compensation: cannot invert the normal equations (LAPACK info \(info))") }
         // Column-major lower = row-major upper: mirror it.
         pm.withUnsafeMutableBufferPointer { P in
             for i in 0..<p { for j in (i + 1)..<max(p, i + 1) { P[j * p + i] = P[i * p + j] } }
@@ -475,7 +475,7 @@ enum Compensation {
         report.candidateUnits = sites.reduce(0) { $0 + $1.candidates.count }
         var base: Double?
         if case .twt = target {
-            guard let validation else { throw PruneError("--twt needs labelled data (--data X.npy --labels Y.npy)") }
+            guard let validation else { throw PruneError(.missingData(.labelled), "the twt search needs labelled data") }
             base = try validation.evaluate(original).meanCrossEntropy
             report.baselineLoss = base
         }
@@ -513,7 +513,7 @@ enum Compensation {
                 }
                 k = lo
             case .threshold:
-                throw PruneError("least-squares compensation takes --twt or --sparsity, not --threshold")
+                throw PruneError(.setting([.compensate, .threshold]), "compensation takes a twt or sparsity target, not a threshold")
             }
             let removed = Array(order.prefix(k))
             let next = try model(k)

@@ -19,6 +19,8 @@ extension SimplifyState {
             switch cg.roles[i] {
             case .conv(let wName, let bName, let depthwise, let padded):
                 try foldConv(i, x, y, name, wName, bName, depthwise, padded, &report)
+            case .groupedConv(let wName, let bName, let groups, let padded):
+                try foldGroupedConv(i, x, y, name, wName, bName, groups, padded, &report)
             case .gemm(let wName, let bName, let transB):
                 try foldGemm(i, x, y, wName, bName, transB, &report)
             case .matMul(let wName, let biasAdd):
@@ -122,7 +124,7 @@ extension SimplifyState {
     }
 
     /// Writes a per-unit bias as input `inputIndex` of node `i` (a new initializer if none).
-    private mutating func setBias(_ i: Int, inputIndex: Int, current: String?, _ b: [Float], like: String) throws {
+    mutating func setBias(_ i: Int, inputIndex: Int, current: String?, _ b: [Float], like: String) throws {
         let d = DenseTensor(dims: [b.count], values: b)
         if let current { try inits.set(current, d); return }
         guard b.contains(where: { $0 != 0 }) else { return }

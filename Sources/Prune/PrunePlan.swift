@@ -60,7 +60,7 @@ struct PrunePlan {
                 bns.append(nil)
             }
         case .structured:
-            let shapes = try ShapeInference.shapes(model)
+            let shapes = try GraphShapes.shapes(model)
             var cg = ChannelGraph(model: model, shapes: shapes)
             let pinned = cg.pinnedRoots()
             var uses: [String: [Node]] = [:]

@@ -70,18 +70,18 @@ public struct PruneOptions: Sendable, Equatable {
     public func validate() throws {
         switch target {
         case .sparsity(let s):
-            guard s >= 0 && s < 1 else { throw PruneError("--sparsity must be in [0, 1), got \(s)") }
+            guard s >= 0 && s < 1 else { throw PruneError(.setting([.sparsity]), "sparsity must be in [0, 1), got \(s)") }
         case .threshold(let t):
-            guard t >= 0, t.isFinite else { throw PruneError("--threshold must be a finite number ≥ 0, got \(t)") }
-            if perLayer && t > 1 { throw PruneError("with --per-layer, --threshold is a fraction of each layer's largest value, in [0, 1]; got \(t)") }
+            guard t >= 0, t.isFinite else { throw PruneError(.setting([.threshold]), "threshold must be a finite number ≥ 0, got \(t)") }
+            if perLayer && t > 1 { throw PruneError(.setting([.perLayer, .threshold]), "per layer, the threshold is a fraction of each layer's largest value, in [0, 1]; got \(t)") }
         case .twt(let x):
-            guard x >= 0, x.isFinite else { throw PruneError("--twt must be a finite number ≥ 0, got \(x)") }
+            guard x >= 0, x.isFinite else { throw PruneError(.setting([.twt]), "twt must be a finite number ≥ 0, got \(x)") }
         }
-        guard epsilon > 0 && epsilon < 0.5 else { throw PruneError("--epsilon must be in (0, 0.5), got \(epsilon)") }
+        guard epsilon > 0 && epsilon < 0.5 else { throw PruneError(.setting([.epsilon]), "epsilon must be in (0, 0.5), got \(epsilon)") }
         if compensate {
-            guard criterion == .structured else { throw PruneError("--compensate re-fits the layers reading removed neurons: it needs --criterion structured") }
-            if case .threshold = target { throw PruneError("--compensate takes --twt or --sparsity, not --threshold") }
-            guard !perLayer else { throw PruneError("--compensate already searches layer by layer; drop --per-layer") }
+            guard criterion == .structured else { throw PruneError(.setting([.compensate, .criterion]), "compensation re-fits the layers reading removed neurons: it needs the structured criterion") }
+            if case .threshold = target { throw PruneError(.setting([.compensate, .threshold]), "compensation takes a twt or sparsity target, not a threshold") }
+            guard !perLayer else { throw PruneError(.setting([.compensate, .perLayer]), "compensation already searches layer by layer; per-layer targets do not apply") }
         }
     }
 }
@@ -93,7 +93,7 @@ public struct LabelledData: Sendable {
 
     public init(inputs: NDArray, labels: [Int]) throws {
         guard inputs.rank >= 1, inputs.shape[0] == labels.count else {
-            throw PruneError("\(labels.count) labels for \(inputs.rank >= 1 ? inputs.shape[0] : 0) samples")
+            throw PruneError(.data, "\(labels.count) labels for \(inputs.rank >= 1 ? inputs.shape[0] : 0) samples")
         }
         self.inputs = inputs
         self.labels = labels
@@ -103,7 +103,7 @@ public struct LabelledData: Sendable {
     public static func load(data: String, labels: String) throws -> LabelledData {
         let x = try NPY.read(path: data)
         let y = try NPY.read(path: labels)
-        guard y.elementType != .bool else { throw PruneError("\(labels): labels must be integers") }
+        guard y.elementType != .bool else { throw PruneError(.data, "\(labels): labels must be integers") }
         let ints = y.elementType == .int64 ? y.int64s.map { Int($0) } : y.floats.map { Int($0) }
         return try LabelledData(inputs: x, labels: ints)
     }
@@ -166,12 +166,14 @@ public enum Pruner {
                              progress: ((_ round: Int, _ rounds: Int, _ threshold: Double, _ loss: Double) -> Void)? = nil)
         throws -> (Model, PruneReport) {
         try options.validate()
+        var model = model
+        model.graph = model.graph.map(Simplifier.initializerAliasesResolved)
         if options.criterion == .structured && options.score == .activation && validation == nil {
-            throw PruneError("--score activation measures activations: add --data X.npy --labels Y.npy")
+            throw PruneError(.missingData(.labelled), "the activation score measures activations: it needs labelled data")
         }
         if options.compensate {
             guard let cal = calibration ?? validation?.inputs else {
-                throw PruneError("--compensate fits on calibration inputs: add --calibration X.npy or --data X.npy --labels Y.npy")
+                throw PruneError(.missingData(.calibration), "compensation fits on calibration inputs: it needs calibration or labelled data")
             }
             var o = options
             o.score = .norm
@@ -194,7 +196,7 @@ public enum Pruner {
             report.layerThresholds = a.thresholds
             return (a.model, report)
         case .twt(let x):
-            guard let validation else { throw PruneError("--twt needs labelled data (--data X.npy --labels Y.npy)") }
+            guard let validation else { throw PruneError(.missingData(.labelled), "the twt search needs labelled data") }
             let base = try validation.evaluate(model).meanCrossEntropy
             let bound = (1 + x) * base
             report.baselineLoss = base

@@ -14,6 +14,8 @@ public struct SimplifyReport: Sendable, Codable, Equatable {
     public var keptConstantChannels: [String: Int] = [:]
     /// Per weighted layer: output channels removed.
     public var removedChannels: [String: Int] = [:]
+    /// Per weighted layer: pruned (all-zero) output channels that stay, counted by reason.
+    public var keptPrunedChannels: [String: [String: Int]] = [:]
     /// Values whose channels are pinned (graph inputs/outputs, barriers) and never removed.
     public var pinnedValues = 0
 
@@ -29,8 +31,8 @@ public enum Simplifier {
     public static func simplify(_ model: Model) throws -> (Model, SimplifyReport) {
         guard model.graph != nil else { throw PruneError("the model has no graph") }
         var m = model
-        m.graph = try foldSignsOfConstants(constantsToInitializers(m.graph!))
-        let shapes = try ShapeInference.shapes(m)
+        m.graph = try foldSignsOfConstants(initializerAliasesResolved(constantsToInitializers(m.graph!)))
+        let shapes = try GraphShapes.shapes(m)
         var report = SimplifyReport()
         var state = try SimplifyState(graph: m.graph!, model: m, shapes: shapes)
         try state.foldBatchNorms(&report)
@@ -56,6 +58,29 @@ public enum Simplifier {
                var t = n.attribute("value")?.t {
                 t.name = n.outputs[0]
                 g.initializers.append(t)
+            } else {
+                keep.append(n)
+            }
+        }
+        g.nodes = keep
+        return g
+    }
+
+    /// Identity nodes that only rename an initializer become a copy of it under the new
+    /// name: torch.onnx merges equal-valued initializers (SqueezeNet's zero biases) this
+    /// way, and a layer whose bias is a node output cannot be pruned or simplified.
+    public static func initializerAliasesResolved(_ g: Graph) -> Graph {
+        var g = g
+        var inits: [String: Tensor] = [:]
+        for t in g.initializers { if let n = t.name, inits[n] == nil { inits[n] = t } }
+        let outputs = Set(g.outputs.compactMap { $0.name })
+        var keep: [Node] = []
+        for n in g.nodes {
+            if n.op == "Identity", (n.domain ?? "").isEmpty, n.inputs.count == 1, n.outputs.count == 1,
+               !outputs.contains(n.outputs[0]), var t = inits[n.inputs[0]] {
+                t.name = n.outputs[0]
+                g.initializers.append(t)
+                inits[n.outputs[0]] = t
             } else {
                 keep.append(n)
             }

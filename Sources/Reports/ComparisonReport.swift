@@ -1,3 +1,4 @@
+import Archives
 import Codec
 import Foundation
 import ONNXIO

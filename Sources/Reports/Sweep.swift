@@ -60,7 +60,7 @@ public enum Sweep {
         for dq in dependentQuantization {
             for q in qs {
                 var options = base
-                options.qp = -q << options.qpDensity
+                options.qp = QuantStep.qp(powerOfTwo: q, qpDensity: options.qpDensity)
                 options.dependentQuantization = dq
                 let clock = ContinuousClock()
                 var encoded: (bytes: [UInt8], report: EncodeReport)!

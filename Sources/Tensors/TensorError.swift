@@ -7,12 +7,15 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidTensor(String)
     /// Convolution or pooling attributes with no valid output (the message says which).
     case invalidGeometry(String)
+    /// Static shape inference cannot find a shape at `node` (its name, or "#index op").
+    case shapeInference(node: String, message: String)
 
     public var description: String {
         switch self {
         case let .unsupportedDataType(t): return "unsupported data type \(t)"
         case let .invalidTensor(m): return "invalid tensor: \(m)"
         case let .invalidGeometry(m): return m
+        case let .shapeInference(node, m): return node.isEmpty ? m : "node '\(node)': \(m)"
         }
     }
 }

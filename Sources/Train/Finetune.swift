@@ -79,7 +79,7 @@ public enum Finetune {
     }
 
     /// Training and validation sets with labels or teacher outputs, and the loss they imply.
-    static func datasets(_ r: Request, graph: GradientGraph) throws -> (Dataset, Dataset?, TrainingOptions.LossKind) {
+    public static func datasets(_ r: Request, graph: GradientGraph) throws -> (Dataset, Dataset?, TrainingOptions.LossKind) {
         guard let input = graph.inputNames.first else { throw TrainError(.invalidData, r.model, "the model has no graph input") }
         func inputs(_ path: String) throws -> NDArray {
             let a = try NPY.read(path: path)

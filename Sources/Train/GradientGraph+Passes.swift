@@ -65,8 +65,11 @@ extension GradientGraph {
     }
 
     /// Gradients from `seeds` (∂objective/∂value for objective values) back to `wrt`
-    /// (nil: every trainable initializer). Values without a path get no entry.
-    public func backward(_ tape: Tape, seeds: [String: NDArray], wrt: [String]? = nil) throws -> [String: NDArray] {
+    /// (nil: every trainable initializer). Values without a path get no entry. `substitute`
+    /// replaces the saved values of the named inputs (initializers) in the backward rules
+    /// only — e.g. |W| for a chain of absolute Jacobians.
+    public func backward(_ tape: Tape, seeds: [String: NDArray], wrt: [String]? = nil,
+                         substitute: [String: NDArray] = [:]) throws -> [String: NDArray] {
         let targets = Set(wrt ?? trainable)
         var grads: [String: NDArray] = [:]
         for (k, v) in seeds {
@@ -80,7 +83,10 @@ extension GradientGraph {
             let gOut = n.outputs.map { $0.isEmpty ? nil : grads[$0] }
             guard gOut.contains(where: { $0 != nil }) else { continue }
             let rule = Derivatives.rules[n.opType ?? ""]!
-            var ctx = RuleContext(node: n, name: names[e.index], op: n.opType ?? "", opset: opset, inputs: e.inputs,
+            let saved = substitute.isEmpty ? e.inputs : e.inputs.enumerated().map { j, v in
+                v == nil || j >= n.inputs.count ? v : (substitute[n.inputs[j]] ?? v)
+            }
+            var ctx = RuleContext(node: n, name: names[e.index], op: n.opType ?? "", opset: opset, inputs: saved,
                                   inputShapes: e.inputShapes, outputs: e.outputs, outputShapes: e.outputShapes,
                                   aux: e.aux, gradOutputs: gOut)
             ctx.parallel = parallel

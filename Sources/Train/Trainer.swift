@@ -139,12 +139,13 @@ public final class Trainer {
     /// Forward, loss, backward, hooks, optimizer, masks, BatchNorm statistics; the loss.
     func trainStep(_ batch: Dataset, info: StepInfo) throws -> Double {
         let tape = try graph.forward(inputs: [input: batch.inputs], training: options.batchNormTraining,
-                                     seed: options.seed &+ UInt64(info.step))
+                                     seed: options.seed &+ UInt64(info.step), keep: options.keepValues)
         let o = try objective(tape, batch, first: 0)
         guard o.value.isFinite else { return o.value }
         var grads = try graph.backward(tape, seeds: [output: o.gradient])
         var info = info
         info.loss = o.value
+        try hooks.afterBackward?(info, tape)
         for (name, m) in masks { if let g = grads[name] { grads[name] = masked(g, m) } }
         try hooks.beforeUpdate?(info, graph.parameters, &grads)
         optimizer.step(&graph.parameters, grads: grads.filter { graph.parameters[$0.key] != nil }, lr: Float(info.learningRate))

@@ -31,6 +31,8 @@ public struct TrainingOptions: Sendable {
     public var output: String?
     /// Stop each epoch after this many batches (quick trials).
     public var maxBatchesPerEpoch: Int?
+    /// Intermediate values each training step's tape keeps (`Tape.values`, for hooks).
+    public var keepValues: [String] = []
 
     public init() {}
 
@@ -58,6 +60,9 @@ public struct TrainingHooks {
     /// built for) before the optimizer step; may change the gradients (LOBSTER's and SeReNe's
     /// penalty terms).
     public var beforeUpdate: ((StepInfo, [String: NDArray], inout [String: NDArray]) throws -> Void)?
+    /// Sees each training step's tape after the loss gradient: further backward passes from
+    /// other objectives (SeReNe's neuron sensitivities) start here.
+    public var afterBackward: ((StepInfo, GradientGraph.Tape) throws -> Void)?
     /// Sees the updated parameters; may change them (thresholds, flip counters).
     public var afterUpdate: ((StepInfo, inout [String: NDArray]) throws -> Void)?
     /// After each epoch; return false to stop training.

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import Codec
@@ -27,9 +28,7 @@ struct NNCFixtureManifest: Decodable {
     }
     var streams: [Stream]
 
-    static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("testdata/nnc")
+    static let directory = URL(fileURLWithPath: TestData.path("nnc"))
 
     static func load() throws -> NNCFixtureManifest {
         let data = try Data(contentsOf: directory.appendingPathComponent("manifest.json"))

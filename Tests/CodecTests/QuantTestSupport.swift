@@ -21,8 +21,7 @@ extension TestSupport.SeededRandom {
 }
 
 enum QuantFixtures {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: TestData.root)
 
     /// LeNet-300-100's float tensors (name, dimensions, values), in model order.
     static func lenet300() throws -> [(name: String, dims: [Int], values: [Float])] {

@@ -55,9 +55,7 @@ struct BadInputTests {
 
     @Test("random bytes are rejected")
     func random() throws {
-        var rng = SystemRandomNumberGenerator()
         var seeded = SeededRandom(seed: 42)
-        _ = rng
         for i in 0..<50 {
             let bytes = (0..<(64 + i * 13)).map { _ in UInt8.random(in: 0...255, using: &seeded) }
             let p = try write(bytes, "r\(i).onnx")

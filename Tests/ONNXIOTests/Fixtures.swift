@@ -1,13 +1,10 @@
+import TestSupport
 import Foundation
 @testable import ONNXIO
 
 /// Paths and builders shared by the ONNXIO tests.
 enum Fixtures {
-    static let repoRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let repoRoot = TestData.root
 
     static func testdata(_ name: String) -> String { repoRoot + "/testdata/" + name }
 

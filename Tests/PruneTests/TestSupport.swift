@@ -6,11 +6,7 @@ import Runtime
 
 /// Test data paths and helpers shared by the pruning suites.
 enum Fixtures {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = TestData.root
     static func testdata(_ rel: String) -> String { root + "/testdata/" + rel }
 
     /// The image models of testdata (all take the 28×28 digits).

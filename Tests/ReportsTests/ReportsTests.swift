@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import FoundationXML
 import Testing
@@ -7,11 +8,7 @@ import Prune
 @testable import Reports
 import Runtime
 
-private let repoRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
+private let repoRoot = TestData.root
 
 private func digits(limit: Int = 450) throws -> LabelledData {
     let d = try LabelledData.load(data: repoRoot + "/testdata/digits_test_x28.npy", labels: repoRoot + "/testdata/digits_test_y.npy")

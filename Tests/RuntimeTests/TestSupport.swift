@@ -1,14 +1,11 @@
+import TestSupport
 import Foundation
 import ONNXIO
 @testable import Runtime
 
 /// Repository paths for test data.
 enum TestPaths {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let root = TestData.root
     static func testdata(_ rel: String) -> String { root + "/testdata/" + rel }
 }
 

@@ -1,3 +1,5 @@
+import CABAC
+
 /// Unit-by-unit decoding that keeps only one tensor alive at a time, for decoding large
 /// models within a small memory budget.
 extension NNRBitstream {
@@ -11,10 +13,19 @@ extension NNRBitstream {
 
     /// Reads every unit of `bytes` in order, calling `tensor` for each compressed-data unit
     /// as soon as it is decoded (the tensor is not retained). Errors are the same as `parse`.
+    ///
+    /// With `threads` > 1 the units are read first, then the tensors are decoded in parallel
+    /// in stream order and the callbacks run in stream order (one at a time, possibly on a
+    /// worker thread) as soon as each tensor and those before it are done, with the same
+    /// results and the same first error as one thread. Decoded tensors are released after
+    /// their callback, so memory stays near the size of the tensors in flight.
     @discardableResult
-    public static func decode(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(),
+    public static func decode(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(), threads: Int = 1,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
+        if threads > 1 {
+            return try decodeParallel(bytes, limits: limits, threads: threads, topology: topology, tensor: body)
+        }
         var context = NNRSyntaxContext()
         var header = Header()
         var offset = 0
@@ -50,5 +61,119 @@ extension NNRBitstream {
         }
         if header.unitCount == 0 { throw NNRError(.truncated, byteOffset: 0) }
         return header
+    }
+
+    private struct PendingTensor: Sendable {
+        var ndu: NNRCompressedDataUnit
+        var profile: UInt8
+        var mps: NNRModelParameterSet
+        var payloadOffset: Int
+        var unitIndex: Int
+        var unitSize: Int
+    }
+
+    private static func decodeParallel(_ bytes: [UInt8], limits: NNRLimits, threads: Int,
+                                       topology: (NNRTopologyUnit) throws -> Void,
+                                       tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
+        enum Item: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
+        var context = NNRSyntaxContext()
+        var header = Header()
+        var items: [Item] = []
+        var pending: [PendingTensor] = []
+        var offset = 0
+        var readError: NNRError? = nil
+        while offset < bytes.count {
+            let index = header.unitCount
+            let unit: NNRUnit
+            do throws(NNRError) {
+                unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits)
+                if index == 0, unit.header.type != .start {
+                    throw NNRError(.badUnitOrder("stream does not begin with a start unit"), byteOffset: offset, unitIndex: 0)
+                }
+            } catch {
+                readError = error
+                break
+            }
+            switch unit.body {
+            case .start(let p): header.profile = p
+            case .modelParameterSet(let m): header.modelParameterSet = m
+            case .topology(let t):
+                header.topologyUnits.append(t)
+                items.append(.topology(t))
+            case .compressedData(let ndu):
+                items.append(.tensor(pending.count))
+                pending.append(PendingTensor(ndu: ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                             payloadOffset: offset + unit.size - ndu.payload.count,
+                                             unitIndex: index, unitSize: unit.size))
+            }
+            header.unitCount += 1
+            offset += unit.size
+        }
+        let jobs = pending
+        let work = items
+        let callbacks = (topology, body)
+        try withoutActuallyEscaping(callbacks.0) { topology in
+            try withoutActuallyEscaping(callbacks.1) { body in
+                // Decoded in stream order on `threads` threads; the callbacks run in stream order.
+                try ParallelWork.ordered(count: work.count, threads: threads, { n -> NNRDecodedTensor? in
+                    guard case .tensor(let k) = work[n] else { return nil }
+                    let p = jobs[k]
+                    do throws(NNRError) {
+                        return try decodeTensor(p.ndu, profile: p.profile, mps: p.mps, payloadOffset: p.payloadOffset)
+                    } catch {
+                        var e = error
+                        e.unitIndex = p.unitIndex
+                        e.tensorName = p.ndu.header.tensorName
+                        throw e
+                    }
+                }, consume: { n, decoded in
+                    switch work[n] {
+                    case .topology(let t): try topology(t)
+                    case .tensor(let k): try body(decoded!, jobs[k].unitSize)
+                    }
+                })
+            }
+        }
+        if let readError { throw readError }
+        if header.unitCount == 0 { throw NNRError(.truncated, byteOffset: 0) }
+        return header
+    }
+
+    /// Reads the units of `bytes` without decoding any tensor, calling `body` with each unit
+    /// (its `size` is the unit's bytes) and the model parameter set in force.
+    @discardableResult
+    public static func readUnits(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(),
+                                 _ body: (NNRUnit, NNRModelParameterSet) throws -> Void) throws -> Header {
+        var context = NNRSyntaxContext()
+        var header = Header()
+        var offset = 0
+        while offset < bytes.count {
+            let index = header.unitCount
+            let unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits)
+            if index == 0, unit.header.type != .start {
+                throw NNRError(.badUnitOrder("stream does not begin with a start unit"), byteOffset: offset, unitIndex: 0)
+            }
+            switch unit.body {
+            case .start(let p): header.profile = p
+            case .modelParameterSet(let m): header.modelParameterSet = m
+            case .topology(let t): header.topologyUnits.append(t)
+            default: break
+            }
+            try body(unit, context.mps ?? NNRModelParameterSet())
+            header.unitCount += 1
+            offset += unit.size
+        }
+        if header.unitCount == 0 { throw NNRError(.truncated, byteOffset: 0) }
+        return header
+    }
+
+    /// The qp of a FLOAT payload: its first bypass bins, without decoding the levels.
+    public static func tensorQp(_ ndu: NNRCompressedDataUnit, mps: NNRModelParameterSet) throws(NNRError) -> Int {
+        var decoder = CABACDecoder(bytes: Array(ndu.payload.prefix(8)))
+        do throws(CABACError) {
+            return Int(try decoder.decodeSigned(bits: 6 + mps.qpDensity)) + mps.quantizationParameter
+        } catch {
+            throw NNRError(.entropyCoding(error), byteOffset: 0, tensorName: ndu.header.tensorName)
+        }
     }
 }

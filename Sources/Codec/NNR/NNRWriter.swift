@@ -42,16 +42,10 @@ public struct NNRWriter: Sendable {
 
     /// The whole stream.
     public func write(_ tensors: [NNRTensorInput]) throws(NNRError) -> [UInt8] {
-        var context = NNRSyntaxContext()
-        var out = NNRUnitSyntax.write(NNRUnit(header: .init(type: .start), body: .start(profile: profile)), context: &context)
-        out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(modelParameterSet)),
-                                   context: &context)
-        for t in topologyUnits {
-            out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .topology), body: .topology(t)), context: &context)
-        }
+        var stream = NNRStreamWriter(self)
+        var out = stream.headerBytes
         for (index, tensor) in tensors.enumerated() {
-            let unit = try compressedDataUnit(tensor, parameterId: index)
-            out += NNRUnitSyntax.write(unit, context: &context)
+            out += stream.append(try compressedDataUnit(tensor, parameterId: index))
         }
         return out
     }
@@ -110,7 +104,7 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
-            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: bits, fail: fail)
+            header.entryPoints = encoder.entryPoints(in: payload)
         case .integers(let values):
             guard values.count == count else { throw fail(.invalidValue("\(values.count) values for \(count) elements")) }
             header.dqFlag = false
@@ -125,24 +119,34 @@ public struct NNRWriter: Sendable {
                 throw fail(.entropyCoding(error))
             }
             payload = encoder.finish()
-            header.entryPoints = try entryPoints(payload, header: header, options: options, qpBits: nil, fail: fail)
+            header.entryPoints = encoder.entryPoints(in: payload)
         }
         return NNRUnit(header: .init(type: .compressedData), body: .compressedData(.init(header: header, payload: payload)))
     }
+}
 
-    /// NNCodec's entry points of a payload: it decodes its own stream to find them.
-    private func entryPoints(_ payload: [UInt8], header: NNRCompressedDataHeader, options: TensorCodingOptions,
-                             qpBits: Int?, fail: (NNRError.Kind) -> NNRError) throws(NNRError) -> [UInt64] {
-        guard options.effectiveScanOrder(count: header.elementCount, rowWidth: header.rowWidth) != 0 else { return [] }
-        var points: [UInt64] = []
-        var decoder = CABACDecoder(bytes: payload)
-        do throws(CABACError) {
-            if let qpBits { _ = try decoder.decodeSigned(bits: qpBits) }
-            _ = try decoder.decodeTensor(count: header.elementCount, rowWidth: header.rowWidth, options: options,
-                                         entryPoints: &points)
-        } catch {
-            throw fail(.entropyCoding(error))
+/// The framing of one stream, unit by unit: the start unit, the model parameter set and
+/// the topology units of an `NNRWriter` first (`headerBytes`), then each compressed-data
+/// unit as it is appended, so a caller can write units out as tensors finish.
+public struct NNRStreamWriter: Sendable {
+    private var context = NNRSyntaxContext()
+    /// Start unit, model parameter set and topology units.
+    public private(set) var headerBytes: [UInt8] = []
+    /// Bytes of the topology units within `headerBytes`.
+    public private(set) var topologyBytes = 0
+
+    public init(_ writer: NNRWriter) {
+        headerBytes = append(NNRUnit(header: .init(type: .start), body: .start(profile: writer.profile)))
+        headerBytes += append(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(writer.modelParameterSet)))
+        for t in writer.topologyUnits {
+            let bytes = append(NNRUnit(header: .init(type: .topology), body: .topology(t)))
+            topologyBytes += bytes.count
+            headerBytes += bytes
         }
-        return points
+    }
+
+    /// The bytes of `unit` (a compressed-data unit of the writer's stream).
+    public mutating func append(_ unit: NNRUnit) -> [UInt8] {
+        NNRUnitSyntax.write(unit, context: &context)
     }
 }

@@ -31,15 +31,16 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// Carry the ONNX graph in a topology unit so `decode` needs nothing else. Without it
     /// the stream is NNCodec's form (an empty topology unit), which NNCodec 2.1.3 decodes.
     public var carryTopology = true
-    /// Tensors encoded at once (1 = single-threaded).
-    public var threads = 2
+    /// Tensors encoded at once (1 = single-threaded; default: the cores of this machine).
+    /// The stream is the same for every count.
+    public var threads = ParallelWork.defaultThreads
 
     public init() {}
 
     /// Uniform step 2^−q at qp density 2 (qp = −4q).
     public init(q: Int) {
         self.init()
-        qp = -4 * q
+        qp = QuantStep.qp(powerOfTwo: q, qpDensity: 2)
         qpDensity = 2
     }
 
@@ -66,8 +67,21 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     }
 }
 
-/// A failure of the encoder, phrased for the person running it.
-public struct EncodeError: Error, CustomStringConvertible, Sendable {
+/// A failure of the encoder: a kind and one line naming the tensor or setting.
+public struct EncodeError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case general
+        /// The step is too fine for the tensor's values (levels would overflow).
+        case stepTooSmall(tensor: String)
+    }
+
+    public var kind: Kind
     public var description: String
-    public init(_ d: String) { description = d }
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    public init(_ d: String) { self.init(.general, d) }
 }

@@ -1,10 +1,30 @@
 import CABAC
 import ONNXIO
 
-/// A failure of the decoder, phrased for the person running it.
+/// A failure of the decoder: a kind (keeping the bitstream's `NNRError` or the topology's
+/// `ONNXError` with their byte offsets) and one line naming the file.
 public struct DecodeError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        case general
+        /// The stream has tensors but no graph: decoding needs the original model.
+        case missingGraph
+        /// A tensor of the stream does not fit the graph it was given.
+        case graphMismatch(tensor: String)
+        /// The NNR syntax is truncated or corrupt.
+        case bitstream(NNRError)
+        /// The ONNX model of the topology unit does not parse.
+        case topology(ONNXError)
+    }
+
+    public var kind: Kind
     public var description: String
-    public init(_ d: String) { description = d }
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    public init(_ d: String) { self.init(.general, d) }
 }
 
 /// Per-tensor outcome of a decode.
@@ -36,22 +56,33 @@ public enum ModelDecoder {
     /// Decodes `bytes` (named `source` in errors). The graph comes from the stream's ONNX
     /// topology unit, or from `graph` (required for streams without one, e.g. NNCodec's).
     /// With `graph`, tensors of the stream replace that model's initializers by name.
-    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil,
+    /// `threads` tensors are decoded at once (largest first); the model is the same for any count.
+    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
+        try decode(bytes, source: source, graph: graph, threads: threads, progress: progress, store: nil)
+    }
+
+    /// `decode`, with `store` called on each tensor as soon as it is filled (in stream order,
+    /// one at a time); a `store` that moves the payload out (to a data file) keeps memory
+    /// bounded, and the tensor's external-data record is then left as `store` set it.
+    static func decode(_ bytes: [UInt8], source: String, graph: Model?, threads: Int, progress: ((Int, String) -> Void)?,
+                       store: ((inout Tensor) throws -> Void)?) throws -> (model: Model, report: DecodeReport) {
         var model = graph
-        var graphSource = graph == nil ? "" : "--graph"
-        var index: [String: Int] = [:]
+        var graphSource = graph == nil ? "" : "given model"
+        var index: [String: LocatedTensor] = [:]
         var filled = Set<String>()
         var reports: [DecodedTensorReport] = []
         var topologyBytes = 0
         func buildIndex() {
             index = [:]
-            for (i, t) in (model?.graph?.initializers ?? []).enumerated() { if let n = t.name { index[n] = i } }
+            for lt in model?.locatedTensors() ?? [] {
+                if let n = lt.tensor.name, index[n] == nil { index[n] = lt }
+            }
         }
         buildIndex()
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.decode(bytes, topology: { unit in
+            header = try NNRBitstream.decode(bytes, threads: threads, topology: { unit in
                 topologyBytes += unit.data.count
                 if graph == nil, let m = try TopologyCodec.model(from: unit, source: source) {
                     model = m
@@ -60,18 +91,28 @@ public enum ModelDecoder {
                 }
             }, tensor: { t, unitBytes in
                 guard model != nil else {
-                    throw DecodeError("\(source): the bitstream carries no ONNX graph (written with --no-topology or by NNCodec); pass --graph MODEL.onnx with the original model")
+                    throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph (written without a topology unit, or by NNCodec); decoding it needs the original model")
                 }
-                guard let i = index[t.name] else {
-                    throw DecodeError("\(source): tensor '\(t.name)' is not an initializer of the graph (is --graph the right model?)")
+                guard let slot = index[t.name] else {
+                    throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' is not an initializer or Constant of the given graph")
                 }
-                var target = model!.graph!.initializers[i]
+                var target = slot.tensor
                 let count = t.dimensions.reduce(1, *)
-                guard count == target.elementCount, target.dims.isEmpty ? t.dimensions == [1] : target.dims.map({ Int($0) }) == t.dimensions else {
-                    throw DecodeError("\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
+                if slot.location.isList {
+                    target.dims = [Int64(count)]
+                } else {
+                    guard count == target.elementCount, target.dims.isEmpty ? t.dimensions == [1] : target.dims.map({ Int($0) }) == t.dimensions else {
+                        throw DecodeError(.graphMismatch(tensor: t.name), "\(source): tensor '\(t.name)' has shape \(t.dimensions) in the bitstream but \(target.dims) in the graph")
+                    }
                 }
                 try fill(&target, with: t.values, source: source)
-                model!.graph!.initializers[i] = target
+                if let store {
+                    try store(&target)
+                } else {
+                    target.externalData = []
+                    target.dataLocation = nil
+                }
+                model!.setTensor(target, at: slot.location)
                 filled.insert(t.name)
                 reports.append(DecodedTensorReport(name: t.name, payload: "\(t.payloadType)", dtype: target.dataType.description,
                                                    shape: t.dimensions, parameters: count, bytes: unitBytes, qp: t.qp,
@@ -79,21 +120,15 @@ public enum ModelDecoder {
                 progress?(reports.count, t.name)
             })
         } catch let e as NNRError {
-            throw DecodeError("\(source): \(e) (the bitstream is truncated or corrupt)")
+            throw DecodeError(.bitstream(e), "\(source): \(e) (the bitstream is truncated or corrupt)")
         }
-        guard var result = model else {
-            throw DecodeError("\(source): the bitstream carries no ONNX graph and no tensors; pass --graph MODEL.onnx")
+        guard let result = model else {
+            throw DecodeError(.missingGraph, "\(source): the bitstream carries no ONNX graph and no tensors; decoding it needs the original model")
         }
-        // Every coded initializer of a topology graph must have arrived.
+        // Every coded tensor of a topology graph must have arrived.
         if graphSource == "topology unit" {
-            for t in result.graph?.initializers ?? [] where t.elementCount > 0 && t.payloadByteCount == 0 && !filled.contains(t.name ?? "") {
-                throw DecodeError("\(source): tensor '\(t.name ?? "?")' is missing from the bitstream (it is truncated)")
-            }
-        }
-        result.graph?.initializers.indices.forEach { i in
-            if filled.contains(result.graph!.initializers[i].name ?? "") {
-                result.graph!.initializers[i].externalData = []
-                result.graph!.initializers[i].dataLocation = nil
+            for (name, lt) in index.sorted(by: { $0.key < $1.key }) where lt.tensor.elementCount > 0 && lt.tensor.payloadByteCount == 0 && !filled.contains(name) {
+                throw DecodeError("\(source): tensor '\(name)' is missing from the bitstream (it is truncated)")
             }
         }
         let mps = header.modelParameterSet

@@ -1,6 +1,6 @@
 import CABAC
-import Dispatch
 import ONNXIO
+import Synchronization
 
 /// Per-tensor outcome of an encode.
 public struct EncodedTensorReport: Sendable, Codable, Equatable {
@@ -51,68 +51,70 @@ public struct ModelEncoder: Sendable {
 
     /// Encodes `model`. `progress` is called after each tensor (done, total, name).
     public func encode(_ model: Model, progress: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> (bytes: [UInt8], report: EncodeReport) {
+        var out: [UInt8] = []
+        let report = try encode(model, largestFirst: true, progress: progress) { out += $0 }
+        return (out, report)
+    }
+
+    /// Encodes `model` into `sink`, unit by unit in model order. `largestFirst` schedules the
+    /// biggest tensors first (every unit is held until the end); otherwise tensors are taken
+    /// in model order and each unit goes to `sink` as soon as those before it are written,
+    /// and the payload of each tensor mapped from a file is evicted once it is coded. The
+    /// bytes are the same either way, for any thread count.
+    func encode(_ model: Model, largestFirst: Bool, progress: (@Sendable (Int, Int, String) -> Void)?,
+                sink: ([UInt8]) throws -> Void) throws -> EncodeReport {
         try options.validate()
-        guard let graph = model.graph else { throw EncodeError("the model has no graph") }
+        guard model.graph != nil else { throw EncodeError("the model has no graph") }
 
         var writer = NNRWriter()
         writer.modelParameterSet.qpDensity = options.qpDensity
         writer.modelParameterSet.quantizationParameter = options.qp
-        var topology = model.inlined()
-        let roles = graph.initializers.map { TensorPlan.role(of: $0, options: options) }
-        var seen = Set<String>()
-        for (i, t) in graph.initializers.enumerated() where roles[i] != .kept {
-            guard seen.insert(t.name!).inserted else { throw EncodeError("two initializers are named '\(t.name!)'") }
-            topology.graph!.initializers[i].stripPayload()
-        }
+        // Initializers, Constant values and subgraph tensors, coded by the same rules.
+        let plan = TensorPlan.plan(model, options: options)
+        let tensors = plan.map(\.tensor)
+        let roles = plan.map(\.role)
         if options.carryTopology {
-            writer.topologyUnits = [try TopologyCodec.unit(for: topology)]
+            writer.topologyUnits = [try TopologyCodec.unit(for: TensorPlan.stripped(model.inlined(), plan: plan))]
         }
+        var stream = NNRStreamWriter(writer)
+        try sink(stream.headerBytes)
+        var total = stream.headerBytes.count
 
-        var context = NNRSyntaxContext()
-        var out = NNRUnitSyntax.write(NNRUnit(header: .init(type: .start), body: .start(profile: writer.profile)), context: &context)
-        out += NNRUnitSyntax.write(NNRUnit(header: .init(type: .modelParameterSet), body: .modelParameterSet(writer.modelParameterSet)),
-                                   context: &context)
-        var topologyBytes = 0
-        for t in writer.topologyUnits {
-            let bytes = NNRUnitSyntax.write(NNRUnit(header: .init(type: .topology), body: .topology(t)), context: &context)
-            topologyBytes += bytes.count
-            out += bytes
-        }
-
-        let coded = graph.initializers.indices.filter { roles[$0] != .kept }
-        var reports = graph.initializers.indices.map { i in
-            let t = graph.initializers[i]
+        let coded = tensors.indices.filter { roles[$0] != .kept }
+        var reports = tensors.indices.map { i in
+            let t = tensors[i]
             return EncodedTensorReport(name: t.name ?? "", role: roles[i], dtype: t.dataType.description, shape: t.dims,
                                        parameters: t.elementCount, bytes: 0, qp: nil, stepSize: nil, maxError: 0, rmsError: 0)
         }
-        // Encode in batches of `threads` tensors; write units in model order.
-        let batch = max(1, options.threads)
-        var done = 0
-        var codedParameters = 0
-        for start in stride(from: 0, to: coded.count, by: batch) {
-            let indices = Array(coded[start..<min(start + batch, coded.count)])
-            let results = UnsafeResultBox<(NNRUnit, EncodedTensorReport)>(count: indices.count)
-            let frozenWriter = writer
-            let frozenReports = indices.map { reports[$0] }
-            DispatchQueue.concurrentPerform(iterations: indices.count) { k in
-                let i = indices[k]
-                results.set(k, Result { try encodeTensor(graph.initializers[i], role: roles[i], parameterId: i,
-                                                        writer: frozenWriter, report: frozenReports[k]) })
-            }
-            for (k, i) in indices.enumerated() {
-                let (unit, report) = try results.get(k)
-                let bytes = NNRUnitSyntax.write(unit, context: &context)
-                out += bytes
-                reports[i] = report
-                reports[i].bytes = bytes.count
-                codedParameters += report.parameters
-                done += 1
-                progress?(done, coded.count, report.name)
-            }
+        let frozenWriter = writer
+        let frozenReports = reports
+        let counter = ProgressCounter(total: coded.count, progress)
+        let job: @Sendable (Int) throws -> (NNRUnit, EncodedTensorReport) = { k in
+            let i = coded[k]
+            let t = tensors[i]
+            let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i])
+            t.rawData?.evict()
+            counter.step(r.1.name)
+            return r
         }
-        let report = EncodeReport(options: options, tensors: reports, bitstreamBytes: out.count,
-                                  topologyBytes: topologyBytes, codedParameters: codedParameters)
-        return (out, report)
+        var codedParameters = 0
+        func write(_ k: Int, _ result: (NNRUnit, EncodedTensorReport)) throws {
+            let i = coded[k]
+            let bytes = stream.append(result.0)
+            try sink(bytes)
+            total += bytes.count
+            reports[i] = result.1
+            reports[i].bytes = bytes.count
+            codedParameters += result.1.parameters
+        }
+        if largestFirst {
+            let results = ParallelWork.map(costs: coded.map { tensors[$0].elementCount }, threads: options.threads, job)
+            for k in coded.indices { try write(k, try results[k].get()) }
+        } else {
+            try ParallelWork.ordered(count: coded.count, threads: options.threads, job, consume: write)
+        }
+        return EncodeReport(options: options, tensors: reports, bitstreamBytes: total,
+                            topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
     }
 
     private func encodeTensor(_ t: Tensor, role: TensorRole, parameterId: Int, writer: NNRWriter,
@@ -174,11 +176,21 @@ extension Tensor {
     }
 }
 
-/// Results of concurrent work, one slot per iteration.
-final class UnsafeResultBox<T>: @unchecked Sendable {
-    private var slots: [Result<T, any Error>?]
-    private let lock = DispatchQueue(label: "nncodec.results")
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<T, any Error>) { lock.sync { slots[i] = r } }
-    func get(_ i: Int) throws -> T { try lock.sync { slots[i]! }.get() }
+/// Calls a progress callback from worker threads one at a time, counting finished jobs.
+final class ProgressCounter: Sendable {
+    private let done = Mutex(0)
+    private let total: Int
+    private let progress: (@Sendable (Int, Int, String) -> Void)?
+
+    init(total: Int, _ progress: (@Sendable (Int, Int, String) -> Void)?) {
+        self.total = total
+        self.progress = progress
+    }
+
+    func step(_ name: String) {
+        done.withLock { n in
+            n += 1
+            progress?(n, total, name)
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import CABAC
+
 /// What `nncodec info` reports about a bitstream: units, and per tensor its payload,
 /// shape, bytes, bits per parameter and qp.
 public struct StreamSummary: Sendable, Codable, Equatable {
@@ -26,21 +28,32 @@ public struct StreamSummary: Sendable, Codable, Equatable {
 
     public var bitsPerParameter: Double { parameters == 0 ? 0 : Double(bytes * 8) / Double(parameters) }
 
+    /// Reads the units of `stream` (named `source` in errors). Sizes, shapes and qps come
+    /// from the unit headers and the first bins of each payload; the levels are not decoded,
+    /// so a stream whose entropy-coded data is corrupt still summarizes (`decode` finds it).
     public init(_ stream: [UInt8], source: String) throws {
         var entries: [TensorEntry] = []
         var topologyBytes = 0
         var carries = false
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.decode(stream, topology: { t in
-                topologyBytes += t.data.count
-                if t.storageFormat == NNRTopologyStorageFormat.onnx { carries = true }
-            }, tensor: { t, unitBytes in
-                let n = t.dimensions.reduce(1, *)
-                entries.append(TensorEntry(name: t.name, payload: "\(t.payloadType)", shape: t.dimensions, parameters: n,
-                                           bytes: unitBytes, bitsPerParameter: Double(unitBytes * 8) / Double(max(n, 1)),
-                                           qp: t.qp, stepSize: t.stepSize, dependentQuantization: t.dependentQuantization))
-            })
+            header = try NNRBitstream.readUnits(stream) { unit, mps in
+                switch unit.body {
+                case .topology(let t):
+                    topologyBytes += t.data.count
+                    if t.storageFormat == NNRTopologyStorageFormat.onnx { carries = true }
+                case .compressedData(let ndu):
+                    let h = ndu.header
+                    let n = h.elementCount
+                    let qp = try h.payloadType == .float ? NNRBitstream.tensorQp(ndu, mps: mps) : nil
+                    entries.append(TensorEntry(name: h.tensorName, payload: "\(h.payloadType)", shape: h.dimensions, parameters: n,
+                                               bytes: unit.size, bitsPerParameter: Double(unit.size * 8) / Double(max(n, 1)),
+                                               qp: qp, stepSize: qp.map { NNRQuantization.stepSize(qp: $0, qpDensity: mps.qpDensity) },
+                                               dependentQuantization: h.payloadType == .float && h.dqFlag))
+                default:
+                    break
+                }
+            }
         } catch let e as NNRError {
             throw DecodeError("\(source): \(e) (the bitstream is truncated or corrupt)")
         }

@@ -1,35 +1,82 @@
 import ONNXIO
 
-/// How one initializer travels in the bitstream.
+/// How one stored tensor travels in the bitstream.
 public enum TensorRole: String, Sendable, Codable {
     /// Float tensor of 2+ dimensions, quantized at the weight qp.
     case weight
     /// 1-D or scalar float tensor, quantized at the finer non-weight qp.
     case nonWeight
-    /// 1-D float32 tensor stored exactly (RAW_FLOAT), with `losslessNonWeights`.
+    /// float32 (or float16/bfloat16) tensor stored exactly (RAW_FLOAT): 1-D tensors with
+    /// `losslessNonWeights`, and every such tensor holding ±inf or NaN or a value whose
+    /// level would not fit in int32 at its step.
     case rawFloat
     /// Integer or bool tensor whose values fit in int32, coded losslessly (INT payload).
     case integer
     /// Anything else (strings, 64-bit integers beyond int32, 8/4-bit floats, empty
-    /// tensors, exact non-float32 non-weights): kept verbatim in the topology unit.
+    /// tensors, exact non-float32 non-weights, doubles with ±inf/NaN, names used twice):
+    /// kept verbatim in the topology unit.
     case kept
+}
+
+/// One tensor of the model with its place and its role.
+struct PlannedTensor {
+    var location: TensorLocation
+    var tensor: Tensor
+    var role: TensorRole
 }
 
 enum TensorPlan {
     static let integerTypes: Set<DataType> = [.int8, .uint8, .int16, .uint16, .int32, .uint32, .int64, .uint64, .bool]
+    /// Float dtypes whose every value float32 holds exactly, NaN and infinities included.
+    static let exactInFloat32: Set<DataType> = [.float, .float16, .bfloat16]
 
-    /// The role of `t`; `values` returns int32 values for integer tensors that fit.
+    /// Every stored tensor of `model` (initializers, `Constant` values, subgraphs) with its
+    /// role. A stream name used twice is coded once; later tensors of that name are kept.
+    static func plan(_ model: Model, options: EncodeOptions) -> [PlannedTensor] {
+        var seen = Set<String>()
+        return model.locatedTensors().map { lt in
+            var role = role(of: lt.tensor, options: options)
+            if role != .kept, !seen.insert(lt.tensor.name ?? "").inserted { role = .kept }
+            return PlannedTensor(location: lt.location, tensor: lt.tensor, role: role)
+        }
+    }
+
+    /// The role of `t`.
     static func role(of t: Tensor, options: EncodeOptions) -> TensorRole {
         guard t.elementCount > 0, t.name.map({ !$0.isEmpty }) == true, t.dims.allSatisfy({ $0 >= 0 }) else { return .kept }
         if t.dataType.isFloatingPoint {
-            if t.dims.count >= 2 { return .weight }
-            if options.losslessNonWeights { return t.dataType == .float ? .rawFloat : .kept }
-            return .nonWeight
+            guard let values = try? t.floatValues() else { return .kept }
+            if !values.allSatisfy({ $0.isFinite }) {
+                // Quantization has no level for ±inf/NaN: store the tensor exactly.
+                return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
+            }
+            let role: TensorRole = t.dims.count >= 2 ? .weight : .nonWeight
+            if role == .nonWeight && options.losslessNonWeights { return t.dataType == .float ? .rawFloat : .kept }
+            // A value whose level would overflow at this step (a −1e4 or float32-min mask
+            // constant at the fine non-weight step) is stored exactly instead of failing.
+            let step = Double(role == .weight ? options.weightStep : options.nonWeightStep)
+            let largest = values.reduce(Float(0)) { max($0, abs($1)) }
+            if Double(largest) / step > QuantStep.maxScaledMagnitude / 4 {
+                return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
+            }
+            return role
         }
         if integerTypes.contains(t.dataType) {
             guard let v = try? t.int64Values() else { return .kept }
             return v.allSatisfy({ $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) }) ? .integer : .kept
         }
         return .kept
+    }
+
+    /// `model` with the data of every coded tensor removed (name, dtype and dims stay; a
+    /// `Constant` list becomes empty), as the topology unit carries it.
+    static func stripped(_ model: Model, plan: [PlannedTensor]) -> Model {
+        var m = model
+        for p in plan where p.role != .kept {
+            var t = p.tensor
+            t.stripPayload()
+            m.setTensor(t, at: p.location)
+        }
+        return m
     }
 }

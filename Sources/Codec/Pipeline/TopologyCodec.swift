@@ -29,7 +29,7 @@ public enum TopologyCodec {
             throw DecodeError("\(source): topology unit uses compression format \(unit.compressionFormat), which nncodec does not know")
         }
         do { return try Model(serialized: raw, source: source + " (topology unit)") } catch {
-            throw DecodeError("\(error)")
+            throw DecodeError(.topology(error), "\(error)")
         }
     }
 }

@@ -3,7 +3,7 @@ import CABAC
 /// Picks the quantizer for a float tensor from the encode options and runs it.
 ///
 /// Uniform rounding (ties away from zero) at λ = 0, rate–distortion quantization for
-/// λ > 0, and the dependent-quantization Viterbi search with `--dq` (see `Quant/`).
+/// λ > 0, and the dependent-quantization Viterbi search when enabled (see `Quant/`).
 enum WeightQuantizer {
     static func quantize(_ values: [Float], qp: Int, qpDensity: Int, dependent: Bool, lambda: Double,
                          unaryLength: Int, tensor: String) throws -> [Int32] {
@@ -21,7 +21,7 @@ enum WeightQuantizer {
         do {
             return try quantizer.quantize(values).levels
         } catch {
-            throw EncodeError("tensor '\(tensor)': \(error) (use a larger step, e.g. a smaller -q)")
+            throw EncodeError(.stepTooSmall(tensor: tensor), "tensor '\(tensor)': \(error) (use a larger step)")
         }
     }
 

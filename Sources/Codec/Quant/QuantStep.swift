@@ -37,8 +37,12 @@ public struct QuantStep: Sendable, Hashable, CustomStringConvertible {
     /// The step 2^−`exponent` (the `-q N` convention): qp = −N · 2^d.
     public init?(powerOfTwo exponent: Int, qpDensity d: Int = 2) {
         guard (0...7).contains(d), exponent.magnitude < 1 << 20 else { return nil }
-        self.init(qp: -exponent << d, qpDensity: d)
+        self.init(qp: Self.qp(powerOfTwo: exponent, qpDensity: d), qpDensity: d)
     }
+
+    /// The qp of the step 2^−`exponent` at qp density d: −`exponent` · 2^d. The one place
+    /// the "q → qp" convention is written.
+    public static func qp(powerOfTwo exponent: Int, qpDensity d: Int = 2) -> Int { -exponent << d }
 
     /// Reconstruction of level `r`, exactly as the decoder computes it: `Float(r) * Δ`.
     @inlinable

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Codec
+@testable import Archives
 
 @Suite("XZ (.xz at preset 9e)")
 struct XZTests {

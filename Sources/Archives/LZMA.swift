@@ -1,6 +1,6 @@
 // The only file in the package that calls liblzma. Everything else goes through the
 // Swift types below: `LZMAError`, `LZMAEncoder`, `XZDecoder` and `CRC32`.
-import CLZMA
+internal import CLZMA
 
 /// A failure reported by liblzma, with the operation that failed and liblzma's return code.
 public struct LZMAError: Error, Sendable, Equatable, CustomStringConvertible {

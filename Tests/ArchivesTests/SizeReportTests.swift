@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Codec
+@testable import Archives
 
 @Suite("SizeReport")
 struct SizeReportTests {

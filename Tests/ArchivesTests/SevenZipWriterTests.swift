@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Codec
+@testable import Archives
 
 @Suite("7z container encodings")
 struct SevenZipFormatTests {

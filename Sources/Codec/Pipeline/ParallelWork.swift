@@ -1,0 +1,131 @@
+import Dispatch
+import Synchronization
+
+/// Runs independent jobs on a fixed number of threads, largest first.
+///
+/// Each worker takes the next job from one shared queue ordered by decreasing cost, so a
+/// large tensor starts at once and the small ones fill in around it (longest-processing-
+/// time scheduling: the makespan is within 4/3 of the best possible). Results come back in
+/// job order, whatever the thread count and the timing, so callers that assemble output
+/// from them in that order produce identical bytes for 1, 2 or 4 threads.
+public enum ParallelWork {
+    /// The number of cores this process may use (at least 1).
+    public static var defaultThreads: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// `body(i)` for every job `i` in `0..<costs.count`, at most `threads` at a time, in
+    /// decreasing order of `costs[i]` (ties: lower index first). Every job runs even if
+    /// another throws; the returned array holds each job's result in index order.
+    package static func map<T: Sendable>(costs: [Int], threads: Int,
+                                         _ body: @Sendable (Int) throws -> T) -> [Result<T, any Error>] {
+        let order = costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
+        let workers = max(1, min(threads, order.count))
+        if workers == 1 {
+            var results = [Result<T, any Error>?](repeating: nil, count: costs.count)
+            for i in order { results[i] = Result { try body(i) } }
+            return results.map { $0! }
+        }
+        let state = Mutex(Shared<T>(count: costs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let next = state.withLock { s -> Int? in
+                    guard s.taken < order.count else { return nil }
+                    s.taken += 1
+                    return order[s.taken - 1]
+                }
+                guard let i = next else { return }
+                let r = Result { try body(i) }
+                state.withLock { $0.results[i] = r }
+            }
+        }
+        return state.withLock { s in s.results.map { $0! } }
+    }
+
+    private struct Shared<T> {
+        var taken = 0
+        var results: [Result<T, any Error>?]
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+extension ParallelWork {
+    /// `body(i)` for `i` in `0..<count` on at most `threads` threads, taken in index order,
+    /// with `consume(i, result)` called once per job strictly in index order (never two at
+    /// once) as soon as the job and all before it are done; each result is released after
+    /// its `consume`. Memory is bounded by the jobs in flight plus the finished ones waiting
+    /// for an earlier, slower job. The first error (of `body` in index order, or of
+    /// `consume`) stops the taking of new jobs and is rethrown.
+    package static func ordered<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T,
+                                             consume: (Int, T) throws -> Void) throws {
+        if threads <= 1 || count <= 1 {
+            for i in 0..<count { try consume(i, try body(i)) }
+            return
+        }
+        let state = Mutex(Ordered<T>())
+        withoutActuallyEscaping(consume) { consume in
+            let consumeBox = UnsafeSendableBox(consume)
+            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+                while true {
+                    let next = state.withLock { s -> Int? in
+                        guard s.failure == nil, s.taken < count else { return nil }
+                        s.taken += 1
+                        return s.taken - 1
+                    }
+                    guard let i = next else { return }
+                    let r = Result { try body(i) }
+                    // Whoever completes the next job in order drains the ready prefix.
+                    var batch = state.withLock { s in
+                        s.ready[i] = r
+                        return s.takeReady()
+                    }
+                    while !batch.isEmpty {
+                        var failure: (any Error)? = nil
+                        for (j, result) in batch where failure == nil {
+                            do { try consumeBox.value(j, try result.get()) } catch { failure = error }
+                        }
+                        batch = state.withLock { s in
+                            if let failure, s.failure == nil { s.failure = failure }
+                            if s.failure != nil { s.consuming = false; return [] }
+                            s.consuming = false
+                            return s.takeReady()
+                        }
+                    }
+                }
+            }
+        }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    private struct Ordered<T> {
+        var taken = 0
+        var consumed = 0
+        var consuming = false
+        var failure: (any Error)? = nil
+        var ready: [Int: Result<T, any Error>] = [:]
+
+        /// The finished jobs that continue the consumed prefix, if no one else is consuming.
+        mutating func takeReady() -> [(Int, Result<T, any Error>)] {
+            guard !consuming, failure == nil else { return [] }
+            var batch: [(Int, Result<T, any Error>)] = []
+            while let r = ready.removeValue(forKey: consumed) {
+                batch.append((consumed, r))
+                consumed += 1
+            }
+            if !batch.isEmpty { consuming = true }
+            return batch
+        }
+    }
+}
+
+/// Carries a non-Sendable closure into worker threads that call it one at a time.
+private struct UnsafeSendableBox<V>: @unchecked Sendable {
+    let value: V
+    init(_ value: V) { self.value = value }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Prune
+import Foundation
+import TrainPrune
+
+/// The options of `nncodec prune --method` (training-time pruning); --data, --labels and
+/// --twt come from `PruneArguments`.
+struct TrainPruneArguments: ParsableArguments {
+    @Option(help: "Prune while training: lobster (parameter sensitivity), serene (neuron sensitivity) or l2 (weight decay); needs --data and --labels.")
+    var method: PruneMethod?
+    @Option(help: "SeReNe's neuron sensitivity: lb (one backward pass), ub (absolute Jacobians), exact (one pass per class) or local.")
+    var sensitivity: SensitivityKind = .lb
+    @Option(help: "Validation inputs (.npy); default: a seeded --val-split of --data.") var valData: String?
+    @Option(help: "Validation labels (.npy).") var valLabels: String?
+    @Option(help: "Share of --data held out for validation without --val-data.") var valSplit = 0.1
+    @Option(help: "Regularization strength λ (default 1e-4 lobster, 1e-5 serene and l2).") var lambda: Double?
+    @Option(help: "Learning rate (SGD, momentum 0.9).") var lr = 0.1
+    @Option(help: "Samples per batch.") var batch = 64
+    @Option(help: "Plateau waiting epochs of each learning stage.") var pwe = 20
+    @Option(help: "Epochs over all stages.") var maxEpochs = 1000
+    @Option(help: "serene/l2 stop below this validation top-1 (fraction; default: the start minus 0.005).") var targetTop1: Double?
+    @Option(help: "Seed of the validation split and shuffling.") var seed: UInt64 = 0
+
+    func check(_ p: PruneArguments, criterion: Criterion?) throws {
+        if criterion != nil || p.sparsity != nil || p.threshold != nil { throw ValidationError("--method replaces --criterion, --sparsity and --threshold") }
+        guard p.data != nil, p.labels != nil else { throw ValidationError("--method trains: give --data X.npy and --labels Y.npy") }
+        if (valData == nil) != (valLabels == nil) { throw ValidationError("--val-data and --val-labels go together") }
+        do { try options(p).validate() } catch let e as TrainPruneError { throw ValidationError(e.description) }
+    }
+
+    func options(_ p: PruneArguments) -> TrainPruneOptions {
+        var o = TrainPruneOptions(method: method ?? .lobster)
+        o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr; o.batchSize = batch; o.pwe = pwe
+        o.twt = p.twt; o.maxEpochs = maxEpochs; o.targetTop1 = targetTop1; o.seed = seed
+        return o
+    }
+}
+
+extension PruneMethod: ExpressibleByArgument {}
+extension SensitivityKind: ExpressibleByArgument {}
+
+extension PruneCommand {
+    func runTraining() throws {
+        try OutputPath.check(output, inputs: [model, pruning.data!, pruning.labels!] + [training.valData, training.valLabels].compactMap { $0 }, force: force)
+        var r = TrainingPruner.Request(model: model, data: pruning.data!, labels: pruning.labels, output: output, options: training.options(pruning))
+        r.validationData = training.valData; r.validationLabels = training.valLabels; r.validationSplit = training.valSplit
+        var bar = Progress("epoch 1")
+        let result = try TrainingPruner.run(r) { event in
+            switch event {
+            case let .batch(e, done, total, loss): bar.update(done, total, String(format: "loss %.4f", loss)); _ = e
+            case let .epoch(rec):
+                bar.finish()
+                if !json { FileHandle.standardError.write(Data((Self.line(rec) + "\n").utf8)) }
+                bar = Progress("epoch \(rec.epoch + 1)")
+            case let .stage(s):
+                bar.finish()
+                if !json { FileHandle.standardError.write(Data((Self.line(s) + "\n").utf8)) }
+            }
+        }
+        bar.finish()
+        print(json ? Output.json(result) : Self.text(result))
+    }
+
+    static func line(_ e: PruneEpoch) -> String {
+        var s = String(format: "stage %d epoch %d: loss %.4f", e.stage, e.epoch, e.trainLoss)
+        if let l = e.validationLoss { s += String(format: ", val loss %.4f", l) }
+        if let t = e.validationTop1 { s += String(format: ", val top-1 %.2f%%", 100 * t) }
+        return s + String(format: ", sparsity %.2f%%, neurons %@, %.1f s", 100 * e.sparsity, e.neurons.map(String.init).joined(separator: "-"), e.seconds)
+    }
+
+    static func line(_ s: PruneStage) -> String {
+        var t = String(format: "stage %d pruning: T = %.4g (%d evaluations), %d zeroed, val loss %.4f (bound %.4f)",
+                       s.stage, s.threshold, s.evaluations, s.pruned, s.validationLoss, s.bound)
+        if let a = s.validationTop1 { t += String(format: ", val top-1 %.2f%%", 100 * a) }
+        return t + String(format: ", sparsity %.2f%%, neurons %@", 100 * s.sparsity, s.neurons.map(String.init).joined(separator: "-"))
+    }
+
+    static func text(_ r: TrainingPruner.Result) -> String {
+        var lines = [String(format: "%@ → %@: %@, λ %.3g, TWT %.3g, %d training / %d validation samples",
+                            r.model, r.output, r.method, r.lambda, r.twt, r.trainSamples, r.validationSamples)]
+        lines.append(String(format: "%@ of %@ parameters left (%.1f×), %d stages, %d epochs, %.0f s (%@)",
+                            Output.grouped(r.nonzero), Output.grouped(r.parameters), r.compressionRatio, r.stages.count, r.epochs.count, r.seconds, r.stopped))
+        if let a = r.startTop1, let b = r.finalTop1 { lines.append(String(format: "validation top-1 %.2f%% → %.2f%%", 100 * a, 100 * b)) }
+        for l in r.layers {
+            lines.append(String(format: "  %@: %@/%@ parameters (%.2f%%), %d/%d neurons", l.name, Output.grouped(l.nonzero), Output.grouped(l.parameters),
+                                100 * Double(l.nonzero) / Double(max(l.parameters, 1)), l.liveNeurons, l.neurons))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,74 @@
+import Runtime
+import Train
+
+/// The training-time pruning methods.
+public enum PruneMethod: String, Sendable, Codable, CaseIterable {
+    /// Parameter sensitivity |∂L/∂w| (thesis ch. 4).
+    case lobster
+    /// Neuron sensitivity (thesis ch. 5).
+    case serene
+    /// Plain weight decay (the thesis's ablation).
+    case l2
+}
+
+/// The penalty term of each method's update rule, applied after the optimizer step as
+/// w ← w − λ w P, with P = (1 − S)Ψ(1 − S) (LOBSTER, per parameter), S̄ = max(0, 1 − S)
+/// (SeReNe, per neuron) or 1 (L2).
+final class Regularizer {
+    let method: PruneMethod
+    let layers: [PrunableLayer]
+    let lambda: Float
+    let sensitivity: NeuronSensitivity?
+    /// LOBSTER: |∂L/∂w| of the current step, per parameter tensor.
+    var parameterSensitivity: [String: [Float]] = [:]
+    /// SeReNe: S per neuron of the current step, per pre-activation value.
+    var neuronSensitivity: [String: [Double]] = [:]
+
+    init(method: PruneMethod, layers: [PrunableLayer], lambda: Double, sensitivity: NeuronSensitivity?) {
+        self.method = method
+        self.layers = layers
+        self.lambda = Float(lambda)
+        self.sensitivity = sensitivity
+    }
+
+    /// Hooks that measure sensitivities and apply the penalty.
+    var hooks: TrainingHooks {
+        var h = TrainingHooks()
+        switch method {
+        case .lobster:
+            h.beforeUpdate = { [unowned self] _, _, grads in
+                for l in layers { for name in l.parameterNames { parameterSensitivity[name] = grads[name]?.floats.map(abs) } }
+            }
+        case .serene:
+            h.afterBackward = { [unowned self] _, tape in neuronSensitivity = try sensitivity!.measure(tape) }
+        case .l2:
+            break
+        }
+        h.afterUpdate = { [unowned self] _, params in apply(&params) }
+        return h
+    }
+
+    func apply(_ params: inout [String: NDArray]) {
+        for l in layers {
+            if method == .serene && l.isLast { continue }
+            let s = neuronSensitivity[l.layer.output]
+            for (k, name) in l.parameterNames.enumerated() {
+                guard let p = params[name] else { continue }
+                var w = p.floats
+                let ps = parameterSensitivity[name]
+                for i in 0..<w.count where w[i] != 0 {
+                    let factor: Float
+                    switch method {
+                    case .l2: factor = 1
+                    case .lobster: factor = ps.map { max(0, 1 - $0[i]) } ?? 1
+                    case .serene:
+                        guard let s else { factor = 0; break }
+                        factor = Float(max(0, 1 - s[k == 0 ? l.weightNeuron(i) : i]))
+                    }
+                    w[i] -= lambda * w[i] * factor
+                }
+                params[name] = NDArray(shape: p.shape, floats: w)
+            }
+        }
+    }
+}

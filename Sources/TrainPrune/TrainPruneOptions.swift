@@ -1,0 +1,79 @@
+/// Settings of a training-time pruning run (defaults: the thesis's LeNet-300 settings where
+/// they carry over; λ and TWT per method when nil).
+public struct TrainPruneOptions: Sendable {
+    public var method: PruneMethod
+    public var sensitivity = SensitivityKind.lb
+    /// Regularization strength (nil: 1e-4 LOBSTER, 1e-5 SeReNe, 1e-5 L2).
+    public var lambda: Double?
+    public var learningRate = 0.1
+    public var momentum: Float = 0.9
+    public var batchSize = 64
+    /// Plateau waiting epochs of each learning stage.
+    public var pwe = 20
+    /// Loss tolerance of each pruning stage (nil: 0.05 LOBSTER and L2, 0.3 SeReNe, 1 local).
+    public var twt: Double?
+    /// Epochs over all stages.
+    public var maxEpochs = 1000
+    /// Validation top-1 (fraction) below which SeReNe and L2 stop (nil: start − 0.005).
+    public var targetTop1: Double?
+    /// Bisection stop: ΔT ≤ epsilon × max|w|.
+    public var epsilon = 1e-3
+    public var seed: UInt64 = 0
+
+    public init(method: PruneMethod) { self.method = method }
+
+    var resolvedLambda: Double { lambda ?? (method == .lobster ? 1e-4 : 1e-5) }
+    var resolvedTWT: Double { twt ?? (method == .serene ? (sensitivity == .local ? 1 : 0.3) : 0.05) }
+
+    public func validate() throws {
+        func bad(_ what: String, _ why: String) -> TrainPruneError { TrainPruneError(.invalidOption, what, why) }
+        let l = resolvedLambda
+        guard l.isFinite, l >= 0, l < 1 else { throw bad("lambda", "must be in [0, 1) (the share of a weight removed per step), got \(l)") }
+        guard learningRate.isFinite, learningRate > 0, learningRate <= 10 else { throw bad("learning rate", "must be in (0, 10], got \(learningRate)") }
+        let t = resolvedTWT
+        guard t.isFinite, t >= 0, t <= 100 else { throw bad("TWT", "must be in [0, 100] (the tolerated relative loss increase), got \(t)") }
+        guard pwe >= 1 else { throw bad("PWE", "must be at least 1 epoch, got \(pwe)") }
+        guard maxEpochs >= 1 else { throw bad("max epochs", "must be at least 1, got \(maxEpochs)") }
+        guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
+        if let a = targetTop1, !(a >= 0 && a <= 1) { throw bad("target top-1", "must be a fraction in [0, 1], got \(a)") }
+        guard epsilon > 0, epsilon < 0.5 else { throw bad("epsilon", "must be in (0, 0.5), got \(epsilon)") }
+    }
+}
+
+/// One epoch of a run, as the progress display and the JSON log show it.
+public struct PruneEpoch: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// Learning stage number (1-based).
+    public var stage: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var validationTop1: Double?
+    /// Share of the prunable parameters that are zero.
+    public var sparsity: Double
+    /// Neurons with a non-zero parameter, per weighted layer.
+    public var neurons: [Int]
+    public var seconds: Double
+}
+
+/// One pruning stage (the threshold search after a learning stage).
+public struct PruneStage: Codable, Sendable, Equatable {
+    public var stage: Int
+    /// Best validation loss of the learning stage (L̂) and the bound (1 + TWT)·L̂.
+    public var bestLoss: Double
+    public var bound: Double
+    public var threshold: Double
+    public var evaluations: Int
+    /// Parameters newly zeroed.
+    public var pruned: Int
+    public var validationLoss: Double
+    public var validationTop1: Double?
+    public var sparsity: Double
+    public var neurons: [Int]
+}
+
+/// Progress of a run.
+public enum PruneEvent: Sendable {
+    case batch(epoch: Int, done: Int, total: Int, loss: Double)
+    case epoch(PruneEpoch)
+    case stage(PruneStage)
+}
