@@ -36,6 +36,7 @@ enum TensorPlan {
         var seen = Set<String>()
         return model.locatedTensors().map { lt in
             var role = role(of: lt.tensor, options: options)
+            lt.tensor.rawData?.evict()   // the scan faulted in mapped pages; coding maps them again
             if role != .kept, !seen.insert(lt.tensor.name ?? "").inserted { role = .kept }
             return PlannedTensor(location: lt.location, tensor: lt.tensor, role: role)
         }
