@@ -128,28 +128,39 @@ final class LZMAEncoder {
                 sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         precondition(!finished, "LZMAEncoder used after finishing")
         if input.isEmpty && !finish { return }
-        let action = finish ? LZMA_FINISH : LZMA_RUN
-        stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        stream.pointee.avail_in = input.count
-        defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
-        try output.withUnsafeMutableBufferPointer { out in
-            while true {
-                stream.pointee.next_out = out.baseAddress
-                stream.pointee.avail_out = out.count
-                let ret = lzma_code(stream, action)
-                let produced = out.count - stream.pointee.avail_out
-                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
-                switch ret {
-                case LZMA_STREAM_END:
-                    finished = true
-                    return
-                case LZMA_OK:
-                    // Without finishing, stop once the input is consumed and the output
-                    // buffer was not filled (liblzma has nothing more ready for us).
-                    if !finish && stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
-                default:
-                    throw LZMAError("lzma_code", code: ret)
+        finished = try runCoder(stream, &output, input, finish: finish, call: "lzma_code", sink: sink)
+    }
+}
+
+/// Feeds `input` to `stream` and passes every produced chunk to `sink`, until the input is
+/// consumed and liblzma has nothing more ready (or, with `finish`, until the stream ends).
+/// Returns whether the stream ended. The one `lzma_code` loop of the encoder and decoder.
+private func runCoder(_ stream: UnsafeMutablePointer<lzma_stream>, _ output: inout [UInt8],
+                      _ input: UnsafeRawBufferPointer, finish: Bool, call: String,
+                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    let action = finish ? LZMA_FINISH : LZMA_RUN
+    stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    stream.pointee.avail_in = input.count
+    defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
+    return try output.withUnsafeMutableBufferPointer { out in
+        while true {
+            stream.pointee.next_out = out.baseAddress
+            stream.pointee.avail_out = out.count
+            let ret = lzma_code(stream, action)
+            let produced = out.count - stream.pointee.avail_out
+            if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
+            switch ret {
+            case LZMA_STREAM_END:
+                if stream.pointee.avail_in > 0 {
+                    throw LZMAError("xz decoding failed: data after the end of the stream")
                 }
+                return true
+            case LZMA_OK:
+                // Without finishing, stop once the input is consumed and the output buffer was
+                // not filled (liblzma has nothing more ready for us).
+                if !finish && stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return false }
+            default:
+                throw LZMAError(call, code: ret)
             }
         }
     }
@@ -186,31 +197,7 @@ final class XZDecoder {
             throw LZMAError("xz decoding failed: data after the end of the stream")
         }
         if input.isEmpty && !finish { return }
-        let action = finish ? LZMA_FINISH : LZMA_RUN
-        stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        stream.pointee.avail_in = input.count
-        defer { stream.pointee.next_in = nil; stream.pointee.avail_in = 0 }
-        try output.withUnsafeMutableBufferPointer { out in
-            while true {
-                stream.pointee.next_out = out.baseAddress
-                stream.pointee.avail_out = out.count
-                let ret = lzma_code(stream, action)
-                let produced = out.count - stream.pointee.avail_out
-                if produced > 0 { try sink(UnsafeRawBufferPointer(start: out.baseAddress, count: produced)) }
-                switch ret {
-                case LZMA_STREAM_END:
-                    finished = true
-                    if stream.pointee.avail_in > 0 {
-                        throw LZMAError("xz decoding failed: data after the end of the stream")
-                    }
-                    return
-                case LZMA_OK:
-                    if !finish && stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return }
-                default:
-                    throw LZMAError("lzma_code (xz decoder)", code: ret)
-                }
-            }
-        }
+        finished = try runCoder(stream, &output, input, finish: finish, call: "lzma_code (xz decoder)", sink: sink)
     }
 }
 
