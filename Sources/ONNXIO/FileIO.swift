@@ -35,18 +35,7 @@ public enum FileIO {
 
     /// Reads `length` bytes at `offset` of a file (or to its end when `length` is nil).
     public static func read(_ path: String, offset: Int, length: Int?) throws(ONNXError) -> TensorBytes {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw ONNXError(.externalData, file: path, detail: "external data file is missing or not a regular file",
-                            hint: "keep the data file next to the model, as when it was saved")
-        }
-        let size = Int(st.st_size)
-        let n = length ?? (size - offset)
-        guard offset >= 0, n >= 0, offset <= size, n <= size - offset else {
-            throw ONNXError(.externalData, file: path, offset: offset,
-                            detail: "wants \(n) bytes at offset \(offset) but the file has \(size)",
-                            hint: "the data file is truncated or belongs to another model")
-        }
+        let n = try externalRange(path, offset: offset, length: length)
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw ONNXError(.externalData, file: path, detail: String(cString: strerror(errno)), hint: "check permissions")
