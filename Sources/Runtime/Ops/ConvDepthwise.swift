@@ -58,14 +58,38 @@ struct DepthwiseGeometry {
                 (row + pb).update(from: src, count: W)
                 continue
             }
+            if sw == 2 {
+                fillPairs(row, from: src)
+                continue
+            }
             for phase in 0..<sw {
                 // First input column whose padded column lies in this phase.
                 let first = ((phase - pb) % sw + sw) % sw
                 guard first < W else { continue }
                 let dst = row + phase * phaseLength + (first + pb) / sw
                 var ix = first, j = 0
-                while ix < W { dst[j] = src[ix]; ix += sw; j += 1 }
+                while ix < W { dst[j] = src[ix]; ix &+= sw; j &+= 1 }
             }
+        }
+    }
+
+    /// Stride 2: sixteen input columns at a time split into their even and odd halves,
+    /// which land in the two phases (which phase is even depends on the left pad).
+    private func fillPairs(_ row: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>) {
+        let W = w.input, pb = w.padBegin
+        // Input column ix goes to phase (ix + pb) & 1 at (ix + pb) >> 1.
+        let evenPhase = row + (pb & 1) * phaseLength + (pb >> 1)
+        let oddPhase = row + ((pb + 1) & 1) * phaseLength + ((pb + 1) >> 1)
+        var ix = 0
+        while ix + 16 <= W {
+            let v = UnsafeRawPointer(src + ix).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(evenPhase + ix / 2).storeBytes(of: v.evenHalf, as: F8.self)
+            UnsafeMutableRawPointer(oddPhase + ix / 2).storeBytes(of: v.oddHalf, as: F8.self)
+            ix &+= 16
+        }
+        while ix < W {
+            if ix & 1 == 0 { evenPhase[ix / 2] = src[ix] } else { oddPhase[ix / 2] = src[ix] }
+            ix &+= 1
         }
     }
 
