@@ -28,7 +28,9 @@ enum Winograd {
         let t = Tiling(s)
         let perImage = t.tilesPerImage
         ScratchPool.shared.with(16 * s.M * s.C) { U in
-            transformFilters(Wp, U, M: s.M, C: s.C)
+            RuntimeThreading.chunks(s.M * s.C, parallel: parallel, minChunk: 4096) { r in
+                transformFilters(Wp, U, plane: s.M * s.C, r)
+            }
             // Enough images per GEMM for ≥ 512 columns, within the budget and the batch share.
             let fit = max(1, budget / (16 * max(s.C, s.M) * perImage))
             let want = min(fit, max(1, (512 + perImage - 1) / perImage))
@@ -36,7 +38,7 @@ enum Winograd {
             RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: minChunk) { r in
                 let nb = max(1, min(want, r.count))
                 ScratchPool.shared.with(16 * s.C * nb * perImage) { V in
-                ScratchPool.shared.with(16 * s.M * nb * perImage) { P in
+                ScratchPool.shared.with(16 * s.M * nb * perImage + Tiling.slack) { P in
                     var n0 = r.lowerBound
                     while n0 < r.upperBound {
                         let cnt = min(nb, r.upperBound - n0)
@@ -66,9 +68,9 @@ enum Winograd {
     }
 
     /// U[ξ][m][c] = (G g Gᵀ)[ξ] for the 3×3 filter g of output channel m, input channel c.
-    static func transformFilters(_ W: UnsafePointer<Float>, _ U: UnsafeMutablePointer<Float>, M: Int, C: Int) {
-        let plane = M * C
-        for o in 0..<plane {
+    /// (Filters `r` of the M·C = `plane` filters.)
+    static func transformFilters(_ W: UnsafePointer<Float>, _ U: UnsafeMutablePointer<Float>, plane: Int, _ r: Range<Int>) {
+        for o in r {
             let g = W + o * 9
             // Column j of G g (4 values) from column j of g.
             func column(_ j: Int) -> SIMD4<Float> {
