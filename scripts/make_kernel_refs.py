@@ -142,6 +142,7 @@ def main():
     conv_case("wino_3x3_asym_pads", (1, 16, 11, 10), 20, 3, pads=[0, 1, 2, 1])
     chain_case("wino_chain_bn_add_relu", (2, 16, 10, 10), 16, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
     conv_case("wino_3x3_c128", (2, 128, 7, 7), 64, 3, pads=[1] * 4)
+    conv_case("wino_3x3_wide", (1, 16, 20, 34), 16, 3, pads=[1] * 4)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

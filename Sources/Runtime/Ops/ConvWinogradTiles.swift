@@ -106,6 +106,16 @@ struct Tiling {
                     // (Aᵀ P) A.
                     let y00 = u00 + u01 + u02, y01 = u01 - u02 - u03
                     let y10 = u10 + u11 + u12, y11 = u11 - u12 - u13
+                    if n == 8 && twoRows && 2 * tx + 16 <= OW {
+                        // A whole group inside the output: no edge checks.
+                        let t0 = top + 2 * tx, t1 = t0 + OW
+                        for l in 0..<8 {
+                            t0[2 * l] = y00[l]; t0[2 * l + 1] = y01[l]
+                            t1[2 * l] = y10[l]; t1[2 * l + 1] = y11[l]
+                        }
+                        tx += 8
+                        continue
+                    }
                     for l in 0..<n {
                         let ox = 2 * (tx + l)
                         top[ox] = y00[l]
