@@ -63,8 +63,8 @@ let package = Package(
         .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
-        // One library call per job (encode, sizes, …), returning report values.
-        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        // One library call per job (encode, decode, prune, simplify, evaluate, sweep, report, …), returning report values.
+        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
             "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality",

@@ -3,6 +3,7 @@ import Codec
 import Foundation
 import ONNXIO
 import Prune
+import Reports
 import Runtime
 
 /// One `encode` job: which model, where the stream goes, and what happens before coding.

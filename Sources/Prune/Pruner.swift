@@ -99,13 +99,11 @@ public struct LabelledData: Sendable {
         self.labels = labels
     }
 
-    /// Reads an .npy of inputs and an .npy of integer labels.
+    /// Reads an .npy of inputs and an .npy of labels (the rule of `Labels`: integers, one
+    /// class index per sample).
     public static func load(data: String, labels: String) throws -> LabelledData {
         let x = try NPY.read(path: data)
-        let y = try NPY.read(path: labels)
-        guard y.elementType != .bool else { throw PruneError(.data, "\(labels): labels must be integers") }
-        let ints = y.elementType == .int64 ? y.int64s.map { Int($0) } : y.floats.map { Int($0) }
-        return try LabelledData(inputs: x, labels: ints)
+        return try LabelledData(inputs: x, labels: try Labels.read(path: labels, samples: x.rank >= 1 ? x.shape[0] : 0))
     }
 
     public var count: Int { labels.count }
