@@ -69,11 +69,11 @@ extension Pipeline {
             return try evaluateUnwrapped(job, progress: progress)
         } catch let e as PipelineError { throw e } catch let e as DataFileError { throw e } catch let e as ONNXError {
             throw e
-        } catch let e as RuntimeError {
-            if case .inputMismatch = e { throw e }
-            throw PipelineError(.data, file: job.model, "\(e) (data: \(job.data.joined(separator: ", ")))")
         } catch {
-            throw PipelineError(.data, file: job.model, "\(error) (data: \(job.data.joined(separator: ", ")))")
+            // Runtime errors name the node or input, not the model: add the model and the data.
+            let text = "\(error)", prefix = job.model + ": "
+            if text.hasPrefix(prefix) { throw PipelineError(.data, file: job.model, String(text.dropFirst(prefix.count))) }
+            throw PipelineError(.data, file: job.model, "\(text) (data: \(job.data.joined(separator: ", ")))")
         }
     }
 
