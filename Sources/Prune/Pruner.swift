@@ -115,6 +115,22 @@ public struct LabelledData: Sendable {
                 (try? LabelledData(inputs: inputs.slice(rows: h..<count), labels: Array(labels[h...])))!)
     }
 
+    /// A seeded validation split (`SeededSplit`, the same rows as the training jobs' split).
+    public func split(validationFraction: Double, seed: UInt64) -> (train: LabelledData, validation: LabelledData) {
+        let r = SeededSplit.rows(count: count, validationFraction: validationFraction, seed: seed)
+        let inner = inputs.shape.dropFirst().reduce(1, *), shape = Array(inputs.shape.dropFirst())
+        func pick(_ rows: [Int]) -> LabelledData {
+            let x: NDArray
+            switch inputs.storage {
+            case .float(let v): x = NDArray(shape: [rows.count] + shape, floats: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            case .int64(let v): x = NDArray(shape: [rows.count] + shape, int64s: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            case .bool(let v): x = NDArray(shape: [rows.count] + shape, bools: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            }
+            return (try? LabelledData(inputs: x, labels: rows.map { labels[$0] }))!
+        }
+        return (pick(r.train), pick(r.validation))
+    }
+
     /// Top-1 and mean cross-entropy of `model` on this data.
     public func evaluate(_ model: Model) throws -> AccuracyReport {
         let s = try Session(model: model)

@@ -88,3 +88,18 @@ import TestSupport
         #expect(try Labels.check(NDArray(shape: [2, 1], int64s: [3, 1]), source: "y.npy") == [3, 1])
     }
 }
+
+/// The one seeded split: the same rows for LabelledData (prune, report) and the training jobs.
+@Suite struct SplitTests {
+    @Test func labelledDataSplitsLikeTheTrainingJobs() throws {
+        let d = try LabelledData.load(data: JobTests.x, labels: JobTests.y)
+        let (train, validation) = d.split(validationFraction: 0.1, seed: 7)
+        let rows = SeededSplit.rows(count: 450, validationFraction: 0.1, seed: 7)
+        #expect(validation.count == 45 && train.count == 405)
+        #expect(validation.labels == rows.validation.map { d.labels[$0] })
+        #expect(Set(rows.train).isDisjoint(with: rows.validation) && Set(rows.train + rows.validation).count == 450)
+        let inner = 28 * 28, first = rows.validation[0]
+        #expect(Array(validation.inputs.floats[0..<inner]) == Array(d.inputs.floats[(first * inner)..<((first + 1) * inner)]))
+        #expect(SeededSplit.rows(count: 450, validationFraction: 0.1, seed: 8).validation != rows.validation)
+    }
+}
