@@ -24,7 +24,7 @@ public struct ConvertReport: Codable, Sendable {
 
 extension Pipeline {
     /// The external-data files `model` (loaded from `path`) reads.
-    public static func externalFiles(of model: Model, path: String) -> [String] {
+    static func externalFiles(of model: Model, path: String) -> [String] {
         (model.graph?.initializers ?? []).compactMap { t in
             t.isExternal ? t.externalValue("location").map { FileIO.directory(of: path) + "/" + $0 } : nil
         }
