@@ -36,9 +36,9 @@ struct DeadNeurons {
                     found = b
                     break
                 }
-                guard Self.passThrough.contains(n.opType), let out = n.outputs.first, !out.isEmpty else { break }
-                if n.opType == "Relu" { relu = true }
-                if n.opType == "Flatten" {
+                guard let op = n.opType, Self.passThrough.contains(op), let out = n.outputs.first, !out.isEmpty else { break }
+                if op == "Relu" { relu = true }
+                if op == "Flatten" {
                     guard (n.attribute("axis")?.i ?? 1) == 1 else { break }
                     flattened = true
                 }
