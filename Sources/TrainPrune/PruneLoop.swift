@@ -118,6 +118,7 @@ final class PruneLoop {
                 continue
             }
             failures = 0
+            twt = options.resolvedTWT
             kept = Outcome(parameters: graph.parameters, loss: after.loss, top1: after.top1, stopped: "max epochs")
             if options.method == .lobster && s.pruned == 0 {
                 kept.stopped = "the last pruning stage removed nothing"

@@ -17,7 +17,8 @@ public struct TrainPruneOptions: Sendable {
     /// Validation top-1 (fraction) below which SeReNe and L2 stop (nil: start − 0.005).
     public var targetTop1: Double?
     /// serene/l2: a pruning stage that ends below the target is undone and the loop goes on
-    /// from the last model above it with TWT divided by 4, at most this many times in a row
+    /// from the last model above it with TWT divided by 4 (back to TWT after a stage that
+    /// passes), at most this many times in a row
     /// (0: stop at the first such stage, as the thesis does).
     public var retries = 3
     /// Bisection stop: ΔT ≤ epsilon × max|w|.
