@@ -26,3 +26,6 @@ nice -n 19 "$NN" report $TD/lenet300.onnx "${TEST[@]}" \
     --methods "lobster=$OUT/lenet300_lobster.onnx@$OUT/lenet300_lobster.json" "serene-lb=$OUT/lenet300_serene_lb.onnx@$OUT/lenet300_serene_lb.json" \
     "serene-lb-450=$OUT/lenet300_serene_lb_450.onnx@$OUT/lenet300_serene_lb_450.json" \
     --svg "$OUT/lenet300_methods.svg" -o "$OUT/lenet300_methods.md" --force
+run lenet5_serene_lb lenet5 --method serene --sensitivity lb --lambda 2e-3 --lr 0.01 --batch 32 --pwe 3 --twt 1.45 --target-top1 0.97 --max-epochs 60
+nice -n 19 "$NN" report $TD/lenet5.onnx "${TEST[@]}" --methods "serene-lb=$OUT/lenet5_serene_lb.onnx@$OUT/lenet5_serene_lb.json" \
+    --curve-steps 15 10 7 5 3 1 0 --svg "$OUT/lenet5_methods.svg" -o "$OUT/lenet5_methods.md" --force
