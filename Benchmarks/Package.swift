@@ -14,5 +14,8 @@ let package = Package(
     targets: [
         // Runtime throughput server driven by bench_runtime.py (interleaved with onnxruntime).
         .executableTarget(name: "runtime-bench", dependencies: [.product(name: "Runtime", package: root)]),
+        // CABAC coder and quantizer throughput on seeded weights (formerly print-only tests).
+        .executableTarget(name: "codec-bench", dependencies: [.product(name: "CABAC", package: root),
+                                                             .product(name: "Codec", package: root)]),
     ]
 )

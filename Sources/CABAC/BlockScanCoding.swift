@@ -8,10 +8,7 @@ extension CABACEncoder {
         let rows = count / rowWidth
         let dq = options.dependentQuantization
         let skipRows = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
-        var rowIsZero = [Bool](repeating: false, count: skipRows ? rows : 0)
-        if skipRows {
-            for r in 0..<rows { rowIsZero[r] = !levels[(r * rowWidth)..<((r + 1) * rowWidth)].contains { $0 != 0 } }
-        }
+        let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
         // Indices k along the scan (the DQ state follows the scan).
         var indices = [Int32](repeating: 0, count: count)
         var invalid: (Int, Int32)? = nil
@@ -36,29 +33,12 @@ extension CABACEncoder {
         let layout = ContextLayout(unaryLength: options.unaryLength)
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
-            try withRoom(rows + 8) { (c: inout BinEncoder) throws(CABACError) in
-                c.encodeBypass(skipRows ? 1 : 0)
-                guard skipRows else { return }
-                for r in 0..<rows { c.encodeBin(rowIsZero[r] ? 1 : 0, context: &contexts[layout.rowSkipFlag]) }
-            }
+            try encodeRowFlags(rowIsZero, rows: rows, skipping: skipRows, layout: layout, contexts: &contexts)
         }
         let signalled = layout.signalledContexts(dependentQuantization: dq)
-        var chosen = [Int](repeating: 0, count: layout.count)
-        if options.optimizeInitialization {
-            var optimizer = InitSetOptimizer(contextCount: layout.count)
-            optimizer.withBoundStorage { optimizer in
-                var neighbour = 0
-                // NNCodec prices reconstruction levels here and keeps the neighbour across
-                // entry points; only the shadow states are reset there.
-                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-                    let level = levels[position]
-                    binarizeLevel(level, state: state, neighbourClass: neighbour, layout: layout, into: &optimizer)
-                    neighbour = ContextLayout.neighbourClass(level)
-                    return indices[position]
-                }, blockRowEnd: { _ in optimizer.resetStates() })
-            }
-            for i in signalled { chosen[i] = optimizer.bestSet(i) }
-        }
+        let chosen = options.optimizeInitialization
+            ? Self.scannedInitSets(levels, indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled)
+            : [Int](repeating: 0, count: layout.count)
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
         var points: [EncoderEntryPoint] = []
         var start: Int64 = 0
@@ -67,12 +47,7 @@ extension CABACEncoder {
             entryPointStart = start
         }
         try withRoom(signalled.count + 8 + count * perLevel) { (c: inout BinEncoder) throws(CABACError) in
-            for i in signalled {
-                let set = chosen[i]
-                c.encodeBin(set != 0 ? 1 : 0, context: &contexts[layout.initChoiceFlag])
-                if set != 0 { c.encodeBypassBins(UInt32(set - 1), count: 3) }
-                contexts[i].initialize(initSet: set)
-            }
+            Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
             if scan.blockRows > 1 { c.entryPointStart() }
             start = c.entryPointBitOffset
             contexts.withUnsafeMutableBufferPointer { ctx in
@@ -93,6 +68,27 @@ extension CABACEncoder {
                 c = sink.sink
             }
         }
+    }
+
+    /// NNCodec's initialization-set choice for a scanned tensor: every level priced along the
+    /// scan (the neighbour carries across entry points, the shadow states reset there).
+    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, _ indices: [Int32], scan: BlockScan, rowIsZero: [Bool],
+                                dq: Bool, layout: ContextLayout, signalled: [Int]) -> [Int] {
+        var chosen = [Int](repeating: 0, count: layout.count)
+        var optimizer = InitSetOptimizer(contextCount: layout.count)
+        optimizer.withBoundStorage { optimizer in
+            var neighbour = 0
+            // NNCodec prices reconstruction levels here and keeps the neighbour across
+            // entry points; only the shadow states are reset there.
+            scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
+                let level = levels[position]
+                binarizeLevel(level, state: state, neighbourClass: neighbour, layout: layout, into: &optimizer)
+                neighbour = ContextLayout.neighbourClass(level)
+                return indices[position]
+            }, blockRowEnd: { _ in optimizer.resetStates() })
+        }
+        for i in signalled { chosen[i] = optimizer.bestSet(i) }
+        return chosen
     }
 }
 

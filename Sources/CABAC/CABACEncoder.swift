@@ -87,44 +87,18 @@ public struct CABACEncoder {
             return
         }
         // Quantization indices k (equal to the levels without DQ).
-        var indices = [Int32](repeating: 0, count: count)
-        var state = 0
-        for i in 0..<count {
-            let level = levels[i]
-            guard level != Int32.min else { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
-            if options.dependentQuantization {
-                guard let k = DependentQuantization.index(reconstructionLevel: level, state: state) else {
-                    throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset)
-                }
-                indices[i] = k
-                state = DependentQuantization.nextState(state, index: k)
-            } else {
-                indices[i] = level
-            }
-        }
+        let indices = try Self.rowMajorIndices(levels, dependentQuantization: options.dependentQuantization, byteOffset: offset)
 
         let layout = ContextLayout(unaryLength: options.unaryLength)
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         let rows = count / rowWidth
         let rowFlagPresent = options.hasRowSkipFlag(count: count, rowWidth: rowWidth)
         let skipRows = rowFlagPresent && options.rowSkipping
-        var rowIsZero = [Bool](repeating: false, count: skipRows ? rows : 0)
-        if skipRows {
-            for r in 0..<rows {
-                var allZero = true
-                for i in (r * rowWidth)..<((r + 1) * rowWidth) where levels[i] != 0 { allZero = false; break }
-                rowIsZero[r] = allZero
-            }
-        }
+        let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
 
         // Row-skip flag and per-row flags.
         if rowFlagPresent {
-            try withRoom(rows + 8) { (c: inout BinEncoder) throws(CABACError) in
-                c.encodeBypass(skipRows ? 1 : 0)
-                guard skipRows else { return }
-                let ctx = layout.rowSkipFlag
-                for r in 0..<rows { c.encodeBin(rowIsZero[r] ? 1 : 0, context: &contexts[ctx]) }
-            }
+            try encodeRowFlags(rowIsZero, rows: rows, skipping: skipRows, layout: layout, contexts: &contexts)
         }
 
         // Initialization choices.
@@ -143,13 +117,7 @@ public struct CABACEncoder {
             for i in signalled { chosen[i] = optimizer.bestSet(i) }
         }
         try withRoom(signalled.count + 8) { (c: inout BinEncoder) throws(CABACError) in
-            let flagContext = layout.initChoiceFlag
-            for i in signalled {
-                let set = chosen[i]
-                c.encodeBin(set != 0 ? 1 : 0, context: &contexts[flagContext])
-                if set != 0 { c.encodeBypassBins(UInt32(set - 1), count: 3) }
-                contexts[i].initialize(initSet: set)
-            }
+            Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
         }
 
         // The levels, in chunks with guaranteed room.
@@ -175,6 +143,66 @@ public struct CABACEncoder {
                     }
                 }
             }
+        }
+    }
+
+    /// The quantization indices k of row-major `levels` (with DQ, the state follows the rows).
+    static func rowMajorIndices(_ levels: UnsafeBufferPointer<Int32>, dependentQuantization: Bool,
+                                byteOffset offset: Int) throws(CABACError) -> [Int32] {
+        let count = levels.count
+        var indices = [Int32](repeating: 0, count: count)
+        var state = 0
+        for i in 0..<count {
+            let level = levels[i]
+            guard level != Int32.min else { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
+            if dependentQuantization {
+                guard let k = DependentQuantization.index(reconstructionLevel: level, state: state) else {
+                    throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset)
+                }
+                indices[i] = k
+                state = DependentQuantization.nextState(state, index: k)
+            } else {
+                indices[i] = level
+            }
+        }
+        return indices
+    }
+
+    /// Per row, whether all its levels are zero (empty when rows are not skipped).
+    static func zeroRows(_ levels: UnsafeBufferPointer<Int32>, rowWidth: Int, skipping: Bool) -> [Bool] {
+        let rows = levels.count / rowWidth
+        var rowIsZero = [Bool](repeating: false, count: skipping ? rows : 0)
+        if skipping {
+            for r in 0..<rows {
+                var allZero = true
+                for i in (r * rowWidth)..<((r + 1) * rowWidth) where levels[i] != 0 { allZero = false; break }
+                rowIsZero[r] = allZero
+            }
+        }
+        return rowIsZero
+    }
+
+    /// The row-skip flag (bypass) and, when rows are skipped, one flag per row.
+    mutating func encodeRowFlags(_ rowIsZero: [Bool], rows: Int, skipping: Bool, layout: ContextLayout,
+                                 contexts: inout [ContextModel]) throws(CABACError) {
+        try withRoom(rows + 8) { (c: inout BinEncoder) throws(CABACError) in
+            c.encodeBypass(skipping ? 1 : 0)
+            guard skipping else { return }
+            let ctx = layout.rowSkipFlag
+            for r in 0..<rows { c.encodeBin(rowIsZero[r] ? 1 : 0, context: &contexts[ctx]) }
+        }
+    }
+
+    /// Signals the chosen initialization set of each signalled context (a flag, then three
+    /// bypass bins) and initializes the contexts with it.
+    static func encodeInitChoices(_ c: inout BinEncoder, _ chosen: [Int], signalled: [Int], layout: ContextLayout,
+                                  contexts: inout [ContextModel]) {
+        let flagContext = layout.initChoiceFlag
+        for i in signalled {
+            let set = chosen[i]
+            c.encodeBin(set != 0 ? 1 : 0, context: &contexts[flagContext])
+            if set != 0 { c.encodeBypassBins(UInt32(set - 1), count: 3) }
+            contexts[i].initialize(initSet: set)
         }
     }
 

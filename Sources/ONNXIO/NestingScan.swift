@@ -33,35 +33,13 @@ enum NestingScan {
     private static func walk(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, message: String, depth: Int) -> Int? {
         if depth > maxDepth { return start }
         guard let fields = children[message] else { return nil }
-        var i = start
-        while i < end {
-            guard let key = varint(b, &i, end) else { return nil }
-            switch key & 7 {
-            case 0: guard varint(b, &i, end) != nil else { return nil }
-            case 1: i += 8
-            case 5: i += 4
-            case 2:
-                guard let len = varint(b, &i, end), len <= UInt64(end - i) else { return nil }
-                if let child = fields[key >> 3],
-                   let p = walk(b, from: i, to: i + Int(len), message: child, depth: depth + 1) {
-                    return p
-                }
-                i += Int(len)
-            default: return nil
+        var wire = WireFields(b, from: start, to: end, rejectingFieldZero: false)
+        while let step = wire.next() {
+            guard case .field(let f) = step else { return nil }
+            if let r = f.payload, let child = fields[f.number],
+               let p = walk(b, from: r.lowerBound, to: r.upperBound, message: child, depth: depth + 1) {
+                return p
             }
-        }
-        return nil
-    }
-
-    private static func varint(_ b: UnsafeRawBufferPointer, _ i: inout Int, _ end: Int) -> UInt64? {
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < end, shift < 64 {
-            let byte = b[i]
-            i += 1
-            v |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return v }
-            shift += 7
         }
         return nil
     }

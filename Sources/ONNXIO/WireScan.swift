@@ -22,55 +22,31 @@ enum WireScan {
         scan(bytes, from: 0, to: bytes.count, message: message, depth: 0)
     }
 
-    private static func varint(_ b: UnsafeRawBufferPointer, _ i: inout Int, _ end: Int) -> UInt64? {
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < end, shift < 64 {
-            let byte = b[i]
-            i += 1
-            v |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return v }
-            shift += 7
+    private static func scan(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, message: String, depth: Int) -> Problem? {
+        var fields = WireFields(b, from: start, to: end, rejectingFieldZero: true)
+        while let step = fields.next() {
+            switch step {
+            case .broken(let failure, let at, let field):
+                return Problem(offset: at, detail: describe(failure, message: message, field: field ?? 0))
+            case .field(let f):
+                if let r = f.payload, depth < 6, let child = children[message]?[f.number],
+                   let p = scan(b, from: r.lowerBound, to: r.upperBound, message: child, depth: depth + 1) {
+                    return p
+                }
+            }
         }
         return nil
     }
 
-    private static func scan(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, message: String, depth: Int) -> Problem? {
-        var i = start
-        while i < end {
-            let fieldStart = i
-            guard let key = varint(b, &i, end) else {
-                return Problem(offset: fieldStart, detail: "\(message): field key runs past the end of the data")
-            }
-            let field = key >> 3
-            let wire = key & 7
-            if field == 0 { return Problem(offset: fieldStart, detail: "\(message): field number 0 is invalid") }
-            switch wire {
-            case 0:
-                guard varint(b, &i, end) != nil else {
-                    return Problem(offset: fieldStart, detail: "\(message) field \(field): varint runs past the end of the data")
-                }
-            case 1, 5:
-                let n = wire == 1 ? 8 : 4
-                guard i + n <= end else {
-                    return Problem(offset: fieldStart, detail: "\(message) field \(field): \(n)-byte value runs past the end of the data")
-                }
-                i += n
-            case 2:
-                guard let len = varint(b, &i, end) else {
-                    return Problem(offset: fieldStart, detail: "\(message) field \(field): length runs past the end of the data")
-                }
-                guard len <= UInt64(end - i) else {
-                    return Problem(offset: fieldStart, detail: "\(message) field \(field) claims \(len) bytes but only \(end - i) remain")
-                }
-                if depth < 6, let child = children[message]?[field] {
-                    if let p = scan(b, from: i, to: i + Int(len), message: child, depth: depth + 1) { return p }
-                }
-                i += Int(len)
-            default:
-                return Problem(offset: fieldStart, detail: "\(message) field \(field) has invalid wire type \(wire)")
-            }
+    private static func describe(_ failure: WireFields.Failure, message: String, field: UInt64) -> String {
+        switch failure {
+        case .key: return "\(message): field key runs past the end of the data"
+        case .fieldZero: return "\(message): field number 0 is invalid"
+        case .varint: return "\(message) field \(field): varint runs past the end of the data"
+        case .fixed(let n): return "\(message) field \(field): \(n)-byte value runs past the end of the data"
+        case .length: return "\(message) field \(field): length runs past the end of the data"
+        case .overrun(let len, let remaining): return "\(message) field \(field) claims \(len) bytes but only \(remaining) remain"
+        case .wireType(let wire): return "\(message) field \(field) has invalid wire type \(wire)"
         }
-        return nil
     }
 }

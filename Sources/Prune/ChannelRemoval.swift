@@ -1,5 +1,8 @@
 import ONNXIO
 
+/// A layer reading channels: for each (output unit, input feature), whether a non-zero weight connects them.
+private struct ChannelReader { var x: String; var y: String; var features: Int; var units: Int; var reads: [Bool] }
+
 extension SimplifyState {
     /// Removes every channel class that is not pinned and that no Conv/Gemm/MatMul reads
     /// through a non-zero weight of a kept output: weight rows of its producers, input
@@ -13,45 +16,7 @@ extension SimplifyState {
         // Why a class stays (reported for pruned channels that could not go).
         var why = [String?](repeating: nil, count: removable.count)
         for (root, reason) in cg.pinReasons() { why[root] = "pinned by " + reason }
-        // Which (input, output) pairs each reading layer connects with a non-zero weight.
-        struct Reader { var x: String; var y: String; var features: Int; var units: Int; var reads: [Bool] }
-        var readers: [Reader] = []
-        var grouped: [(x: String, y: String, groups: Int)] = []
-        for (i, n) in nodes.enumerated() {
-            let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
-            var w: DenseTensor
-            var inAxis = 1, outAxis = 0
-            switch cg.roles[i] {
-            case .conv(let wName, _, let depthwise, _):
-                if depthwise { continue }
-                w = try inits.dense(wName)!
-            case .groupedConv(let wName, _, let groups, _):
-                let r = try groupedReads(wName, groups: groups)
-                readers.append(Reader(x: x, y: y, features: r.features, units: r.units, reads: r.reads))
-                grouped.append((x, y, groups))
-                continue
-            case .gemm(let wName, _, let transB):
-                w = try inits.dense(wName)!
-                inAxis = transB ? 1 : 0; outAxis = 1 - inAxis
-            case .matMul(let wName, _):
-                w = try inits.dense(wName)!
-                inAxis = 0; outAxis = 1
-            default:
-                continue
-            }
-            let features = w.dims[inAxis], units = w.dims[outAxis]
-            var reads = [Bool](repeating: false, count: features * units)
-            let kk = w.count / max(features * units, 1)
-            for o in 0..<units {
-                for j in 0..<features {
-                    let base = inAxis == 1 ? (o * features + j) * kk : (j * units + o)
-                    var nz = false
-                    for t in 0..<kk where w.values[base + t] != 0 { nz = true; break }
-                    reads[o * features + j] = nz
-                }
-            }
-            readers.append(Reader(x: x, y: y, features: features, units: units, reads: reads))
-        }
+        let (readers, grouped) = try channelReaders()
         var valuesWithChannels = Array(cg.channels.keys).sorted()
         valuesWithChannels.removeAll { cg.channels[$0] == 0 }
         var changed = true
@@ -102,6 +67,49 @@ extension SimplifyState {
         guard !removed.isEmpty else { return }
         changedValues = Set(removed.keys)
         try apply(removed, &report)
+    }
+
+    /// Which (input, output) pairs each reading layer connects with a non-zero weight, and
+    /// the grouped Convs (whose groups must stay balanced).
+    private func channelReaders() throws -> (readers: [ChannelReader], grouped: [(x: String, y: String, groups: Int)]) {
+        var readers: [ChannelReader] = []
+        var grouped: [(x: String, y: String, groups: Int)] = []
+        for (i, n) in nodes.enumerated() {
+            let x = n.inputs.first ?? "", y = n.outputs.first ?? ""
+            var w: DenseTensor
+            var inAxis = 1, outAxis = 0
+            switch cg.roles[i] {
+            case .conv(let wName, _, let depthwise, _):
+                if depthwise { continue }
+                w = try inits.dense(wName)!
+            case .groupedConv(let wName, _, let groups, _):
+                let r = try groupedReads(wName, groups: groups)
+                readers.append(ChannelReader(x: x, y: y, features: r.features, units: r.units, reads: r.reads))
+                grouped.append((x, y, groups))
+                continue
+            case .gemm(let wName, _, let transB):
+                w = try inits.dense(wName)!
+                inAxis = transB ? 1 : 0; outAxis = 1 - inAxis
+            case .matMul(let wName, _):
+                w = try inits.dense(wName)!
+                inAxis = 0; outAxis = 1
+            default:
+                continue
+            }
+            let features = w.dims[inAxis], units = w.dims[outAxis]
+            var reads = [Bool](repeating: false, count: features * units)
+            let kk = w.count / max(features * units, 1)
+            for o in 0..<units {
+                for j in 0..<features {
+                    let base = inAxis == 1 ? (o * features + j) * kk : (j * units + o)
+                    var nz = false
+                    for t in 0..<kk where w.values[base + t] != 0 { nz = true; break }
+                    reads[o * features + j] = nz
+                }
+            }
+            readers.append(ChannelReader(x: x, y: y, features: features, units: units, reads: reads))
+        }
+        return (readers, grouped)
     }
 
     private mutating func apply(_ removed: [String: Set<Int>], _ report: inout SimplifyReport) throws {

@@ -142,43 +142,13 @@ public final class Session: Sendable {
                  observer: RunObserver?) throws -> [String: NDArray] {
         let wanted = outputs ?? outputNames
         for w in wanted where !hasValue(w) && overrides[w] == nil { throw RuntimeError.unknownName(w) }
-        var values: [String: NDArray] = overrides
-        for (k, v) in inputs {
-            guard let info = inputInfo[k] else {
-                if initializers[k] != nil { values[k] = v; continue }
-                throw RuntimeError.inputMismatch("'\(k)' is not an input of the graph (inputs: \(inputNames.joined(separator: ", ")))")
-            }
-            var v = v
-            if let t = info.type, t != v.elementType { v = v.cast(to: t) }
-            if let s = info.shape {
-                let ok = s.count == v.shape.count && zip(s, v.shape).allSatisfy { $0 == nil || $0! == $1 }
-                if !ok {
-                    throw RuntimeError.inputMismatch("input '\(k)' has shape \(v.shape), the graph declares [\(s.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]")
-                }
-            }
-            values[k] = v
-        }
+        var values = try bindInputs(inputs, overrides: overrides)
 
         let plan = wanted.contains(where: optimisedPlan.hidden.contains)
             || overrides.keys.contains(where: optimisedPlan.sensitive.contains)
             || inputs.keys.contains(where: optimisedPlan.sensitive.contains) ? plainPlan : optimisedPlan
         let steps = plan.steps
-        // Steps needed for the wanted values.
-        var needed = [Bool](repeating: false, count: steps.count)
-        var stack: [String] = wanted
-        var seen = Set<String>()
-        while let v = stack.popLast() {
-            guard seen.insert(v).inserted else { continue }
-            if values[v] != nil || plan.constants[v] != nil { continue }
-            guard let p = plan.producer[v] else {
-                if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
-                continue
-            }
-            if !needed[p] {
-                needed[p] = true
-                for i in steps[p].node.inputs where !i.isEmpty { stack.append(i) }
-            }
-        }
+        let needed = try neededSteps(plan, wanted: wanted, values: values)
         // Last consumer of each value, for freeing.
         var lastUse: [String: Int] = [:]
         for (i, s) in steps.enumerated() where needed[i] {
@@ -224,6 +194,49 @@ public final class Session: Sendable {
             result[w] = v
         }
         return result
+    }
+
+    /// The run's starting values: `overrides`, then the inputs converted to their declared
+    /// element types and checked against their declared shapes.
+    private func bindInputs(_ inputs: [String: NDArray], overrides: [String: NDArray]) throws -> [String: NDArray] {
+        var values: [String: NDArray] = overrides
+        for (k, v) in inputs {
+            guard let info = inputInfo[k] else {
+                if initializers[k] != nil { values[k] = v; continue }
+                throw RuntimeError.inputMismatch("'\(k)' is not an input of the graph (inputs: \(inputNames.joined(separator: ", ")))")
+            }
+            var v = v
+            if let t = info.type, t != v.elementType { v = v.cast(to: t) }
+            if let s = info.shape {
+                let ok = s.count == v.shape.count && zip(s, v.shape).allSatisfy { $0 == nil || $0! == $1 }
+                if !ok {
+                    throw RuntimeError.inputMismatch("input '\(k)' has shape \(v.shape), the graph declares [\(s.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]")
+                }
+            }
+            values[k] = v
+        }
+        return values
+    }
+
+    /// Which steps of `plan` the wanted values depend on (given the values already known).
+    private func neededSteps(_ plan: Plan, wanted: [String], values: [String: NDArray]) throws -> [Bool] {
+        let steps = plan.steps
+        var needed = [Bool](repeating: false, count: steps.count)
+        var stack: [String] = wanted
+        var seen = Set<String>()
+        while let v = stack.popLast() {
+            guard seen.insert(v).inserted else { continue }
+            if values[v] != nil || plan.constants[v] != nil { continue }
+            guard let p = plan.producer[v] else {
+                if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
+                continue
+            }
+            if !needed[p] {
+                needed[p] = true
+                for i in steps[p].node.inputs where !i.isEmpty { stack.append(i) }
+            }
+        }
+        return needed
     }
 
     /// Runs the graph once (graph outputs) and returns each executed node's kernel time, in

@@ -61,25 +61,9 @@ extension Session {
                               graphInputs: Set<String>, graphOutputs: Set<String>, opset: Int,
                               options: Options) -> Plan {
         var plan = Plan()
-        // 1. Constant folding (nodes whose inputs are all initializers or folded values).
-        var folded = Set<Int>()
-        for (i, n) in nodes.enumerated() {
-            let op = n.opType ?? ""
-            guard !["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial"].contains(op) else { continue }
-            let ins = n.inputs.filter { !$0.isEmpty }
-            guard ins.allSatisfy({ (initializers[$0] != nil && !graphInputs.contains($0)) || plan.constants[$0] != nil }),
-                  n.outputs.contains(where: { !$0.isEmpty }) else { continue }
-            let args: [NDArray?] = n.inputs.map { $0.isEmpty ? nil : (plan.constants[$0] ?? initializers[$0]) }
-            let ctx = NodeContext(node: n, name: displayName(n, i), op: op, inputs: args, opset: opset, options: options)
-            guard let results = try? kernels[i](ctx),
-                  results.reduce(0, { $0 + $1.count }) <= 1 << 24 else { continue }
-            folded.insert(i)
-            for (j, o) in n.outputs.enumerated() where !o.isEmpty && j < results.count {
-                plan.constants[o] = results[j]
-                plan.sensitive.insert(o)
-            }
-            for x in ins { plan.sensitive.insert(x) }
-        }
+        // 1. Constant folding.
+        let folded = foldConstants(nodes: nodes, kernels: kernels, initializers: initializers, graphInputs: graphInputs,
+                                   opset: opset, options: options, into: &plan)
         // 2. Fusion chains.
         var match = ChainMatcher(nodes: nodes, skipping: folded, graphOutputs: graphOutputs)
         var chainEnd: [Int: Step] = [:]   // last node of a chain → fused step
@@ -146,5 +130,30 @@ extension Session {
         plan.sensitive = sensitive.union(hidden)
         plan.hidden = hidden
         return plan
+    }
+
+    /// Evaluates the nodes whose inputs are all initializers or folded values (random
+    /// generators excepted) into `plan.constants`; returns their indices.
+    static func foldConstants(nodes: [Node], kernels: [Kernel], initializers: [String: NDArray], graphInputs: Set<String>,
+                              opset: Int, options: Options, into plan: inout Plan) -> Set<Int> {
+        var folded = Set<Int>()
+        for (i, n) in nodes.enumerated() {
+            let op = n.opType ?? ""
+            guard !["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial"].contains(op) else { continue }
+            let ins = n.inputs.filter { !$0.isEmpty }
+            guard ins.allSatisfy({ (initializers[$0] != nil && !graphInputs.contains($0)) || plan.constants[$0] != nil }),
+                  n.outputs.contains(where: { !$0.isEmpty }) else { continue }
+            let args: [NDArray?] = n.inputs.map { $0.isEmpty ? nil : (plan.constants[$0] ?? initializers[$0]) }
+            let ctx = NodeContext(node: n, name: displayName(n, i), op: op, inputs: args, opset: opset, options: options)
+            guard let results = try? kernels[i](ctx),
+                  results.reduce(0, { $0 + $1.count }) <= 1 << 24 else { continue }
+            folded.insert(i)
+            for (j, o) in n.outputs.enumerated() where !o.isEmpty && j < results.count {
+                plan.constants[o] = results[j]
+                plan.sensitive.insert(o)
+            }
+            for x in ins { plan.sensitive.insert(x) }
+        }
+        return folded
     }
 }

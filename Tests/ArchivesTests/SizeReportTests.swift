@@ -105,9 +105,9 @@ struct SizeReportTests {
 }
 
 /// Measurements for docs/sizes.md. Slow (the 60 MB case takes minutes), so it only runs with
-/// `NNCODEC_SIZES_BENCH=1 swift test --filter SizesBenchmark`.
+/// `NNCODEC_BENCH=1 swift test --filter SizesBenchmark`.
 @Suite("SizesBenchmark", .serialized,
-       .enabled(if: ProcessInfo.processInfo.environment["NNCODEC_SIZES_BENCH"] == "1"))
+       .enabled(if: ProcessInfo.processInfo.environment["NNCODEC_BENCH"] == "1"))
 struct SizesBenchmark {
     @Test("1 MiB and 60 MB of normal float32: ours vs 7zz a -mx=9 vs xz -9e", arguments: [262_144, 15_000_000])
     func measure(floatCount: Int) throws {

@@ -179,31 +179,9 @@ struct QuantDQTests {
         try QuantNNCodecComparison.check(dq: true, lambdaScale: 1, exactLevels: false)
     }
 
-    @Test("speed (release, QUANT_BENCH=1)", .enabled(if: ProcessInfo.processInfo.environment["QUANT_BENCH"] != nil))
-    func speed() throws {
-        var rng = QuantRandom(seed: 8)
-        let w = rng.weights(4 << 20, scale: 0.02)
-        var levels = [Int32](repeating: 0, count: w.count)
-        for (qp, lambdaScale, interval) in [(-38, 0.0, 4096), (-38, 1.0, 4096), (-38, 1.0, 256), (-60, 0.0, 4096), (-60, 1.0, 4096)] {
-            let dq = DependentQuantizer(step: QuantStep(qp: qp)!, lambdaScale: lambdaScale, rateRefreshInterval: interval)
-            let mbps = try throughput(bytes: 4 * w.count) {
-                try w.withUnsafeBufferPointer { wp in
-                    try levels.withUnsafeMutableBufferPointer { try dq.quantize(wp, into: $0) }
-                }
-            }
-            print("QUANT_BENCH DQ qp \(qp) lambda_scale \(lambdaScale) refresh \(interval): \(mbps) MB/s of float32 (thread CPU time)")
-            if lambdaScale == 0 { #expect(mbps > 20) }
-        }
-        let rdo = RDOQuantizer(step: QuantStep(qp: -38)!, lambdaScale: 1)
-        let mbps = try throughput(bytes: 4 * w.count, runs: 1) {
-            try w.withUnsafeBufferPointer { wp in try levels.withUnsafeMutableBufferPointer { try rdo.quantize(wp, into: $0) } }
-        }
-        print("QUANT_BENCH RDOQ qp -38 lambda_scale 1: \(mbps) MB/s of float32 (thread CPU time)")
-    }
-
     /// The measurements behind `DependentQuantizer`'s default refresh settings.
-    @Test("rate refresh settings: J and time on LeNet-300 at λs 1 (release, QUANT_BENCH=1)",
-          .enabled(if: ProcessInfo.processInfo.environment["QUANT_BENCH"] != nil))
+    @Test("rate refresh settings: J and time on LeNet-300 at λs 1 (release, NNCODEC_BENCH=1)",
+          .enabled(if: ProcessInfo.processInfo.environment["NNCODEC_BENCH"] == "1"))
     func refreshSettings() throws {
         let weights = try QuantFixtures.lenet300().filter { $0.dims.count == 2 }
         let step = try #require(QuantStep(qp: -38))
@@ -220,7 +198,7 @@ struct QuantDQTests {
                 se += QuantFixtures.meanSquaredError(t.values, q.reconstructed()) * Double(t.values.count)
             }
             let d = se / Double(step.size * step.size)
-            print("QUANT_BENCH refresh \(interval) window \(window): \(bytes) bytes, D \(d) Δ², J \(d + lambda * Double(8 * bytes)), " +
+            print("NNCODEC_BENCH refresh \(interval) window \(window): \(bytes) bytes, D \(d) Δ², J \(d + lambda * Double(8 * bytes)), " +
                   "\(time) s CPU")
         }
     }

@@ -49,14 +49,3 @@ func threadCPUTime() -> Double {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
-
-/// Best-of-`runs` throughput of `body` over `bytes` bytes, in MB/s of thread CPU time.
-func throughput(bytes: Int, runs: Int = 3, _ body: () throws -> Void) rethrows -> Double {
-    var best = Double.infinity
-    for _ in 0..<runs {
-        let t = threadCPUTime()
-        try body()
-        best = min(best, threadCPUTime() - t)
-    }
-    return Double(bytes) / best / 1e6
-}

@@ -93,19 +93,4 @@ struct QuantUniformTests {
     func matchesNNCodec() throws {
         try QuantNNCodecComparison.check(dq: false, lambdaScale: 0, exactLevels: true)
     }
-
-    @Test("speed (release, QUANT_BENCH=1)", .enabled(if: ProcessInfo.processInfo.environment["QUANT_BENCH"] != nil))
-    func speed() throws {
-        var rng = QuantRandom(seed: 7)
-        let w = rng.weights(16 << 20, scale: 0.02)
-        let step = try #require(QuantStep(qp: -38))
-        var levels = [Int32](repeating: 0, count: w.count)
-        let u = UniformQuantizer(step: step)
-        let mbps = try throughput(bytes: 4 * w.count, runs: 5) {
-            try w.withUnsafeBufferPointer { wp in
-                try levels.withUnsafeMutableBufferPointer { try u.quantize(wp, into: $0) }
-            }
-        }
-        print("QUANT_BENCH uniform: \(mbps) MB/s of float32 (thread CPU time)")
-    }
 }

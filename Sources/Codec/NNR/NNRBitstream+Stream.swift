@@ -26,20 +26,9 @@ extension NNRBitstream {
         if threads > 1 {
             return try decodeParallel(bytes, limits: limits, threads: threads, topology: topology, tensor: body)
         }
-        var context = NNRSyntaxContext()
-        var header = Header()
-        var offset = 0
-        while offset < bytes.count {
-            let index = header.unitCount
-            let unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits)
-            if index == 0, unit.header.type != .start {
-                throw NNRError(.badUnitOrder("stream does not begin with a start unit"), byteOffset: offset, unitIndex: 0)
-            }
+        return try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
             switch unit.body {
-            case .start(let p): header.profile = p
-            case .modelParameterSet(let m): header.modelParameterSet = m
             case .topology(let t):
-                header.topologyUnits.append(t)
                 try topology(t)
             case .compressedData(let ndu):
                 let payloadOffset = offset + unit.size - ndu.payload.count
@@ -56,11 +45,7 @@ extension NNRBitstream {
             default:
                 break
             }
-            header.unitCount += 1
-            offset += unit.size
         }
-        if header.unitCount == 0 { throw NNRError(.truncated, byteOffset: 0) }
-        return header
     }
 
     private struct PendingTensor: Sendable {
@@ -76,38 +61,26 @@ extension NNRBitstream {
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         enum Item: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
-        var context = NNRSyntaxContext()
         var header = Header()
         var items: [Item] = []
         var pending: [PendingTensor] = []
-        var offset = 0
         var readError: NNRError? = nil
-        while offset < bytes.count {
-            let index = header.unitCount
-            let unit: NNRUnit
-            do throws(NNRError) {
-                unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits)
-                if index == 0, unit.header.type != .start {
-                    throw NNRError(.badUnitOrder("stream does not begin with a start unit"), byteOffset: offset, unitIndex: 0)
+        do {
+            header = try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
+                switch unit.body {
+                case .topology(let t):
+                    items.append(.topology(t))
+                case .compressedData(let ndu):
+                    items.append(.tensor(pending.count))
+                    pending.append(PendingTensor(ndu: ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                                 payloadOffset: offset + unit.size - ndu.payload.count,
+                                                 unitIndex: index, unitSize: unit.size))
+                default:
+                    break
                 }
-            } catch {
-                readError = error
-                break
             }
-            switch unit.body {
-            case .start(let p): header.profile = p
-            case .modelParameterSet(let m): header.modelParameterSet = m
-            case .topology(let t):
-                header.topologyUnits.append(t)
-                items.append(.topology(t))
-            case .compressedData(let ndu):
-                items.append(.tensor(pending.count))
-                pending.append(PendingTensor(ndu: ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                             payloadOffset: offset + unit.size - ndu.payload.count,
-                                             unitIndex: index, unitSize: unit.size))
-            }
-            header.unitCount += 1
-            offset += unit.size
+        } catch let error as NNRError {
+            readError = error   // thrown after the units before it are delivered, as with one thread
         }
         let jobs = pending
         let work = items
@@ -135,7 +108,6 @@ extension NNRBitstream {
             }
         }
         if let readError { throw readError }
-        if header.unitCount == 0 { throw NNRError(.truncated, byteOffset: 0) }
         return header
     }
 
@@ -144,6 +116,17 @@ extension NNRBitstream {
     @discardableResult
     public static func readUnits(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(),
                                  _ body: (NNRUnit, NNRModelParameterSet) throws -> Void) throws -> Header {
+        try forEachUnit(bytes, limits: limits) { unit, _, _, context in
+            try body(unit, context.mps ?? NNRModelParameterSet())
+        }
+    }
+
+    /// The one unit walk of every reader: reads the units of `bytes` in order (the first must
+    /// be a start unit), records what they fix in the header, and calls `body` with each
+    /// unit, its byte offset, its index and the syntax context after it. An empty stream is
+    /// truncated.
+    private static func forEachUnit(_ bytes: [UInt8], limits: NNRLimits,
+                                    _ body: (NNRUnit, _ offset: Int, _ index: Int, NNRSyntaxContext) throws -> Void) throws -> Header {
         var context = NNRSyntaxContext()
         var header = Header()
         var offset = 0
@@ -159,7 +142,7 @@ extension NNRBitstream {
             case .topology(let t): header.topologyUnits.append(t)
             default: break
             }
-            try body(unit, context.mps ?? NNRModelParameterSet())
+            try body(unit, offset, index, context)
             header.unitCount += 1
             offset += unit.size
         }

@@ -8,13 +8,6 @@ import ONNXIO
 // More elementwise math: trigonometric and hyperbolic functions, IsInf, Shrink,
 // ThresholdedRelu, Celu, Mish; bitwise operators and BitShift (typed: unsigned widths wrap).
 
-private func unary(_ f: @escaping @Sendable (Float) -> Float) -> Kernel {
-    { ctx in
-        let x = try ctx.input(0)
-        return [NDArray(shape: x.shape, floats: mapFloats(try ctx.floats(0), f))]
-    }
-}
-
 func registerMath(_ k: inout [String: Kernel]) {
     for op in ["ReduceMax", "ReduceMin"] {   // bool inputs: any / all, through int64
         guard let numeric = k[op] else { continue }
@@ -26,16 +19,16 @@ func registerMath(_ k: inout [String: Kernel]) {
             return try numeric(c).map { $0.cast(to: .bool) }
         }
     }
-    k["Tan"] = unary(tanf)
-    k["Asin"] = unary(asinf)
-    k["Acos"] = unary(acosf)
-    k["Atan"] = unary(atanf)
-    k["Sinh"] = unary(sinhf)
-    k["Cosh"] = unary(coshf)
-    k["Asinh"] = unary(asinhf)
-    k["Acosh"] = unary(acoshf)
-    k["Atanh"] = unary(atanhf)
-    k["Mish"] = unary { x in x * tanhf(x > 20 ? x : log1pf(expf(x))) }
+    k["Tan"] = unaryFloat(tanf)
+    k["Asin"] = unaryFloat(asinf)
+    k["Acos"] = unaryFloat(acosf)
+    k["Atan"] = unaryFloat(atanf)
+    k["Sinh"] = unaryFloat(sinhf)
+    k["Cosh"] = unaryFloat(coshf)
+    k["Asinh"] = unaryFloat(asinhf)
+    k["Acosh"] = unaryFloat(acoshf)
+    k["Atanh"] = unaryFloat(atanhf)
+    k["Mish"] = unaryFloat { x in x * tanhf(x > 20 ? x : log1pf(expf(x))) }
     k["IsInf"] = { ctx in
         let x = try ctx.input(0)
         let neg = ctx.int("detect_negative", 1) != 0, pos = ctx.int("detect_positive", 1) != 0

@@ -16,79 +16,91 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
         let X = px.baseAddress!, Y = po.baseAddress!
         let C = x.shape[1]
-        let kh = h.kernel, kw = w.kernel, dh = h.dilation, dw = w.dilation, W = w.input, H = h.input, OW = w.output
-        let area = Float(kh * kw)
-        if isMax && kh == 2 && kw == 2 && h.stride == 2 && w.stride == 2 && dh == 1 && dw == 1
-            && h.padBegin == 0 && w.padBegin == 0 && 2 * h.output <= H && 2 * OW <= W {
-            // 2×2 stride-2 windows, all inside the input.
-            RuntimeThreading.chunks(NC, parallel: ctx.options.parallel && NC * OHW >= 1 << 14) { r in
-                for plane in r {
-                    let xp = X + plane * HW, yp = Y + plane * OHW
-                    for oy in 0..<h.output {
-                        let r0 = xp + 2 * oy * W, r1 = r0 + W, yr = yp + oy * OW
-                        for ox in 0..<OW {
-                            yr[ox] = Swift.max(Swift.max(r0[2 * ox], r0[2 * ox + 1]), Swift.max(r1[2 * ox], r1[2 * ox + 1]))
-                        }
-                    }
-                }
-            }
+        if isMax && h.kernel == 2 && w.kernel == 2 && h.stride == 2 && w.stride == 2 && h.dilation == 1 && w.dilation == 1
+            && h.padBegin == 0 && w.padBegin == 0 && 2 * h.output <= h.input && 2 * w.output <= w.input {
+            maxPool2x2(X, Y, planes: NC, h, w, parallel: ctx.options.parallel)
             return
         }
         RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
             for c in 0..<C {
                 let plane = n * C + c
-                let xp = X + plane * HW, yp = Y + plane * OHW
-                for oy in 0..<h.output {
-                    let y0 = oy * h.stride - h.padBegin
-                    for ox in 0..<w.output {
-                        let x0 = ox * w.stride - w.padBegin
-                        if y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W {
-                            // Window entirely inside the input.
-                            if isMax {
-                                var acc = -Float.infinity
-                                for ki in 0..<kh {
-                                    let row = xp + (y0 + ki * dh) * W + x0
-                                    for kj in 0..<kw { acc = Swift.max(acc, row[kj * dw]) }
-                                }
-                                yp[oy * OW + ox] = acc
-                            } else {
-                                var acc: Float = 0
-                                for ki in 0..<kh {
-                                    let row = xp + (y0 + ki * dh) * W + x0
-                                    for kj in 0..<kw { acc += row[kj * dw] }
-                                }
-                                yp[oy * OW + ox] = acc / area
-                            }
-                            continue
-                        }
-                        var acc: Float = isMax ? -.infinity : 0
-                        var valid = 0, padded = 0
-                        for ki in 0..<h.kernel {
-                            let iy = y0 + ki * h.dilation
-                            if iy >= h.input + h.padEnd { break }
-                            let inY = iy >= 0 && iy < h.input
-                            for kj in 0..<w.kernel {
-                                let ix = x0 + kj * w.dilation
-                                if ix >= w.input + w.padEnd { break }
-                                padded += 1
-                                if inY && ix >= 0 && ix < w.input {
-                                    let v = xp[iy * w.input + ix]
-                                    if isMax { if v > acc || v.isNaN { acc = v } } else { acc += v }
-                                    valid += 1
-                                }
-                            }
-                        }
-                        if !isMax {
-                            let d = includePad ? padded : valid
-                            acc = d > 0 ? acc / Float(d) : 0
-                        }
-                        yp[oy * w.output + ox] = acc
-                    }
-                }
+                poolPlane(X + plane * HW, Y + plane * OHW, h, w, isMax: isMax, includePad: includePad)
             }
         }
     } }
     return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: out)]
+}
+
+/// Max pooling over 2×2 stride-2 windows that all lie inside the input.
+private func maxPool2x2(_ X: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>, planes NC: Int,
+                        _ h: AxisPlan, _ w: AxisPlan, parallel: Bool) {
+    let HW = h.input * w.input, OHW = h.output * w.output, W = w.input, OW = w.output
+    // 2×2 stride-2 windows, all inside the input.
+    RuntimeThreading.chunks(NC, parallel: parallel && NC * OHW >= 1 << 14) { r in
+        for plane in r {
+            let xp = X + plane * HW, yp = Y + plane * OHW
+            for oy in 0..<h.output {
+                let r0 = xp + 2 * oy * W, r1 = r0 + W, yr = yp + oy * OW
+                for ox in 0..<OW {
+                    yr[ox] = Swift.max(Swift.max(r0[2 * ox], r0[2 * ox + 1]), Swift.max(r1[2 * ox], r1[2 * ox + 1]))
+                }
+            }
+        }
+    }
+}
+
+/// One N×C plane of a max or average pooling with any windows (padding, dilation).
+private func poolPlane(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>, _ h: AxisPlan, _ w: AxisPlan,
+                       isMax: Bool, includePad: Bool) {
+    let kh = h.kernel, kw = w.kernel, dh = h.dilation, dw = w.dilation, W = w.input, H = h.input, OW = w.output
+    let area = Float(kh * kw)
+    for oy in 0..<h.output {
+        let y0 = oy * h.stride - h.padBegin
+        for ox in 0..<w.output {
+            let x0 = ox * w.stride - w.padBegin
+            if y0 >= 0 && y0 + (kh - 1) * dh < H && x0 >= 0 && x0 + (kw - 1) * dw < W {
+                // Window entirely inside the input.
+                if isMax {
+                    var acc = -Float.infinity
+                    for ki in 0..<kh {
+                        let row = xp + (y0 + ki * dh) * W + x0
+                        for kj in 0..<kw { acc = Swift.max(acc, row[kj * dw]) }
+                    }
+                    yp[oy * OW + ox] = acc
+                } else {
+                    var acc: Float = 0
+                    for ki in 0..<kh {
+                        let row = xp + (y0 + ki * dh) * W + x0
+                        for kj in 0..<kw { acc += row[kj * dw] }
+                    }
+                    yp[oy * OW + ox] = acc / area
+                }
+                continue
+            }
+            var acc: Float = isMax ? -.infinity : 0
+            var valid = 0, padded = 0
+            for ki in 0..<h.kernel {
+                let iy = y0 + ki * h.dilation
+                if iy >= h.input + h.padEnd { break }
+                let inY = iy >= 0 && iy < h.input
+                for kj in 0..<w.kernel {
+                    let ix = x0 + kj * w.dilation
+                    if ix >= w.input + w.padEnd { break }
+                    padded += 1
+                    if inY && ix >= 0 && ix < w.input {
+                        let v = xp[iy * w.input + ix]
+                        if isMax { if v > acc || v.isNaN { acc = v } } else { acc += v }
+                        valid += 1
+                    }
+                }
+            }
+            if !isMax {
+                let d = includePad ? padded : valid
+                acc = d > 0 ? acc / Float(d) : 0
+            }
+            yp[oy * w.output + ox] = acc
+        }
+    }
 }
 
 private func globalPool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {

@@ -1,0 +1,103 @@
+// Throughput of the CABAC level coder and of the quantizers on seeded Gaussian weights
+// (moved out of the test targets, where they only printed). Release build:
+//   swift run -c release --package-path Benchmarks codec-bench [cabac] [quant]
+// Each line is the median of RUNS (default 3) runs, in MB/s of float32 weights; CABAC
+// times are wall clock, quantizer times thread CPU time. A CABAC round trip that does not
+// give the levels back exits 1.
+import CABAC
+import Codec
+import Foundation
+
+/// SplitMix64: a seeded generator, so every run codes the same data.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// `count` normal samples (Box–Muller) times `scale`.
+func gaussian(count: Int, scale: Double, seed: UInt64) -> [Double] {
+    var rng = SeededGenerator(state: seed)
+    return (0..<count).map { _ in
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &rng), u2 = Double.random(in: 0..<1, using: &rng)
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2) * scale
+    }
+}
+
+func threadCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+
+let runs = Int(ProcessInfo.processInfo.environment["RUNS"] ?? "") ?? 3
+
+/// Encode and decode MB/s of 4M levels (1024-wide rows), with and without the
+/// initialization-set search; the levels are typical of qp −38…−32 on a trained layer.
+func cabac() throws {
+    let count = 1 << 22
+    let megabytes = Double(count * 4) / 1e6
+    for (scale, dq) in [(1.5, false), (1.5, true), (20.0, false), (20.0, true)] {
+        var levels = gaussian(count: count, scale: scale, seed: 1).map { Int32($0.rounded()) }
+        if dq { levels = DependentQuantization.reconstructionLevels(indices: levels.map { $0 / 2 }) }
+        for paramOpt in [false, true] {
+            let options = TensorCodingOptions(dependentQuantization: dq, rowSkipping: true, optimizeInitialization: paramOpt)
+            var encode: [Double] = [], decode: [Double] = [], bytes = 0
+            for _ in 0..<runs {
+                let t0 = Date()
+                var e = CABACEncoder(reserveCapacity: count)
+                try e.encodeTensor(levels, rowWidth: 1024, options: options)
+                let stream = e.finish()
+                let t1 = Date()
+                var d = CABACDecoder(bytes: stream)
+                let decoded = try d.decodeTensor(count: count, rowWidth: 1024, options: options)
+                _ = try d.finish()
+                let t2 = Date()
+                guard decoded == levels else { print("cabac: round trip differs"); exit(1) }
+                encode.append(megabytes / t1.timeIntervalSince(t0))
+                decode.append(megabytes / t2.timeIntervalSince(t1))
+                bytes = stream.count
+            }
+            print(String(format: "cabac scale %.1f dq %d paramOpt %d: %.2f bits/weight, encode %.1f MB/s, decode %.1f MB/s",
+                         scale, dq ? 1 : 0, paramOpt ? 1 : 0, Double(bytes * 8) / Double(count), median(encode), median(decode)))
+        }
+    }
+}
+
+/// MB/s of the uniform, dependent (trellis) and RDO quantizers on 4M weights.
+func quant() throws {
+    let weights = gaussian(count: 4 << 20, scale: 0.02, seed: 7).map { Float($0) }
+    func measure(_ name: String, _ body: () throws -> Void) rethrows {
+        var mbps: [Double] = []
+        for _ in 0..<runs {
+            let t = threadCPUTime()
+            try body()
+            mbps.append(Double(4 * weights.count) / (threadCPUTime() - t) / 1e6)
+        }
+        print(String(format: "quant %@: %.1f MB/s", name, median(mbps)))
+    }
+    try measure("uniform qp -38") { _ = try UniformQuantizer(step: QuantStep(qp: -38)!).quantize(weights) }
+    for (qp, lambdaScale, interval) in [(-38, 0.0, 4096), (-38, 1.0, 4096), (-38, 1.0, 256), (-60, 0.0, 4096), (-60, 1.0, 4096)] {
+        let dq = DependentQuantizer(step: QuantStep(qp: qp)!, lambdaScale: lambdaScale, rateRefreshInterval: interval)
+        try measure("DQ qp \(qp) lambda_scale \(lambdaScale) refresh \(interval)") { _ = try dq.quantize(weights) }
+    }
+    try measure("RDOQ qp -38 lambda_scale 1") { _ = try RDOQuantizer(step: QuantStep(qp: -38)!, lambdaScale: 1).quantize(weights) }
+}
+
+let jobs = CommandLine.arguments.dropFirst().isEmpty ? ["cabac", "quant"] : Array(CommandLine.arguments.dropFirst())
+for job in jobs {
+    switch job {
+    case "cabac": try cabac()
+    case "quant": try quant()
+    default:
+        print("codec-bench: unknown job '\(job)' (cabac, quant)")
+        exit(2)
+    }
+}

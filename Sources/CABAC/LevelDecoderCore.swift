@@ -1,0 +1,230 @@
+// The decoder side of the row-major level loops (see LevelKernels.swift).
+
+/// The arithmetic decoder's registers for the duration of one run of the level loop.
+///
+/// The input is read without bounds checks: the caller supplies data padded with zeros
+/// far enough for the run (see `CABACDecoder.decodeTensor`) and finds overruns from the
+/// final position.
+struct LevelDecoderCore {
+    var range: UInt32
+    var value: UInt32
+    var bitsNeeded: Int32
+    var next: UnsafePointer<UInt8>
+    let lps: UnsafePointer<UInt64>
+    let steps: UnsafePointer<Int32>
+    let fastNext: UnsafePointer<Int8>
+    /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
+    static var skewed: UInt32 { 96 }
+
+    @inline(__always)
+    init(_ d: BinDecoder, padded: UnsafePointer<UInt8>, tables: RawTables) {
+        range = d.range
+        value = d.value
+        bitsNeeded = d.bitsNeeded
+        next = padded + d.consumed
+        lps = tables.lpsBySum
+        steps = tables.steps
+        fastNext = tables.fastNext
+    }
+
+    @inline(__always)
+    func store(into d: inout BinDecoder, padded: UnsafePointer<UInt8>) {
+        d.range = range
+        d.value = value
+        d.bitsNeeded = bitsNeeded
+        d.consumed = next - padded
+        d.missing = max(0, d.consumed - d.inputCount)
+    }
+
+    @inline(__always)
+    mutating func nextByte() -> UInt32 {
+        let b = UInt32(next.pointee)
+        next += 1
+        return b
+    }
+
+    @inline(__always)
+    mutating func decode(_ c: UnsafeMutablePointer<ContextModel>) -> UInt32 {
+        var m = c.pointee
+        let lpsR = m.lpsRange(range, bySum: lps)
+        let rMps = range &- lpsR
+        let scaled = rMps &<< 7
+        let mps = UInt32(truncatingIfNeeded: (Int32(m.sum) >> 15) &+ 1)
+        let bin: UInt32
+        if lpsR <= Self.skewed {
+            // A skewed context: the MPS is likely, so branch (predicted) instead of selecting.
+            if value < scaled {
+                bin = mps
+                if rMps < 256 {
+                    range = rMps &<< 1
+                    value = value &<< 1
+                    bitsNeeded &+= 1
+                } else {
+                    range = rMps
+                }
+            } else {
+                bin = mps ^ 1
+                let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
+                range = lpsR &<< n
+                value = (value &- scaled) &<< n
+                bitsNeeded &+= Int32(bitPattern: n)
+            }
+        } else {
+            let isLps = value >= scaled
+            bin = isLps ? mps ^ 1 : mps
+            value = isLps ? value &- scaled : value
+            let r = isLps ? lpsR : rMps
+            let n = UInt32(truncatingIfNeeded: r.leadingZeroBitCount &- 23)
+            range = r &<< n
+            value = value &<< n
+            bitsNeeded &+= Int32(bitPattern: n)
+        }
+        if bitsNeeded >= 0 {
+            value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
+            bitsNeeded &-= 8
+        }
+        m.update(bin, fastNext: fastNext, steps: steps)
+        c.pointee.s0 = m.s0
+        c.pointee.sum = m.sum
+        return bin
+    }
+
+    /// Decodes `count` (1...32) bypass bins, most significant first: up to eight at a time
+    /// by one division.
+    @inline(__always)
+    mutating func decodeBypass(count: Int) -> UInt32 {
+        var bins: UInt32 = 0
+        var remaining = count
+        while remaining > 0 {
+            let step = min(remaining, 8)
+            remaining &-= step
+            // Shift `step` bits into the value register (at most one byte read).
+            let s = UInt32(truncatingIfNeeded: step)
+            value &<<= s
+            bitsNeeded &+= Int32(truncatingIfNeeded: step)
+            if bitsNeeded >= 0 {
+                value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
+                bitsNeeded &-= 8
+            }
+            // value < range << (7 + step): the quotient is the next `step` bins.
+            let scaled = range &<< 7
+            let q = value / scaled
+            value &-= q &* scaled
+            bins = (bins &<< s) | q
+        }
+        return bins
+    }
+
+    /// Decodes bins with contexts `first`, `first + stride`, ... while they are 1, at most
+    /// `limit` of them; returns how many were 1.
+    @inline(__always)
+    mutating func decodeOnes(_ first: UnsafeMutablePointer<ContextModel>, stride: Int, limit: Int) -> Int {
+        var j = 0
+        var c = first
+        while j < limit {
+            if decode(c) == 0 { break }
+            j &+= 1
+            c += stride
+        }
+        return j
+    }
+
+    /// Decodes one quantization index (the inverse of `encodeLevel`; see `decodeLevel`).
+    @inline(__always)
+    mutating func decodeLevel(significance: Int, neighbour nb: Int, g: Int,
+                              _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
+        if decode(ctx + significance) == 0 { return 0 }
+        let negative = decode(ctx + (48 &+ nb))
+        let ones = decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
+        var magnitude = UInt32(truncatingIfNeeded: ones) &+ 1
+        if ones == g {
+            // Order-0 Exp-Golomb remainder: n ones (at most 31), then n bypass bits.
+            let n = decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
+            var r1: UInt32 = 1 &<< UInt32(truncatingIfNeeded: n)
+            if n > 0 { r1 &+= decodeBypass(count: n) }
+            magnitude &+= r1 &- 1
+        }
+        let signed = Int32(bitPattern: magnitude)
+        return negative != 0 ? 0 &- signed : signed
+    }
+}
+
+extension LevelDecoderCore {
+    /// Levels decoded between checks for running past the data.
+    static let chunk = 256
+
+    /// Zero bytes the input must have after the data: room for one chunk of levels
+    /// (at most 7 bits per context-coded bin and one per bypass bin).
+    static func padding(unaryLength g: Int) -> Int {
+        chunk * ((7 * (2 + g + 31) + 31) / 8 + 2) + 8
+    }
+
+    /// Decodes levels into `out[cursor.position..<end]` in row-major order; positions of
+    /// skipped rows are set to 0. Stops early (at a chunk end) once the data has run out.
+    @inline(never)
+    static func run<Mode: QuantizerMode>(_ mode: Mode.Type, _ coder: inout BinDecoder, padded: UnsafePointer<UInt8>,
+                                         _ out: UnsafeMutablePointer<Int32>, end: Int, cursor: inout LevelCursor,
+                                         rowWidth: Int, rowIsZero: UnsafePointer<Bool>?,
+                                         g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
+        var core = LevelDecoderCore(coder, padded: padded, tables: RawTables.shared)
+        let limit = padded + coder.inputCount
+        var i = cursor.position
+        var column = cursor.column
+        var row = cursor.row
+        var state = cursor.dqState
+        var nb = cursor.neighbour
+        while i < end && core.next <= limit {
+            if let rowIsZero, column == 0, rowIsZero[row] {
+                (out + i).update(repeating: 0, count: rowWidth)
+                if Mode.dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
+                i &+= rowWidth
+                row &+= 1
+                continue
+            }
+            let stop = min(end, i &+ (rowWidth &- column), i &+ chunk)
+            let start = i
+            if Mode.dq {
+                while i < stop {
+                    let k = core.decodeLevel(significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
+                    nb = ContextLayout.neighbourClass(k)
+                    // Reconstruction level 2k, or 2k - sgn(k) in the odd states.
+                    let q1 = Int32(truncatingIfNeeded: state & 1)
+                    let sgn = (k >> 31) | Int32(truncatingIfNeeded: (0 &- k.magnitude) >> 31)
+                    out[i] = 2 &* k &- q1 &* sgn
+                    state = DependentQuantization.nextState(state, index: k)
+                    i &+= 1
+                }
+            } else {
+                while i < stop {
+                    let k = core.decodeLevel(significance: nb, neighbour: nb, g: g, ctx)
+                    nb = ContextLayout.neighbourClass(k)
+                    out[i] = k
+                    i &+= 1
+                }
+            }
+            column &+= i &- start
+            if column == rowWidth {
+                column = 0
+                row &+= 1
+            }
+        }
+        cursor.position = i
+        cursor.column = column
+        cursor.row = row
+        cursor.dqState = state
+        cursor.neighbour = nb
+        core.store(into: &coder, padded: padded)
+    }
+
+    static func runLevels(_ coder: inout BinDecoder, padded: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int32>,
+                          end: Int, cursor: inout LevelCursor, rowWidth: Int, rowIsZero: UnsafePointer<Bool>?,
+                          dq: Bool, g: Int, contexts: UnsafeMutablePointer<ContextModel>) {
+        if dq {
+            run(DependentMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
+                rowIsZero: rowIsZero, g: g, contexts: contexts)
+        } else {
+            run(UniformMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
+                rowIsZero: rowIsZero, g: g, contexts: contexts)
+        }
+    }
+}
