@@ -37,11 +37,11 @@ struct DecodeCommand: ParsableCommand {
         if let graph { inputs.append(graph) }
         try OutputPath.check(out, inputs: inputs, force: force)
         let start = Date()
-        let bytes = try FileIO.read(input)
+        let bytes = try NNRFileSource(path: input)
         guard bytes.count > 0 else { throw CommandError("\(input): file is empty (expected an NNC bitstream)") }
         let graphModel = try graph.map { try Model.load(path: $0) }
         let progress = Progress("decoding")
-        let (report, dataFile) = try ModelDecoder.decode(bytes.array, source: input, graph: graphModel,
+        let (report, dataFile) = try ModelDecoder.decode(bytes, source: input, graph: graphModel,
                                                   threads: threads ?? ParallelWork.defaultThreads, to: out,
                                                   externalData: externalData ? true : nil) { n, name in
             progress.update(n, 0, name)
