@@ -18,14 +18,13 @@ extension NNRBitstream {
     /// in stream order and the callbacks run in stream order (one at a time, possibly on a
     /// worker thread) as soon as each tensor and those before it are done, with the same
     /// results and the same first error as one thread. Decoded tensors are released after
-    /// their callback, so memory stays near the size of the tensors in flight. Without
-    /// `keepLevels` FLOAT tensors arrive with empty `levels` (values only).
+    /// their callback, so memory stays near the size of the tensors in flight.
     @discardableResult
-    public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1, keepLevels: Bool = true,
+    public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
-            return try decodeParallel(bytes, limits: limits, threads: threads, keepLevels: keepLevels, topology: topology, tensor: body)
+            return try decodeParallel(bytes, limits: limits, threads: threads, topology: topology, tensor: body)
         }
         var context = NNRSyntaxContext()
         var header = Header()
@@ -46,8 +45,7 @@ extension NNRBitstream {
                 let payloadOffset = offset + unit.size - ndu.payload.count
                 let decoded: NNRDecodedTensor
                 do throws(NNRError) {
-                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset,
-                                               keepLevels: keepLevels)
+                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset)
                 } catch {
                     var e = error
                     e.unitIndex = index
@@ -76,7 +74,7 @@ extension NNRBitstream {
         var unitSize: Int
     }
 
-    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, keepLevels: Bool,
+    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         var context = NNRSyntaxContext()
@@ -124,7 +122,7 @@ extension NNRBitstream {
                     guard case .compressedData(let ndu) = unit.body else { return nil }
                     do throws(NNRError) {
                         return try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                payloadOffset: p.offset + unit.size - ndu.payload.count, keepLevels: keepLevels)
+                                                payloadOffset: p.offset + unit.size - ndu.payload.count)
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex

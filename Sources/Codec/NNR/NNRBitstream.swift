@@ -103,10 +103,8 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
-    /// Decodes one compressed-data unit. Without `keepLevels` a FLOAT tensor's `levels` are
-    /// dropped once its values are reconstructed (half the memory of a decoded tensor).
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int, keepLevels: Bool = true) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -161,7 +159,6 @@ public struct NNRBitstream: Sendable, Equatable {
         if let qp = tensor.qp, let d = tensor.qpDensity {
             tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,
                                                                  stepSize: NNRQuantization.stepSize(qp: qp, qpDensity: d)))
-            if !keepLevels { tensor.levels = [] }
         } else {
             tensor.values = .int32(tensor.levels)
         }
