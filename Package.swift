@@ -40,7 +40,7 @@ let package = Package(
         // Context-adaptive binary arithmetic coder of the NNC standard.
         .target(name: "CABAC"),
         // Quantization, NNR units, encode/decode pipeline.
-        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib"]),
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib", "SystemIO"]),
         // The sizes the NNC papers report: .xz and genuine .7z archives through liblzma.
         .target(name: "Archives", dependencies: ["CLZMA", "SystemIO"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).

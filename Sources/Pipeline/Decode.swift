@@ -32,10 +32,10 @@ extension Pipeline {
     /// atomically; progress is (tensors done, 0, tensor name).
     public static func decode(_ job: DecodeJob, progress: JobProgress? = nil) throws -> DecodeJobReport {
         let start = Date()
-        let bytes = try FileIO.read(job.input)
+        let bytes = try NNRFileSource(path: job.input)   // read unit by unit, never whole
         guard bytes.count > 0 else { throw PipelineError(.emptyFile, file: job.input, "file is empty (expected an NNC bitstream)") }
         let graphModel = try job.graph.map { try Model.load(path: $0) }
-        let (report, dataFile) = try ModelDecoder.decode(bytes.array, source: job.input, graph: graphModel, threads: job.threads,
+        let (report, dataFile) = try ModelDecoder.decode(bytes, source: job.input, graph: graphModel, threads: job.threads,
                                                          to: job.output, externalData: job.externalData) { n, name in
             progress?(n, 0, name)
         }

@@ -20,7 +20,7 @@ extension NNRBitstream {
     /// results and the same first error as one thread. Decoded tensors are released after
     /// their callback, so memory stays near the size of the tensors in flight.
     @discardableResult
-    public static func decode(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(), threads: Int = 1,
+    public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
@@ -48,16 +48,16 @@ extension NNRBitstream {
         }
     }
 
+    /// A compressed-data unit found by the first pass: where it is and the context it is
+    /// read in, without its payload (re-read by the worker that decodes it).
     private struct PendingTensor: Sendable {
-        var ndu: NNRCompressedDataUnit
-        var profile: UInt8
-        var mps: NNRModelParameterSet
-        var payloadOffset: Int
+        var context: NNRSyntaxContext
+        var offset: Int
         var unitIndex: Int
         var unitSize: Int
     }
 
-    private static func decodeParallel(_ bytes: [UInt8], limits: NNRLimits, threads: Int,
+    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         enum Item: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
@@ -70,11 +70,9 @@ extension NNRBitstream {
                 switch unit.body {
                 case .topology(let t):
                     items.append(.topology(t))
-                case .compressedData(let ndu):
+                case .compressedData:
                     items.append(.tensor(pending.count))
-                    pending.append(PendingTensor(ndu: ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                 payloadOffset: offset + unit.size - ndu.payload.count,
-                                                 unitIndex: index, unitSize: unit.size))
+                    pending.append(PendingTensor(context: context, offset: offset, unitIndex: index, unitSize: unit.size))
                 default:
                     break
                 }
@@ -91,12 +89,16 @@ extension NNRBitstream {
                 try ParallelWork.ordered(count: work.count, threads: threads, { n -> NNRDecodedTensor? in
                     guard case .tensor(let k) = work[n] else { return nil }
                     let p = jobs[k]
+                    var context = p.context
+                    let unit = try NNRUnitSyntax.read(bytes, at: p.offset, index: p.unitIndex, context: &context, limits: limits)
+                    guard case .compressedData(let ndu) = unit.body else { return nil }
                     do throws(NNRError) {
-                        return try decodeTensor(p.ndu, profile: p.profile, mps: p.mps, payloadOffset: p.payloadOffset)
+                        return try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                                payloadOffset: p.offset + unit.size - ndu.payload.count)
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex
-                        e.tensorName = p.ndu.header.tensorName
+                        e.tensorName = ndu.header.tensorName
                         throw e
                     }
                 }, consume: { n, decoded in
@@ -114,7 +116,7 @@ extension NNRBitstream {
     /// Reads the units of `bytes` without decoding any tensor, calling `body` with each unit
     /// (its `size` is the unit's bytes) and the model parameter set in force.
     @discardableResult
-    public static func readUnits(_ bytes: [UInt8], limits: NNRLimits = NNRLimits(),
+    public static func readUnits<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(),
                                  _ body: (NNRUnit, NNRModelParameterSet) throws -> Void) throws -> Header {
         try forEachUnit(bytes, limits: limits) { unit, _, _, context in
             try body(unit, context.mps ?? NNRModelParameterSet())
@@ -125,7 +127,7 @@ extension NNRBitstream {
     /// be a start unit), records what they fix in the header, and calls `body` with each
     /// unit, its byte offset, its index and the syntax context after it. An empty stream is
     /// truncated.
-    private static func forEachUnit(_ bytes: [UInt8], limits: NNRLimits,
+    private static func forEachUnit<S: NNRByteSource>(_ bytes: S, limits: NNRLimits,
                                     _ body: (NNRUnit, _ offset: Int, _ index: Int, NNRSyntaxContext) throws -> Void) throws -> Header {
         var context = NNRSyntaxContext()
         var header = Header()

@@ -20,6 +20,8 @@ public struct NNRError: Error, Sendable, Equatable, CustomStringConvertible {
         case trailingBytes(Int)
         /// The entropy-coded payload failed to decode or encode.
         case entropyCoding(CABACError)
+        /// The stream's file could not be read (an I/O error, with the system's reason).
+        case readFailed(String)
     }
 
     public var kind: Kind
@@ -51,6 +53,7 @@ public struct NNRError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupported(let s): what = "unsupported: \(s)"
         case .trailingBytes(let n): what = "\(n) unexpected bytes at the end of a unit"
         case .entropyCoding(let e): what = "entropy coding: \(e)"
+        case .readFailed(let r): what = "cannot read the stream: \(r)"
         }
         return "\(what) (\(where_))"
     }

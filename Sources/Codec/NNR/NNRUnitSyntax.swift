@@ -1,5 +1,5 @@
 /// What earlier units fix for the syntax of later ones.
-struct NNRSyntaxContext {
+struct NNRSyntaxContext: Sendable {
     var profile: UInt8? = nil
     var mps: NNRModelParameterSet? = nil
 }
@@ -8,19 +8,20 @@ enum NNRUnitSyntax {
     // MARK: Reading
 
     /// Reads the unit starting at `offset`. Returns it with `byteOffset` and `size` set.
-    static func read(_ stream: [UInt8], at offset: Int, index: Int, context: inout NNRSyntaxContext,
-                     limits: NNRLimits) throws(NNRError) -> NNRUnit {
+    static func read<S: NNRByteSource>(_ stream: S, at offset: Int, index: Int, context: inout NNRSyntaxContext,
+                                       limits: NNRLimits) throws(NNRError) -> NNRUnit {
         let remaining = stream.count - offset
         guard remaining >= 2 else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
-        let long = stream[offset] & 0x80 != 0
+        let first = try stream.bytes(at: offset, length: min(4, remaining))
+        let long = first[0] & 0x80 != 0
         let fieldSize = long ? 4 : 2
         guard remaining >= fieldSize else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
-        var size = Int(stream[offset] & 0x7F)
-        for i in 1..<fieldSize { size = (size << 8) | Int(stream[offset + i]) }
+        var size = Int(first[0] & 0x7F)
+        for i in 1..<fieldSize { size = (size << 8) | Int(first[i]) }
         guard size >= fieldSize + 1 else { throw NNRError(.badUnitSize(size), byteOffset: offset, unitIndex: index) }
         guard size <= remaining else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
 
-        var r = NNRBitReader(Array(stream[(offset + fieldSize)..<(offset + size)]), streamOffset: offset + fieldSize)
+        var r = NNRBitReader(try stream.bytes(at: offset + fieldSize, length: size - fieldSize), streamOffset: offset + fieldSize)
         do throws(NNRError) {
             var unit = try readBody(&r, context: &context, limits: limits)
             unit.byteOffset = offset

@@ -57,7 +57,7 @@ public enum ModelDecoder {
     /// topology unit, or from `graph` (required for streams without one, e.g. NNCodec's).
     /// With `graph`, tensors of the stream replace that model's initializers by name.
     /// `threads` tensors are decoded at once (largest first); the model is the same for any count.
-    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
+    public static func decode<S: NNRByteSource>(_ bytes: S, source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               progress: ((Int, String) -> Void)? = nil) throws -> (model: Model, report: DecodeReport) {
         try decode(bytes, source: source, graph: graph, threads: threads, progress: progress, store: nil)
     }
@@ -65,7 +65,7 @@ public enum ModelDecoder {
     /// `decode`, with `store` called on each tensor as soon as it is filled (in stream order,
     /// one at a time); a `store` that moves the payload out (to a data file) keeps memory
     /// bounded, and the tensor's external-data record is then left as `store` set it.
-    static func decode(_ bytes: [UInt8], source: String, graph: Model?, threads: Int, progress: ((Int, String) -> Void)?,
+    static func decode<S: NNRByteSource>(_ bytes: S, source: String, graph: Model?, threads: Int, progress: ((Int, String) -> Void)?,
                        store: ((inout Tensor) throws -> Void)?) throws -> (model: Model, report: DecodeReport) {
         var model = graph
         var graphSource = graph == nil ? "" : "given model"

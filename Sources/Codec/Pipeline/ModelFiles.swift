@@ -29,7 +29,7 @@ extension ModelDecoder {
     /// tensors in flight; otherwise the model is built in memory and written inline. Both
     /// files are written atomically; on failure (a corrupt stream, a full disk) neither is
     /// left behind. Returns the report and the data file written, if any.
-    public static func decode(_ bytes: [UInt8], source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
+    public static func decode<S: NNRByteSource>(_ bytes: S, source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               to path: String, externalData: Bool? = nil,
                               progress: ((Int, String) -> Void)? = nil) throws -> (report: DecodeReport, dataFile: String?) {
         let external = try externalData ?? (decodedBytes(bytes, source: source) > externalDataThreshold)
@@ -63,7 +63,7 @@ extension ModelDecoder {
     }
 
     /// Bytes of the tensors a stream decodes to, from its unit headers (4 per element).
-    public static func decodedBytes(_ bytes: [UInt8], source: String) throws -> Int {
+    public static func decodedBytes<S: NNRByteSource>(_ bytes: S, source: String) throws -> Int {
         var total = 0
         do {
             try NNRBitstream.readUnits(bytes) { unit, _ in

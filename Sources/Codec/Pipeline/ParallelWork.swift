@@ -59,9 +59,10 @@ extension ParallelWork {
     /// `body(i)` for `i` in `0..<count` on at most `threads` threads, taken in index order,
     /// with `consume(i, result)` called once per job strictly in index order (never two at
     /// once) as soon as the job and all before it are done; each result is released after
-    /// its `consume`. Memory is bounded by the jobs in flight plus the finished ones waiting
-    /// for an earlier, slower job. The first error (of `body` in index order, or of
-    /// `consume`) stops the taking of new jobs and is rethrown.
+    /// its `consume`. At most `2 × threads` jobs are taken and not yet consumed: a worker
+    /// waits before taking more, so a slow `consume` (a disk write) cannot let finished
+    /// results pile up, and memory stays bounded by that window. The first error (of `body`
+    /// in index order, or of `consume`) stops the taking of new jobs and is rethrown.
     package static func ordered<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T,
                                              consume: (Int, T) throws -> Void) throws {
         if threads <= 1 || count <= 1 {
@@ -69,16 +70,20 @@ extension ParallelWork {
             return
         }
         let state = Mutex(Ordered<T>())
+        let windowSize = 2 * threads
+        let window = DispatchSemaphore(value: windowSize)
         withoutActuallyEscaping(consume) { consume in
             let consumeBox = UnsafeSendableBox(consume)
             DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
                 while true {
+                    window.wait()
                     let next = state.withLock { s -> Int? in
                         guard s.failure == nil, s.taken < count else { return nil }
                         s.taken += 1
                         return s.taken - 1
                     }
-                    guard let i = next else { return }
+                    // Leaving passes the token on, so a waiting worker wakes and leaves too.
+                    guard let i = next else { window.signal(); return }
                     let r = Result { try body(i) }
                     // Whoever completes the next job in order drains the ready prefix.
                     var batch = state.withLock { s in
@@ -89,6 +94,7 @@ extension ParallelWork {
                         var failure: (any Error)? = nil
                         for (j, result) in batch where failure == nil {
                             do { try consumeBox.value(j, try result.get()) } catch { failure = error }
+                            window.signal()
                         }
                         batch = state.withLock { s in
                             if let failure, s.failure == nil { s.failure = failure }
@@ -96,6 +102,9 @@ extension ParallelWork {
                             s.consuming = false
                             return s.takeReady()
                         }
+                        // After a failure unconsumed jobs keep their tokens: hand out enough
+                        // that every waiting worker wakes and leaves (the semaphore ends full).
+                        if failure != nil { for _ in 0..<windowSize { window.signal() } }
                     }
                 }
             }
