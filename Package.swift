@@ -65,7 +65,7 @@ let package = Package(
         // Per-tensor rate allocation: the smallest stream that meets an accuracy budget.
         .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation"]),
         // One library call per job (encode, sizes, …), returning report values.
         .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation"]),
         // Testable command implementations behind the thin executable.

@@ -14,15 +14,18 @@ import Runtime
 public enum RateSearch {
     /// Searches per-tensor qps for `model` encoded with `encode` (DQ, param_opt, … as set
     /// there). `progress` gets one line per table encode and per probe.
+    /// `table`: a rate table already measured for this model and `encode` (e.g. by a sweep
+    /// over several budgets); nil measures one over `options.qps`.
     public static func run(model: Model, encode: EncodeOptions, data: ValidationData, heldOut: ValidationData? = nil,
-                           options: AllocationOptions, progress: ((String) -> Void)? = nil) throws
+                           options: AllocationOptions, table given: RateTable? = nil,
+                           progress: ((String) -> Void)? = nil) throws
         -> (options: EncodeOptions, report: AllocationReport) {
         try options.budget.validate()
         let start = Date()
         let session = try runtime("the model") { try Session(model: model) }
         let judge = try runtime("data") { try BudgetJudge(budget: options.budget, data: data, original: session, batchSize: options.batchSize) }
         let tableStart = Date()
-        let table = try RateTable.measure(model: model, options: encode, qps: options.qps) { done, total, qp in
+        let table = try given ?? RateTable.measure(model: model, options: encode, qps: options.qps) { done, total, qp in
             progress?("rate table \(done)/\(total): qp \(qp)")
         }
         guard !table.tensors.isEmpty else {
