@@ -6,7 +6,7 @@ public struct AllocationOptions: Sendable {
     /// Evaluations of the bisection on the multiplier (after the finest and coarsest probes).
     public var bisectionSteps = 10
     /// Evaluations of the final greedy pass (one-step coarsenings of single tensors).
-    public var greedyEvaluations = 8
+    public var greedyEvaluations = 24
     /// Samples per inference batch.
     public var batchSize = 64
     /// Samples per gradient batch of the Fisher estimate.
