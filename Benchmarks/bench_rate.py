@@ -114,6 +114,27 @@ def main():
         rows.append(row)
     with open(os.path.join(outdir, "rate.json"), "w") as f:
         json.dump(rows, f, indent=1)
+    print(markdown(rows))
+
+
+def markdown(rows):
+    """The table of docs/rate-accuracy.md."""
+    pct = lambda v: f"{100 * v:.2f}"
+    out = ["| model | original top-1 val / test | NNCodec best: bytes (qp, DQ) | its top-1 val / test | nncodec: bytes | its top-1 val / test | smaller | our evaluations, table encodes, search s, × (encode + eval) per evaluation |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        n, o = r.get("nnc_ref"), r["nncodec"]
+        ref = f"{n['bytes']:,} ({n['qp']}, {'on' if n['dq'] else 'off'})" if n else "none meets the budget"
+        reft = f"{pct(n['val'])} / {pct(n['test'])}" if n else ""
+        if "bytes" in o:
+            ours = f"{o['bytes']:,}"
+            ourt = f"{pct(o['val'])} / {pct(o['test'])}"
+            cost = f"{o['evaluations']}, {o['table_encodes']}, {o['search_seconds']:.1f}, {o['cost_ratio']:.2f}"
+        else:
+            ours, ourt, cost = o.get("error", "failed"), "", ""
+        smaller = f"{100 * r['smaller']:.1f}%" if "smaller" in r else ""
+        out.append(f"| {r['model']} | {pct(r['original_val'])} / {pct(r['original_test'])} | {ref} | {reft} | {ours} | {ourt} | {smaller} | {cost} |")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
