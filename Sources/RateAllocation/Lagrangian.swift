@@ -1,11 +1,15 @@
 /// Equal-slope allocation over a `RateTable`: each tensor takes the qp minimising
 /// bits + λ · expected loss increase, the loss increase of tensor t at qp k being
 /// ½ · fisher_t · mse_t(k). Larger λ buys accuracy with bits; λ → 0 is the coarsest grid
-/// point for every tensor, λ → ∞ the finest.
+/// point for every tensor, λ → ∞ the finest. Non-weight tensors (biases, BatchNorm), whose
+/// Fisher estimate is poor (running statistics have none), all take `nonWeightIndex`; the
+/// search moves them together with real evaluations, then one by one in the greedy pass.
 public struct Lagrangian: Sendable {
     public let table: RateTable
     /// ½ · Σ F_j per tensor, in table order.
     public let weights: [Double]
+    /// The grid index of every non-weight tensor in `choose`.
+    public var nonWeightIndex = 0
 
     public init(table: RateTable, sensitivity: Sensitivity) {
         self.table = table
@@ -18,6 +22,7 @@ public struct Lagrangian: Sendable {
     /// The qp index per tensor at multiplier `lambda`.
     public func choose(_ lambda: Double) -> [Int] {
         table.entries.indices.map { t in
+            guard table.tensors[t].weight else { return nonWeightIndex }
             var best = 0
             var bestCost = Double.infinity
             for k in table.qps.indices {
@@ -34,7 +39,7 @@ public struct Lagrangian: Sendable {
     /// The range of slopes |Δbits / Δloss| between neighbouring grid points, for the bisection.
     public var slopeRange: ClosedRange<Double> {
         var lo = Double.infinity, hi = 0.0
-        for t in table.entries.indices {
+        for t in table.entries.indices where table.tensors[t].weight {
             for k in 1..<max(table.qps.count, 1) {
                 let dd = distortion(t, k) - distortion(t, k - 1)
                 let db = Double(table.entries[t][k - 1].bytes - table.entries[t][k].bytes) * 8
@@ -57,5 +62,10 @@ public struct Lagrangian: Sendable {
             return (t, saved / added)
         }
         return scored.sorted { $0.1 > $1.1 }.map(\.0)
+    }
+
+    /// `choice` with every non-weight tensor at grid index `k`.
+    public func withNonWeights(_ choice: [Int], at k: Int) -> [Int] {
+        choice.indices.map { table.tensors[$0].weight ? choice[$0] : k }
     }
 }

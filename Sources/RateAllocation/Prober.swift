@@ -30,11 +30,13 @@ struct Prober {
         self.progress = progress
     }
 
-    /// Encode options that give `choice`: per-tensor qps, the model qp in the middle of them.
+    /// Encode options that give `choice`: per-tensor qps, the model qp in the middle of the
+    /// weights' (a signalled offset is at most 2^(5+d) − 1).
     func options(for choice: [Int]) -> EncodeOptions {
         var o = encode
-        let qps = choice.map { table.qps[$0] }
-        o.qp = qps.sorted()[qps.count / 2]
+        let qps = choice.enumerated().map { table.entries[$0.offset][$0.element].qp }
+        let weightQps = zip(qps, table.tensors).filter { $0.1.weight }.map(\.0).sorted()
+        if !weightQps.isEmpty { o.qp = weightQps[weightQps.count / 2] }
         o.tensorQps = Dictionary(zip(table.tensors.map(\.name), qps), uniquingKeysWith: { a, _ in a })
         return o
     }
@@ -88,7 +90,22 @@ struct Prober {
             }
             best = smaller(best, try probe(lag.choose(exp(hi)), phase: "bisection", lambda: exp(hi)))
         }
+        best = try coarsenNonWeights(from: best, lag)
         return try greedy(from: best, lag, evaluations: options.greedyEvaluations)
+    }
+
+    /// Moves all non-weight tensors together to the coarsest grid index that still meets the
+    /// budget (a bisection over the index, each step a real evaluation).
+    mutating func coarsenNonWeights(from start: Result, _ lag: Lagrangian) throws -> Result {
+        guard table.tensors.contains(where: { !$0.weight }) else { return start }
+        var best = start
+        var lo = 0, hi = table.qps.count   // lo meets the budget; hi is not known to
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            let r = try probe(lag.withNonWeights(best.choice, at: mid), phase: "non-weights", lambda: nil)
+            if r.meets { lo = mid; best = smaller(best, r) } else { hi = mid }
+        }
+        return best
     }
 
     private func smaller(_ a: Result, _ b: Result) -> Result { b.meets && b.bytes < a.bytes ? b : a }

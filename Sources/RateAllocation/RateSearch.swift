@@ -29,7 +29,7 @@ public enum RateSearch {
             progress?("rate table \(done)/\(total): qp \(qp)")
         }
         guard !table.tensors.isEmpty else {
-            throw RateAllocationError(.invalidSetting, "model", "has no quantized weight tensor to allocate")
+            throw RateAllocationError(.invalidSetting, "model", "has no quantized tensor to allocate")
         }
         let encodeSeconds = Date().timeIntervalSince(tableStart) / Double(table.qps.count)
         let fisherStart = Date()
@@ -43,7 +43,7 @@ public enum RateSearch {
             budget: options.budget, validationSamples: data.count, baseline: judge.baseline, achieved: best.value,
             tensors: table.tensors.indices.map { t in
                 let name = table.tensors[t].name, k = best.choice[t]
-                return TensorAllocation(name: name, parameters: table.tensors[t].parameters, qp: table.qps[k],
+                return TensorAllocation(name: name, parameters: table.tensors[t].parameters, qp: table.entries[t][k].qp,
                                         bytes: table.entries[t][k].bytes, fisher: sens.fisher[name] ?? 0,
                                         fisherEstimated: sens.estimated.contains(name), mse: table.entries[t][k].mse)
             },

@@ -24,7 +24,9 @@ public struct Sensitivity: Sendable {
     public static func fisher(model: Model, tensors: [String: Int], data: ValidationData,
                               batchSize: Int = 8) throws -> Sensitivity {
         let floats = Set(model.graph?.initializers.compactMap { $0.dataType == .float ? $0.name : nil } ?? [])
-        let wanted = Set(tensors.keys).intersection(floats)
+        // BatchNorm running statistics are state, not parameters: no gradient reaches them.
+        let statistics = Set(model.graph?.nodes.filter { $0.opType == "BatchNormalization" }.flatMap { $0.inputs.dropFirst(3) } ?? [])
+        let wanted = Set(tensors.keys).intersection(floats).subtracting(statistics)
         var sums: [String: Double] = [:]
         if let gg = try? GradientGraph(model: model, trainable: wanted), gg.inputNames.count == 1,
            let out = gg.objectiveValues.first {

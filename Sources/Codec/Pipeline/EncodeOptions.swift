@@ -7,8 +7,9 @@ import CABAC
 public struct EncodeOptions: Sendable, Codable, Equatable {
     /// qp of weight tensors (2+ dimensions). NNCodec's default: −38 at density 2 (Δ = 1.5·2^−10).
     public var qp: Int = -38
-    /// Per-tensor qp of weight tensors by stream name (rate allocation); a weight tensor not
-    /// named here uses `qp`. Each is signalled as the tensor's qp offset from the model qp.
+    /// Per-tensor qp by stream name (rate allocation), for weight and non-weight tensors; a
+    /// tensor not named here uses `qp` or `nonWeightQp`. Each is signalled as the tensor's qp
+    /// offset from the model qp.
     public var tensorQps: [String: Int]? = nil
     /// qp density d (the standard's `qp_density`, 0...7).
     public var qpDensity: Int = 2
@@ -57,6 +58,8 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     public var weightStep: Float { NNRQuantization.stepSize(qp: qp, qpDensity: qpDensity) }
     /// The qp of the weight tensor `name`: its entry in `tensorQps`, else `qp`.
     public func weightQp(of name: String?) -> Int { name.flatMap { tensorQps?[$0] } ?? qp }
+    /// The qp of the non-weight tensor `name`: its entry in `tensorQps`, else `nonWeightQp`.
+    public func nonWeightQp(of name: String?) -> Int { name.flatMap { tensorQps?[$0] } ?? nonWeightQp }
     public var nonWeightStep: Float { NNRQuantization.stepSize(qp: nonWeightQp, qpDensity: qpDensity) }
 
     /// Checks ranges the bitstream can express; the message says what to change.
