@@ -4,6 +4,7 @@ import Foundation
 import ONNXIO
 import Prune
 import RateAllocation
+import Reports
 import Runtime
 
 /// One `encode` job: which model, where the stream goes, and what happens before coding.
@@ -119,7 +120,7 @@ public enum Pipeline {
     }
 
     /// The model's size as one .onnx file (external data counted).
-    public static func modelBytes(_ m: Model, path: String) -> Int {
+    static func modelBytes(_ m: Model, path: String) -> Int {
         var external = 0
         var copy = m
         copy.forEachTensor { t in if t.isExternal { external += t.rawData?.count ?? 0 } }
