@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Prune", targets: ["Prune"]),
         .library(name: "Train", targets: ["Train"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "RateAllocation", targets: ["RateAllocation"]),
         .library(name: "TrainPrune", targets: ["TrainPrune"]),
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
@@ -61,13 +62,15 @@ let package = Package(
         .target(name: "FlipFrequency", dependencies: ["Runtime", "Train"]),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
         .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
+        // Per-tensor rate allocation: the smallest stream that meets an accuracy budget.
+        .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation"]),
         // One library call per job (encode, decode, prune, simplify, evaluate, sweep, report, …), returning report values.
-        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports"]),
+        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports", "RateAllocation"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality", "RateAllocation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -91,6 +94,7 @@ let package = Package(
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO", "Prune", "Reports"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "RateAllocationTests", dependencies: ["TestSupport", "RateAllocation", "Codec", "Runtime", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]
 )

@@ -5,6 +5,7 @@ import Foundation
 import ONNXIO
 import Pipeline
 import Prune
+import RateAllocation
 
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,8 @@ struct EncodeCommand: ParsableCommand {
     var pruneCriterion: Criterion?
     @OptionGroup(title: "Pruning (with --prune)") var pruning: PruneArguments
     @Flag(help: "Simplify before encoding (fold BatchNorm, remove dead channels; see `nncodec simplify`).") var simplify = false
+    @OptionGroup(title: "Rate allocation (per-tensor qps for the smallest stream within an accuracy budget on --data)")
+    var allocation: AllocationArguments
 
     func validate() throws {
         if let c = pruneCriterion { _ = try pruning.options(c) } else if pruning.sparsity != nil || pruning.threshold != nil || pruning.twt != nil {
@@ -47,6 +50,7 @@ struct EncodeCommand: ParsableCommand {
         if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
         if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try allocation.check(data: pruning.data, labels: pruning.labels, pruning: pruneCriterion != nil, qpGiven: q != nil || qp != nil)
     }
 
     func options() throws -> EncodeOptions {
@@ -82,11 +86,13 @@ struct EncodeCommand: ParsableCommand {
         }
         job.simplify = simplify
         job.measureSizes = sizes
+        job.allocation = try allocation.job(data: pruning.data, labels: pruning.labels)
         let search = Progress("searching"), coding = Progress("encoding")
-        let r = try Pipeline.encode(job, searchProgress: search.update, encodeProgress: coding.update)
+        let r = try Pipeline.encode(job, searchProgress: search.update, encodeProgress: coding.update,
+                                    allocationLog: job.allocation == nil ? nil : AllocationArguments.log)
         search.finish()
         coding.finish()
-        print(json ? Output.json(r) : Self.summary(r))
+        print(json ? Output.json(r) : Self.summary(r) + (r.allocation.map { "\n" + AllocationArguments.summary($0) } ?? ""))
     }
 
     static func summary(_ r: EncodeJobReport) -> String {

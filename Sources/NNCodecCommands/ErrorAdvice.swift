@@ -2,6 +2,7 @@ import ArgumentParser
 import Codec
 import Pipeline
 import Prune
+import RateAllocation
 
 /// Turns the libraries' error kinds into command-line advice: the flags involved and what
 /// to pass. The libraries never name flags; this file is where they meet the CLI.
@@ -52,6 +53,9 @@ enum ErrorAdvice {
         case let e as EncodeError:
             if case .stepTooSmall = e.kind { return e.description + " — e.g. a smaller -q or a larger --qp" }
             return e.description
+        case let e as RateAllocationError:
+            if e.kind == .budgetUnreachable { return e.description + " (--max-drop, --min-agreement, --min-cosine; --min-qp)" }
+            return e.description
         default:
             return "\(error)"
         }
@@ -61,7 +65,7 @@ enum ErrorAdvice {
     /// (ArgumentParser's own, clean exits) unchanged.
     static func translate(_ error: any Error) -> any Error {
         switch error {
-        case is PruneError, is DecodeError, is EncodeError, is PipelineError: return CommandError(message(for: error))
+        case is PruneError, is DecodeError, is EncodeError, is PipelineError, is RateAllocationError: return CommandError(message(for: error))
         default: return error
         }
     }

@@ -20,6 +20,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Evaluate only the first N samples.") var limit: Int?
     @Option(help: "Write the CSV here (default: <model>-sweep.csv in the current folder).") var csv: String?
     @Option(help: "Write the SVG plot here (default: <model>-sweep.svg in the current folder).") var svg: String?
+    @Option(help: "Also the allocated curve: per-tensor qps (rate allocation) for these top-1 drop budgets in points, e.g. 0.1,0.5,1,2.")
+    var allocated: String?
     @Flag(help: "Skip the .7z/.xz markers (they take long on large models).") var noArchives = false
     @Flag(help: "Overwrite outputs that exist.") var force = false
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -37,7 +39,16 @@ struct SweepCommand: ParsableCommand {
         return list.map { $0! }
     }
 
+    static func parseBudgets(_ s: String) throws -> [Double] {
+        let list = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw ValidationError("--allocated takes a list of top-1 drops in points (0.1,0.5,1), not '\(s)'")
+        }
+        return list.map { $0! }
+    }
+
     func validate() throws {
+        if let allocated { _ = try Self.parseBudgets(allocated) }
         let steps = try Self.parseSteps(q)
         if steps.contains(where: { $0 < -20 || $0 > 30 }) { throw ValidationError("-q values must be between -20 and 30") }
         if !["off", "on", "both"].contains(dq) { throw ValidationError("--dq takes off, on or both") }
@@ -54,6 +65,7 @@ struct SweepCommand: ParsableCommand {
         job.batchSize = batch
         job.limit = limit
         job.archives = !noArchives
+        job.allocated = try allocated.map(Self.parseBudgets)
         let progress = Progress("sweep")
         let result = try Pipeline.sweep(job, progress: progress.update)
         progress.finish()
@@ -62,7 +74,7 @@ struct SweepCommand: ParsableCommand {
 
     static func text(_ result: SweepResult) -> String {
         var lines = [Output.table(["variant", "q", "bytes", "of .onnx", "bits/param", "top-1", "encode s", "decode s"], result.points.map { p in
-            [p.variant, String(p.q), Output.grouped(p.bitstreamBytes), String(format: "%.2f%%", 100 * p.relativeSize),
+            [p.variant, p.variant.hasPrefix("allocated") ? String(format: "drop %.2f", Double(p.q) / 100) : String(p.q), Output.grouped(p.bitstreamBytes), String(format: "%.2f%%", 100 * p.relativeSize),
              String(format: "%.3f", p.bitsPerParameter), String(format: "%.2f%%", 100 * p.top1),
              String(format: "%.3f", p.encodeSeconds), String(format: "%.3f", p.decodeSeconds)]
         })]
@@ -70,7 +82,8 @@ struct SweepCommand: ParsableCommand {
               + (result.sevenZipBytes.map { ", .7z \(Output.grouped($0))" } ?? "") + (result.xzBytes.map { ", .xz \(Output.grouped($0))" } ?? ""))
         for v in result.variants {
             if let e = result.elbow(v) {
-                lines.append(String(format: "elbow (%@): q=%d, %@ bytes (%.2f%% of .onnx), top-1 %.2f%%", v, e.q, Output.grouped(e.bitstreamBytes),
+                let at = v.hasPrefix("allocated") ? String(format: "budget %.2f points", Double(e.q) / 100) : "q=\(e.q)"
+                lines.append(String(format: "elbow (%@): %@, %@ bytes (%.2f%% of .onnx), top-1 %.2f%%", v, at, Output.grouped(e.bitstreamBytes),
                                     100 * e.relativeSize, 100 * e.top1))
             } else {
                 lines.append("elbow (\(v)): no step keeps top-1 within 0.1 points of the baseline")

@@ -3,6 +3,7 @@ import Codec
 import Foundation
 import ONNXIO
 import Prune
+import RateAllocation
 import Reports
 import Runtime
 
@@ -22,6 +23,9 @@ public struct EncodeJob: Sendable {
     public var simplify = false
     /// Also measure .7z and .xz sizes of the .onnx.
     public var measureSizes = false
+    /// Choose per-tensor qps for the smallest stream meeting an accuracy budget (nil: the
+    /// options' qps as given).
+    public var allocation: AllocationJob?
 
     public init(model: String, output: String, options: EncodeOptions) {
         self.model = model
@@ -45,6 +49,22 @@ public struct EncodeJobReport: Codable, Sendable {
     public var simplification: SimplifyReport?
     /// The original model against the pruned/simplified one that was encoded.
     public var comparison: ModelComparison?
+    /// The rate-allocation search, when the job asked for one.
+    public var allocation: AllocationReport?
+}
+
+/// A rate-allocation search inside an encode job.
+public struct AllocationJob: Sendable {
+    public var options: AllocationOptions
+    /// The samples; the first `validationFraction` validate the search, the rest are only reported.
+    public var data: ValidationData
+    public var validationFraction: Double = 1
+
+    public init(options: AllocationOptions, data: ValidationData, validationFraction: Double = 1) {
+        self.options = options
+        self.data = data
+        self.validationFraction = validationFraction
+    }
 }
 
 /// Progress of a job: (done, total, what).
@@ -53,8 +73,10 @@ public typealias JobProgress = @Sendable (Int, Int, String) -> Void
 /// One entry per job: each is a plain library call returning a report value.
 public enum Pipeline {
     /// Loads, optionally prunes and simplifies, encodes, and writes the stream atomically.
+    /// `allocationLog` gets one line per step of a rate-allocation search.
     public static func encode(_ job: EncodeJob, searchProgress: JobProgress? = nil,
-                              encodeProgress: JobProgress? = nil) throws -> EncodeJobReport {
+                              encodeProgress: JobProgress? = nil,
+                              allocationLog: (@Sendable (String) -> Void)? = nil) throws -> EncodeJobReport {
         let original = try Model.load(path: job.model, mapExternalData: true)
         var m = original
         var pruneReport: PruneReport?
@@ -67,9 +89,16 @@ public enum Pipeline {
         }
         if job.simplify { (m, simplifyReport) = try Simplifier.simplify(m) }
         let transformed = job.pruning != nil || job.simplify
+        var options = job.options
+        var allocation: AllocationReport?
+        if let a = job.allocation {
+            let (validation, heldOut) = try a.data.split(validationFraction: a.validationFraction)
+            (options, allocation) = try RateSearch.run(model: m, encode: job.options, data: validation, heldOut: heldOut,
+                                                       options: a.options, progress: allocationLog)
+        }
         let start = Date()
         // Units go to the file as tensors finish; mapped external data is evicted once coded.
-        let report = try ModelEncoder(options: job.options).encode(m, to: job.output, progress: encodeProgress)
+        let report = try ModelEncoder(options: options).encode(m, to: job.output, progress: encodeProgress)
         let seconds = Date().timeIntervalSince(start)
         let onnxBytes = transformed ? m.inlined().serialized().count : modelBytes(m, path: job.model)
         var sizeReport: SizeReport?
@@ -86,7 +115,8 @@ public enum Pipeline {
         return EncodeJobReport(model: job.model, output: job.output, onnxBytes: onnxBytes, bitstreamBytes: report.bitstreamBytes,
                                ratio: Double(onnxBytes) / Double(max(report.bitstreamBytes, 1)), bitsPerParameter: report.bitsPerParameter,
                                seconds: seconds, sizes: sizeReport, report: report,
-                               pruning: pruneReport, simplification: simplifyReport, comparison: comparison)
+                               pruning: pruneReport, simplification: simplifyReport, comparison: comparison,
+                               allocation: allocation)
     }
 
     /// The model's size as one .onnx file (external data counted).

@@ -21,6 +21,8 @@ public struct SweepJob: Sendable {
     /// Where the CSV and the SVG plot go (nil: not written).
     public var csv: String?
     public var svg: String?
+    /// Also the allocated curve: rate allocation at these top-1 drop budgets (points).
+    public var allocated: [Double]?
 
     public init(model: String, data: [String], labels: String, qs: [Int]) {
         self.model = model
@@ -38,6 +40,12 @@ extension Pipeline {
         var result = try Sweep.run(model: m, name: FileIO.fileName(of: job.model), onnxBytes: modelBytes(m, path: job.model),
                                    data: d.feed, labels: d.labels ?? [], qs: job.qs, dependentQuantization: job.dependentQuantization,
                                    batchSize: job.batchSize) { done, total, label in progress?(done, total, label) }
+        if let drops = job.allocated, let input = d.feed.values.first, let ys = d.labels {
+            for dq in job.dependentQuantization {
+                result.points += try Sweep.allocated(model: m, onnxBytes: result.onnxBytes, data: input, labels: ys, drops: drops,
+                                                     dependentQuantization: dq) { done, total, label in progress?(done, total, label) }
+            }
+        }
         if job.archives {
             let sizes = try Pipeline.sizes(of: job.model).sizes
             result.sevenZipBytes = sizes.sevenZipBytes

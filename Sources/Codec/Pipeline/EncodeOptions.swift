@@ -7,6 +7,10 @@ import CABAC
 public struct EncodeOptions: Sendable, Codable, Equatable {
     /// qp of weight tensors (2+ dimensions). NNCodec's default: −38 at density 2 (Δ = 1.5·2^−10).
     public var qp: Int = -38
+    /// Per-tensor qp by stream name (rate allocation), for weight and non-weight tensors; a
+    /// tensor not named here uses `qp` or `nonWeightQp`. Each is signalled as the tensor's qp
+    /// offset from the model qp.
+    public var tensorQps: [String: Int]? = nil
     /// qp density d (the standard's `qp_density`, 0...7).
     public var qpDensity: Int = 2
     /// qp of 1-D and scalar float tensors (biases, BatchNorm). NNCodec's default: −75.
@@ -52,6 +56,10 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     }
 
     public var weightStep: Float { NNRQuantization.stepSize(qp: qp, qpDensity: qpDensity) }
+    /// The qp of the weight tensor `name`: its entry in `tensorQps`, else `qp`.
+    public func weightQp(of name: String?) -> Int { name.flatMap { tensorQps?[$0] } ?? qp }
+    /// The qp of the non-weight tensor `name`: its entry in `tensorQps`, else `nonWeightQp`.
+    public func nonWeightQp(of name: String?) -> Int { name.flatMap { tensorQps?[$0] } ?? nonWeightQp }
     public var nonWeightStep: Float { NNRQuantization.stepSize(qp: nonWeightQp, qpDensity: qpDensity) }
 
     /// Checks ranges the bitstream can express; the message says what to change.
@@ -60,6 +68,9 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
         let limit = 1 << (5 + qpDensity)   // the signed (6 + d)-bit qp offset of each tensor
         guard abs(nonWeightQp - qp) < limit else {
             throw EncodeError("non-weight qp \(nonWeightQp) is too far from qp \(qp) (at most \(limit - 1) apart at qp density \(qpDensity))")
+        }
+        for (name, tqp) in tensorQps ?? [:] where abs(tqp - qp) >= limit {
+            throw EncodeError("tensor '\(name)': qp \(tqp) is too far from qp \(qp) (at most \(limit - 1) apart at qp density \(qpDensity))")
         }
         guard (1...256).contains(unaryLength) else { throw EncodeError("unary length \(unaryLength) is outside 1...256") }
         guard lambda >= 0, lambda.isFinite else { throw EncodeError("lambda must be a finite number ≥ 0") }

@@ -130,7 +130,7 @@ public struct ModelEncoder: Sendable {
         switch role {
         case .weight, .nonWeight:
             let values = try t.floatValues()
-            let qp = role == .weight ? (WeightQuantizer.isBinary(values) ? 0 : options.qp) : options.nonWeightQp
+            let qp = role == .weight ? (WeightQuantizer.isBinary(values) ? 0 : options.weightQp(of: name)) : options.nonWeightQp(of: name)
             let step = NNRQuantization.stepSize(qp: qp, qpDensity: options.qpDensity)
             let dq = options.dependentQuantization   // as NNCodec: every quantized tensor, biases too
             coding.dependentQuantization = dq

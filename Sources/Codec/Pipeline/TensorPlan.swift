@@ -55,7 +55,9 @@ enum TensorPlan {
             if role == .nonWeight && options.losslessNonWeights { return t.dataType == .float ? .rawFloat : .kept }
             // A value whose level would overflow at this step (a −1e4 or float32-min mask
             // constant at the fine non-weight step) is stored exactly instead of failing.
-            let step = Double(role == .weight ? options.weightStep : options.nonWeightStep)
+            let step = Double(role == .weight
+                ? NNRQuantization.stepSize(qp: options.weightQp(of: t.name), qpDensity: options.qpDensity)
+                : NNRQuantization.stepSize(qp: options.nonWeightQp(of: t.name), qpDensity: options.qpDensity))
             let largest = values.reduce(Float(0)) { max($0, abs($1)) }
             if Double(largest) / step > QuantStep.maxScaledMagnitude / 4 {
                 return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
