@@ -109,11 +109,12 @@ def check_dequantized(original, decoded, report, dq):
             assert np.array_equal(a.view(np.uint8), b.view(np.uint8)), f"{t['name']}: not bit-exact"
             continue
         a64, b64 = a.astype(np.float64), b.astype(np.float64)
-        levels = b64 / step
-        assert np.abs(levels - np.round(levels)).max() <= 1e-3 * max(1.0, np.abs(levels).max() * 1e-4), \
-            f"{t['name']}: decoded values off the step-{step:g} lattice"
-        err = np.abs(b64 - a64).max()
-        assert err <= reach * step * (1 + 1e-6), f"{t['name']}: error {err:.3g} above {reach}·step {step:g}"
+        # The reconstruction level·step, rounded to the tensor's float type.
+        ulp = np.spacing(np.abs(b).astype(a.dtype)).astype(np.float64)
+        off = np.abs(b64 - np.round(b64 / step) * step) - ulp
+        assert off.max() <= 1e-6 * step, f"{t['name']}: decoded values off the step-{step:g} lattice"
+        excess = np.abs(b64 - a64) - reach * step * (1 + 1e-6) - ulp
+        assert excess.max() <= 0, f"{t['name']}: error {np.abs(b64 - a64).max():.3g} above {reach}·step {step:g}"
         deltas[t["name"]] = (b64 - a64).astype(a.dtype)
     return deltas
 

@@ -105,7 +105,9 @@ def test_torchvision_model_prunes_and_simplifies(entry, tmp_path):
     onnx.checker.check_model(str(src), full_check=True)
     pruned, simple = tmp_path / "pruned.onnx", tmp_path / "simple.onnx"
     run("prune", src, "--criterion", "structured", "--sparsity", "0.3", "-o", pruned, "--no-sizes")
-    run("simplify", pruned, "-o", simple, "--no-sizes")
+    report = run("simplify", pruned, "-o", simple, "--no-sizes").stdout
+    if entry["name"].startswith("shufflenet"):  # the shuffle is named as the reason channels stay
+        assert "pinned by channel shuffle '" in report and "Shape node" not in report
     onnx.checker.check_model(str(simple), full_check=True)
     x = sample_input(entry)
     a, b = ort_outputs(pruned, entry, x), ort_outputs(simple, entry, x)
