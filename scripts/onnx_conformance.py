@@ -179,8 +179,6 @@ def known(name: str):
     if name.startswith("test_image_decoder_"):
         return ("decoding JPEG, JPEG 2000, PNG, BMP, WebP, TIFF and PNM needs image codecs, which the engine does "
                 "not carry (no exported network contains this operator)")
-    if name == "test_convtranspose_3d":
-        return "the engine's ConvTranspose covers the 1-D and 2-D layers exporters write; 3-D is not implemented"
     return KNOWN.get(name)
 
 
