@@ -16,7 +16,7 @@ import onnx
 import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/python"))
-from realworld import check_dequantized, relative_error, stored_tensors, with_tensors  # noqa: E402
+from realworld import check_dequantized, relative_error, shuffled_deltas, stored_tensors, with_tensors  # noqa: E402
 
 RNG = np.random.default_rng(0)
 MODELS = {  # file under MODEL_DIR → inputs (seeded); shapes the models' dynamic dims allow
@@ -56,9 +56,12 @@ def flow(binary, src, feeds, d):
         deq = ort_run(with_tensors(src, {k: decoded[k] for k in deltas}, d / "deq.onnx"), feeds)
         same = max(relative_error(a, b) for a, b in zip(deq, got))
         err = max(relative_error(a, b) for a, b in zip(ref, got))
+        probe = ort_run(with_tensors(src, {k: original[k] + e for k, e in shuffled_deltas(deltas).items()}, d / "probe.onnx"), feeds)
+        sens = max(relative_error(a, b) for a, b in zip(ref, probe))
         line.append(f"  -q {q}{' --dq' if dq else ''}: stream {enc['bitstreamBytes']:,} B = "
                     f"{enc['bitstreamBytes'] / src.stat().st_size:.3f} of the .onnx; checker ok; "
-                    f"vs dequantized-weights ORT {same:.1e}; output error vs original {err:.2e}")
+                    f"vs dequantized-weights ORT {same:.1e}; output error vs original {err:.2e} "
+                    f"(permuted-error probe {sens:.2e}; max |output| {max(float(abs(a).max()) for a in ref):.3g})")
         assert same <= 1e-4
     for name, a in feeds.items():
         np.save(d / f"{name}.npy", a)
