@@ -7,7 +7,7 @@ Paddle2ONNX (inside the `rapidocr` wheel) and Silero VAD exported by torch.onnx 
 decoded model equals onnxruntime on the original graph with the dequantized weights (1e-4);
 the output error vs the original; `nncodec run` of the decoded model vs onnxruntime.
 
-  third_party_models.py NNCODEC_BINARY MODEL_DIR     (scripts/third-party-models.sh)
+  third_party_models.py NNCODEC_BINARY MODEL_DIR [NAME_PART ...]     (scripts/third-party-models.sh)
 """
 import json, subprocess, sys, tempfile
 from pathlib import Path
@@ -76,9 +76,11 @@ def flow(binary, src, feeds, d):
 
 
 def main():
-    binary, root = sys.argv[1], Path(sys.argv[2])
+    binary, root, only = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
     failures = 0
     for rel, feeds in MODELS.items():
+        if only and not any(o in rel for o in only):
+            continue
         with tempfile.TemporaryDirectory() as d:
             try:
                 print(flow(binary, root / rel, feeds, Path(d)), flush=True)
