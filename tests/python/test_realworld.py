@@ -34,8 +34,9 @@ def coded_flow(src, entry, q, dq, tmp_path):
     (1e-4: our decode adds nothing beyond quantization); (4) the output error is within
     SENSITIVITY × the measured output sensitivity to errors of that size, and below the cap."""
     nnc, out = tmp_path / f"q{q}.nnc", tmp_path / f"q{q}.onnx"
-    enc = json.loads(run("encode", src, "-q", q, "-o", nnc, "--json", *(["--dq"] if dq else [])).stdout)
-    run("decode", nnc, "-o", out)
+    # The debug binary on DenseNet-121 under load: a --dq encode took over 10 minutes.
+    enc = json.loads(run("encode", src, "-q", q, "-o", nnc, "--json", *(["--dq"] if dq else []), timeout=3600).stdout)
+    run("decode", nnc, "-o", out, timeout=3600)
     onnx.checker.check_model(str(out), full_check=True)
     original, decoded = stored_tensors(src), stored_tensors(out)
     deltas = check_dequantized(original, decoded, enc["report"], dq)
