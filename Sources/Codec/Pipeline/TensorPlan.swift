@@ -9,7 +9,7 @@ public enum TensorRole: String, Sendable, Codable {
     /// float32 (or float16/bfloat16) tensor stored exactly (RAW_FLOAT): 1-D tensors with
     /// `losslessNonWeights`, and every such tensor holding ±inf or NaN or a value whose
     /// level would not fit in int32 at its step, and float inputs that decide an output's
-    /// shape (Resize/Upsample scales and roi, Range bounds).
+    /// shape or domain (Resize/Upsample scales and roi, Range bounds, Pow exponents).
     case rawFloat
     /// Integer or bool tensor whose values fit in int32, coded losslessly (INT payload).
     case integer
@@ -48,10 +48,11 @@ enum TensorPlan {
         }
     }
 
-    /// Float inputs that decide an output's shape: Resize/Upsample scales (and Resize's roi),
-    /// Range bounds. A quantized scale of 2 (1.999999 at a step that is no power of two)
-    /// would change the output size, so these are stored exactly.
-    static let shapeInputs: [String: Set<Int>] = ["Resize": [1, 2], "Upsample": [1], "Range": [0, 1, 2]]
+    /// Float inputs that decide an output's shape or domain: Resize/Upsample scales (and
+    /// Resize's roi), Range bounds, Pow's exponent. A quantized scale of 2 (1.999999 at a
+    /// step that is no power of two) changes the output size; an exponent of 1.999999 turns
+    /// every negative base into NaN (Silero VAD's STFT magnitude). These are stored exactly.
+    static let shapeInputs: [String: Set<Int>] = ["Resize": [1, 2], "Upsample": [1], "Range": [0, 1, 2], "Pow": [1]]
 
     static func shapeParameters(_ g: Graph, into names: inout Set<String>) {
         for n in g.nodes {
