@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
-        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
+        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO", "Prune", "Reports"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),
     ]

@@ -135,6 +135,14 @@ def main():
     extremes = np.tile(np.array([-100, -88, -87, 0, 87, 88, 100, -5, 5], np.float32), (2, 3, 1, 1))
     g = G(np.concatenate([f32(2, 3, 7, 9) * 30, extremes], axis=2))
     g.save("silu_standalone", g.silu("x"))
+    # Winograd F(2×2, 3×3) (3×3, stride 1, ≥ 16 channels): odd output sizes, no and
+    # asymmetric pads, a fused residual chain, a deep channel sum.
+    conv_case("wino_3x3_p1_odd", (2, 16, 14, 15), 24, 3, pads=[1] * 4)
+    conv_case("wino_3x3_p0", (3, 32, 9, 8), 16, 3)
+    conv_case("wino_3x3_asym_pads", (1, 16, 11, 10), 20, 3, pads=[0, 1, 2, 1])
+    chain_case("wino_chain_bn_add_relu", (2, 16, 10, 10), 16, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
+    conv_case("wino_3x3_c128", (2, 128, 7, 7), 64, 3, pads=[1] * 4)
+    conv_case("wino_3x3_wide", (1, 16, 20, 34), 16, 3, pads=[1] * 4)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -25,13 +25,20 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "markdown, csv or json (default: markdown).") var format = "markdown"
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.") var output: String?
     @Flag(help: "Overwrite the output if it exists.") var force = false
+    @Option(parsing: .upToNextOption, help: "Compare training-time pruning methods instead: LABEL=PRUNED.onnx[@LOG.json] per method (the seed's Table 5.1 and 7.1 forms).")
+    var methods: [String] = []
+    @Option(help: "With --methods: write the top-1 vs compression-rate curves (Fig. 7.3) to this SVG.") var svg: String?
+    @Option(parsing: .upToNextOption, help: "With --methods: the curve's steps 2^-N.") var curveSteps: [Int] = Array((0...15).reversed())
 
     func validate() throws {
         guard ["markdown", "md", "csv", "json"].contains(format) else { throw ValidationError("--format takes markdown, csv or json") }
         guard twt >= 0 else { throw ValidationError("--twt must be at least 0") }
+        if methods.isEmpty, svg != nil { throw ValidationError("--svg goes with --methods") }
+        if format == "csv", !methods.isEmpty { throw ValidationError("--methods writes markdown or json") }
     }
 
     func run() throws {
+        if !methods.isEmpty { return try runMethods() }
         if let output { try OutputPath.check(output, inputs: [model, data, labels], force: force) }
         var job = ReportJob(model: model, data: data, labels: labels)
         job.calibration = calibration

@@ -76,9 +76,10 @@ extension SweepResult {
         s += "<circle cx=\"\(f(x(1)))\" cy=\"\(f(by))\" r=\"5\" fill=\"#444\"/>\n"
         legend.append(("#444", "dot", ".onnx baseline \(String(format: "%.2f", baselineTop1 * 100))%"))
         let colors = ["uniform": "#1f77b4", "dq": "#2ca02c"]
-        for v in variants {
+        let palette = ["#ff7f0e", "#1f77b4", "#2ca02c", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+        for (k, v) in variants.enumerated() {
             let ps = points.filter { $0.variant == v }.sorted { $0.relativeSize < $1.relativeSize }
-            let color = colors[v] ?? "#ff7f0e"
+            let color = colors[v] ?? palette[k % palette.count]
             let d = ps.enumerated().map { i, p in "\(i == 0 ? "M" : "L") \(f(x(p.relativeSize))) \(f(y(p.top1)))" }.joined(separator: " ")
             s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             for p in ps {
@@ -87,7 +88,7 @@ extension SweepResult {
             if let e = elbow(v) {
                 s += "<circle cx=\"\(f(x(e.relativeSize)))\" cy=\"\(f(y(e.top1)))\" r=\"7\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             }
-            legend.append((color, "line", v == "dq" ? "NNC, dependent quantization" : "NNC, uniform 2^-q"))
+            legend.append((color, "line", v == "dq" ? "NNC, dependent quantization" : v == "uniform" ? "NNC, uniform 2^-q" : v))
         }
         // legend
         var ly = top + 10

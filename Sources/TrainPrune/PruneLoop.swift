@@ -66,6 +66,7 @@ final class PruneLoop {
         var kept = Outcome(parameters: graph.parameters, loss: start.loss, top1: start.top1, stopped: "max epochs")
         let names = layers.flatMap(\.parameterNames)
         let dead = DeadNeurons(layers, graph: graph.model.graph!)
+        var twt = options.resolvedTWT, failures = 0
         while epochs.count < options.maxEpochs {
             var topt = trainingOptions
             topt.epochs = options.maxEpochs - epochs.count
@@ -91,7 +92,7 @@ final class PruneLoop {
             // training); L̂ is its validation loss.
             graph.parameters = last
             let lHat = try evaluator.evaluate(validation).loss
-            let search = ThresholdSearch(names: names, bound: (1 + options.resolvedTWT) * lHat, epsilon: options.epsilon)
+            let search = ThresholdSearch(names: names, bound: (1 + twt) * lHat, epsilon: options.epsilon)
             let before = SparsityCount(layers, graph.parameters).nonzero
             let found = try search.run(graph.parameters) { p in
                 graph.parameters = p
@@ -107,10 +108,17 @@ final class PruneLoop {
             stages.append(s)
             progress?(.stage(s))
             if options.method != .lobster, let target, let t1 = after.top1, t1 < target {
-                kept.stopped = String(format: "validation top-1 %.2f%% below the target %.2f%%", 100 * t1, 100 * target)
                 graph.parameters = kept.parameters
-                return kept
+                failures += 1
+                if failures > options.retries {
+                    kept.stopped = String(format: "validation top-1 %.2f%% below the target %.2f%%", 100 * t1, 100 * target)
+                    return kept
+                }
+                twt /= 4
+                continue
             }
+            failures = 0
+            twt = options.resolvedTWT
             kept = Outcome(parameters: graph.parameters, loss: after.loss, top1: after.top1, stopped: "max epochs")
             if options.method == .lobster && s.pruned == 0 {
                 kept.stopped = "the last pruning stage removed nothing"

@@ -16,6 +16,11 @@ public struct TrainPruneOptions: Sendable {
     public var maxEpochs = 1000
     /// Validation top-1 (fraction) below which SeReNe and L2 stop (nil: start − 0.005).
     public var targetTop1: Double?
+    /// serene/l2: a pruning stage that ends below the target is undone and the loop goes on
+    /// from the last model above it with TWT divided by 4 (back to TWT after a stage that
+    /// passes), at most this many times in a row
+    /// (0: stop at the first such stage, as the thesis does).
+    public var retries = 3
     /// Bisection stop: ΔT ≤ epsilon × max|w|.
     public var epsilon = 1e-3
     public var seed: UInt64 = 0
@@ -36,6 +41,7 @@ public struct TrainPruneOptions: Sendable {
         guard maxEpochs >= 1 else { throw bad("max epochs", "must be at least 1, got \(maxEpochs)") }
         guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
         if let a = targetTop1, !(a >= 0 && a <= 1) { throw bad("target top-1", "must be a fraction in [0, 1], got \(a)") }
+        guard retries >= 0 else { throw bad("retries", "must be at least 0, got \(retries)") }
         guard epsilon > 0, epsilon < 0.5 else { throw bad("epsilon", "must be in (0, 0.5), got \(epsilon)") }
     }
 }

@@ -11,8 +11,9 @@ func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: U
     let g = DepthwiseGeometry(s)
     let HW = s.HW, OHW = s.OHW, KK = s.h.kernel * s.w.kernel, Mg = s.Mg
     RuntimeThreading.chunks(s.N * s.group, parallel: parallel) { r in
-        ScratchPool.shared.with(g.planeSize) { pad in
-            pad.update(repeating: 0, count: g.planeSize)   // borders stay zero
+        ScratchPool.shared.with(g.planeSize + DepthwiseGeometry.slack) { pad in
+            // Borders (and the slack read by the last row's SIMD tail) stay zero.
+            pad.update(repeating: 0, count: g.planeSize + DepthwiseGeometry.slack)
             for plane in r {
                 g.fill(pad, from: X + plane * HW)
                 for j in 0..<Mg {
@@ -42,20 +43,53 @@ struct DepthwiseGeometry {
     }
 
     var planeSize: Int { rows * rowLength }
+    /// Floats after the plane that a row's last eight-wide load may touch (its extra lanes
+    /// are computed and thrown away).
+    static let slack = 8
 
     /// Copies one input plane into the interior of `pad` (the borders are never written).
+    /// With stride s, padded column c goes to phase c mod s at c div s: input columns of one
+    /// phase are every s-th, so each phase is one strided copy without a division per element.
     func fill(_ pad: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>) {
-        let W = w.input, sw = w.stride
+        let W = w.input, sw = w.stride, pb = w.padBegin
         for iy in 0..<h.input {
             let src = x + iy * W, row = pad + (iy + h.padBegin) * rowLength
             if sw == 1 {
-                (row + w.padBegin).update(from: src, count: W)
+                (row + pb).update(from: src, count: W)
                 continue
             }
-            for ix in 0..<W {
-                let c = ix + w.padBegin
-                row[(c % sw) * phaseLength + c / sw] = src[ix]
+            if sw == 2 {
+                fillPairs(row, from: src)
+                continue
             }
+            for phase in 0..<sw {
+                // First input column whose padded column lies in this phase.
+                let first = ((phase - pb) % sw + sw) % sw
+                guard first < W else { continue }
+                let dst = row + phase * phaseLength + (first + pb) / sw
+                var ix = first, j = 0
+                while ix < W { dst[j] = src[ix]; ix &+= sw; j &+= 1 }
+            }
+        }
+    }
+
+    /// Stride 2: sixteen input columns at a time split into their even and odd halves,
+    /// which land in the two phases (which phase is even depends on the left pad).
+    private func fillPairs(_ row: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>) {
+        let W = w.input, pb = w.padBegin
+        // Input column ix goes to phase (ix + pb) & 1 at (ix + pb) >> 1.
+        let evenPhase = row + (pb & 1) * phaseLength + (pb >> 1)
+        let oddPhase = row + ((pb + 1) & 1) * phaseLength + ((pb + 1) >> 1)
+        var ix = 0
+        while ix + 16 <= W {
+            let v = UnsafeRawPointer(src + ix).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(evenPhase + ix / 2).storeBytes(of: v.evenHalf, as: F8.self)
+            UnsafeMutableRawPointer(oddPhase + ix / 2).storeBytes(of: v.oddHalf, as: F8.self)
+            ix &+= 16
+        }
+        while ix < W {
+            if ix & 1 == 0 { evenPhase[ix / 2] = src[ix] } else { oddPhase[ix / 2] = src[ix] }
+            ix &+= 1
         }
     }
 
@@ -82,11 +116,14 @@ struct DepthwiseGeometry {
                     UnsafeMutableRawPointer(dst + ox).storeBytes(of: acc, as: F8.self)
                     ox += 8
                 }
-                while ox < OW {
-                    var acc: Float = 0
-                    for t in 0..<taps { acc += k[t] * base[offsets[t] + ox] }
-                    dst[ox] = acc
-                    ox += 1
+                if ox < OW {
+                    // The last 1–7 outputs: one eight-wide pass (reads stay inside the padded
+                    // plane plus its slack), only the valid lanes stored.
+                    var acc = F8(repeating: 0)
+                    for t in 0..<taps {
+                        acc += F8(repeating: k[t]) * UnsafeRawPointer(base + offsets[t] + ox).loadUnaligned(as: F8.self)
+                    }
+                    for l in 0..<(OW - ox) { dst[ox + l] = acc[l] }
                 }
             }
         }

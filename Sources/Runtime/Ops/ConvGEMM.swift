@@ -11,6 +11,10 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
         convDepthwise(X, Wp, Y, s, ep, parallel: parallel)
         return
     }
+    if Winograd.applies(s) {
+        Winograd.forward(X, Wp, Y, s, ep, parallel: parallel)
+        return
+    }
     let pointwise = s.pointwise
     // Stride-1 convolutions run on a zero-padded copy of the input: each unfolded row is
     // then one contiguous copy, and the GEMM computes a "wide" output of OH × PW columns
