@@ -52,6 +52,8 @@ struct ChannelGraph {
     let useCount: [String: Int]
     let consumers: [String: [Int]]
     let opset: Int
+    /// Pin reasons for the values around a channel shuffle (ShuffleNet).
+    private let shuffleReasons: [String: String]
 
     init(model: Model, shapes: [String: [Int]]) {
         let g = model.graph!
@@ -79,6 +81,7 @@ struct ChannelGraph {
             next += s[1]
         }
         parent = Array(0..<next)
+        shuffleReasons = ChannelShuffle.reasons(in: g, shapes: shapes)
         pinnedElement = [Bool](repeating: false, count: next)
         for (i, n) in g.nodes.enumerated() {
             let role = classify(i, n, inits)
@@ -163,7 +166,11 @@ struct ChannelGraph {
                 off += channels[v]!
             }
         case .barrier:
-            for v in n.inputs + n.outputs { pin(v, "\(n.op) node '\(n.name ?? n.outputs.first ?? "?")', which the simplifier does not see through") }
+            let values = n.inputs + n.outputs
+            let reasons = shuffleReasons
+            let why = values.compactMap { reasons[$0] }.first
+                ?? "\(n.op) node '\(n.name ?? n.outputs.first ?? "?")', which the simplifier does not see through"
+            for v in values { pin(v, why) }
         }
     }
 }

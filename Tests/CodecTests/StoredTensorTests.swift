@@ -127,4 +127,30 @@ struct StoredTensorTests {
         let decoded = try ModelDecoder.decode(bytes, source: "s").model
         #expect(decoded.locatedTensors().map { try! $0.tensor.floatValues() } == [[3.0e38, 1, 2, 3], [-10000]])
     }
+
+    @Test("Resize scales and roi (also in a subgraph), Range bounds and Pow exponents are stored exactly; other 1-D floats are quantized")
+    func shapeInputsStoredExactly() throws {
+        var body = Graph(name: "body")
+        body.initializers = [Tensor(name: "sub_scales", dims: [4], floats: [1, 1, 2.5, 2.5])]
+        body.nodes = [Node(opType: "Resize", inputs: ["x", "", "sub_scales"], outputs: ["z"])]
+        var thenAttr = Attribute(name: "then_branch", type: .graph); thenAttr.g = body
+        var g = Graph(name: "g")
+        g.initializers = [Tensor(name: "scales", dims: [4], floats: [1, 1, 2, 2]), Tensor(name: "roi", dims: [8], floats: [0, 0, 0.1, 0.1, 1, 1, 0.9, 0.9]),
+                          Tensor(name: "start", dims: [], floats: [0.3]), Tensor(name: "bias", dims: [3], floats: [0.3, 0.7, 1.1]),
+                          Tensor(name: "two", dims: [], floats: [2])]
+        g.nodes = [Node(opType: "Resize", inputs: ["x", "roi", "scales"], outputs: ["y"]),
+                   Node(opType: "Range", inputs: ["start", "limit", "delta"], outputs: ["r"]),
+                   Node(opType: "Add", inputs: ["y", "bias"], outputs: ["s"]),
+                   Node(opType: "Pow", inputs: ["s", "two"], outputs: ["p"]),
+                   { var n = Node(opType: "If", inputs: ["cond"], outputs: ["u"]); n.attributes = [thenAttr]; return n }()]
+        let m = Model(irVersion: 9, graph: g)
+        let (bytes, report) = try ModelEncoder(options: EncodeOptions(q: 15)).encode(m)
+        let roles = Dictionary(uniqueKeysWithValues: report.tensors.map { ($0.name, $0.role) })
+        #expect(roles == ["scales": .rawFloat, "roi": .rawFloat, "start": .rawFloat, "bias": .nonWeight, "two": .rawFloat,
+                          "sub_scales": .rawFloat])
+        let decoded = try ModelDecoder.decode(bytes, source: "s").model
+        for (o, d) in zip(m.locatedTensors(), decoded.locatedTensors()) where roles[o.tensor.name!] == .rawFloat {
+            #expect(try o.tensor.floatValues() == d.tensor.floatValues(), "\(o.tensor.name!)")
+        }
+    }
 }

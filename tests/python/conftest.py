@@ -17,9 +17,9 @@ def nncodec_path() -> str:
     return p
 
 
-def run(*args, check=True):
+def run(*args, check=True, timeout=600):
     """Runs nncodec with args; returns the CompletedProcess (text mode)."""
-    r = subprocess.run([nncodec_path(), *map(str, args)], capture_output=True, text=True, timeout=600)
+    r = subprocess.run([nncodec_path(), *map(str, args)], capture_output=True, text=True, timeout=timeout)
     if check and r.returncode != 0:
         raise AssertionError(f"nncodec {' '.join(map(str, args))} failed ({r.returncode}): {r.stderr}")
     return r

@@ -8,7 +8,8 @@ public enum TensorRole: String, Sendable, Codable {
     case nonWeight
     /// float32 (or float16/bfloat16) tensor stored exactly (RAW_FLOAT): 1-D tensors with
     /// `losslessNonWeights`, and every such tensor holding ±inf or NaN or a value whose
-    /// level would not fit in int32 at its step.
+    /// level would not fit in int32 at its step, and float inputs that decide an output's
+    /// shape or domain (Resize/Upsample scales and roi, Range bounds, Pow exponents).
     case rawFloat
     /// Integer or bool tensor whose values fit in int32, coded losslessly (INT payload).
     case integer
@@ -34,11 +35,34 @@ enum TensorPlan {
     /// role. A stream name used twice is coded once; later tensors of that name are kept.
     static func plan(_ model: Model, options: EncodeOptions) -> [PlannedTensor] {
         var seen = Set<String>()
+        var exact = Set<String>()
+        if let g = model.graph { shapeParameters(g, into: &exact) }
         return model.locatedTensors().map { lt in
             var role = role(of: lt.tensor, options: options)
+            if role == .weight || role == .nonWeight, exact.contains(lt.tensor.name ?? "") {
+                role = exactInFloat32.contains(lt.tensor.dataType) ? .rawFloat : .kept
+            }
             lt.tensor.rawData?.evict()   // the scan faulted in mapped pages; coding maps them again
             if role != .kept, !seen.insert(lt.tensor.name ?? "").inserted { role = .kept }
             return PlannedTensor(location: lt.location, tensor: lt.tensor, role: role)
+        }
+    }
+
+    /// Float inputs that decide an output's shape or domain: Resize/Upsample scales (and
+    /// Resize's roi), Range bounds, Pow's exponent. A quantized scale of 2 (1.999999 at a
+    /// step that is no power of two) changes the output size; an exponent of 1.999999 turns
+    /// every negative base into NaN (Silero VAD's STFT magnitude). These are stored exactly.
+    static let shapeInputs: [String: Set<Int>] = ["Resize": [1, 2], "Upsample": [1], "Range": [0, 1, 2], "Pow": [1]]
+
+    static func shapeParameters(_ g: Graph, into names: inout Set<String>) {
+        for n in g.nodes {
+            if (n.domain ?? "").isEmpty, let slots = shapeInputs[n.opType ?? ""] {
+                for i in slots where i < n.inputs.count && !n.inputs[i].isEmpty { names.insert(n.inputs[i]) }
+            }
+            for a in n.attributes {
+                if let sub = a.g { shapeParameters(sub, into: &names) }
+                for sub in a.graphs { shapeParameters(sub, into: &names) }
+            }
         }
     }
 

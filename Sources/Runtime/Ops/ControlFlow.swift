@@ -114,36 +114,63 @@ private func scan(_ ctx: NodeContext) throws -> [NDArray] {
     let (declared, outer) = ControlFlow.split(ctx)
     guard let body = ctx.node.attribute("body")?.g else { throw ctx.fail("body graph is required") }
     let nScan = ctx.int("num_scan_inputs", 0)
-    let inputs = try declared.map { v -> NDArray in guard let v else { throw ctx.fail("inputs are required") }; return v }
+    // Opset 8: an optional sequence_lens first, and a batch axis before the scan axis on
+    // every input and output; the body runs per batch entry.
+    let batched = ctx.opset < 9
+    let given = batched ? Array(declared.dropFirst()) : declared
+    let inputs = try given.map { v -> NDArray in guard let v else { throw ctx.fail("inputs are required") }; return v }
     let nState = inputs.count - nScan
     guard nState >= 0, nScan > 0, ctx.ints("scan_input_axes") == nil || ctx.ints("scan_input_axes")!.allSatisfy({ $0 == 0 }),
           ctx.ints("scan_output_axes") == nil || ctx.ints("scan_output_axes")!.allSatisfy({ $0 == 0 }) else {
         throw ctx.fail("only scan axes 0 are supported")
     }
-    let inDirs = ctx.ints("scan_input_directions") ?? [Int](repeating: 0, count: nScan)
-    let outDirs = ctx.ints("scan_output_directions")
+    let inDirs = ctx.ints(batched ? "directions" : "scan_input_directions") ?? [Int](repeating: 0, count: nScan)
     let s = try ControlFlow.session(body, outer: Array(outer.keys), ctx)
-    let names = body.inputs.compactMap(\.name)
-    var state = Array(inputs[..<nState])
-    let steps = inputs[nState].shape.first ?? 0
-    var scans: [[NDArray]] = []
-    for t in 0..<steps {
-        var feed = outer
-        for (j, v) in state.enumerated() { feed[names[j]] = v }
-        for j in 0..<nScan {
-            let x = inputs[nState + j]
-            let row = inDirs[j] == 1 ? steps - 1 - t : t
-            feed[names[nState + j]] = x.slice(rows: row..<(row + 1)).reshaped(Array(x.shape.dropFirst()))
-        }
-        let out = try s.run(inputs: feed)
-        let values = s.outputNames.map { out[$0]! }
-        state = Array(values[..<nState])
-        let extra = Array(values[nState...])
-        if scans.isEmpty { scans = extra.map { _ in [] } }
-        for (j, v) in extra.enumerated() { scans[j].append(v) }
+    let run = ScanRun(session: s, names: body.inputs.compactMap(\.name), nState: nState, nScan: nScan,
+                      inDirs: inDirs, outDirs: ctx.ints("scan_output_directions"), outer: outer)
+    guard batched else { return try run.callAsFunction(inputs, ctx) }
+    let batch = inputs.first?.shape.first ?? 0
+    if let lens = declared.first ?? nil, let steps = inputs[nState].shape.dropFirst().first,
+       lens.floats.contains(where: { Int($0) != steps }) {
+        throw ctx.fail("sequence_lens shorter than the scan axis is not supported")
     }
-    let stacked = try scans.enumerated().map { j, parts in try stack(outDirs?[j] == 1 ? parts.reversed() : parts, ctx) }
-    return state + stacked
+    let perEntry = try (0..<batch).map { b in
+        try run(inputs.map { $0.slice(rows: b..<(b + 1)).reshaped(Array($0.shape.dropFirst())) }, ctx)
+    }
+    return try (0..<(perEntry.first?.count ?? 0)).map { j in try stack(perEntry.map { $0[j] }, ctx) }
+}
+
+/// One Scan over unbatched inputs: states first, then the scan inputs along axis 0.
+private struct ScanRun {
+    let session: Session
+    let names: [String]
+    let nState: Int, nScan: Int
+    let inDirs: [Int]
+    let outDirs: [Int]?
+    let outer: [String: NDArray]
+
+    func callAsFunction(_ inputs: [NDArray], _ ctx: NodeContext) throws -> [NDArray] {
+        var state = Array(inputs[..<nState])
+        let steps = inputs[nState].shape.first ?? 0
+        var scans: [[NDArray]] = []
+        for t in 0..<steps {
+            var feed = outer
+            for (j, v) in state.enumerated() { feed[names[j]] = v }
+            for j in 0..<nScan {
+                let x = inputs[nState + j]
+                let row = inDirs[j] == 1 ? steps - 1 - t : t
+                feed[names[nState + j]] = x.slice(rows: row..<(row + 1)).reshaped(Array(x.shape.dropFirst()))
+            }
+            let out = try session.run(inputs: feed)
+            let values = session.outputNames.map { out[$0]! }
+            state = Array(values[..<nState])
+            let extra = Array(values[nState...])
+            if scans.isEmpty { scans = extra.map { _ in [] } }
+            for (j, v) in extra.enumerated() { scans[j].append(v) }
+        }
+        let stacked = try scans.enumerated().map { j, parts in try stack(outDirs?[j] == 1 ? parts.reversed() : parts, ctx) }
+        return state + stacked
+    }
 }
 
 func registerControlFlow(_ k: inout [String: Kernel]) {

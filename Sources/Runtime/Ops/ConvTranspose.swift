@@ -13,8 +13,12 @@ private func convTransposeKernel(_ ctx: NodeContext) throws -> [NDArray] {
     guard group > 0, C % group == 0, wt.shape[0] == C else { throw ctx.fail("X has \(C) channels, W \(wt.shape)") }
     let Mg = wt.shape[1], M = Mg * group, Cg = C / group
     let (plans, outSp) = try convTransposeGeometry(ctx, x.shape, wt.shape)
-    let (h, w) = try as2D(plans, ctx)
     let bias = ctx.optionalInput(2)?.floats
+    if plans.count > 2 {
+        let y = convTransposeND(xv, wv, bias, n: N, c: C, group: group, mg: Mg, plans: plans, parallel: ctx.options.parallel)
+        return [NDArray(shape: [N, M] + outSp, floats: y)]
+    }
+    let (h, w) = try as2D(plans, ctx)
     let HW = h.input * w.input, OHW = h.output * w.output
     let KK = h.kernel * w.kernel
     var out = [Float](repeating: 0, count: N * M * OHW)
@@ -102,4 +106,51 @@ private func convTransposeGeometry(_ ctx: NodeContext, _ xShape: [Int], _ wShape
                               padBegin: pads[i], padEnd: pads[i + r], output: outSp[i]))
     }
     return (plans, outSp)
+}
+
+
+/// ConvTranspose over three or more spatial axes: per group, col = Wᵀ·X (sgemm), then each
+/// column entry (m, kernel offset k, input position i) is added to Y[m, o] at
+/// o_d = i_d·stride_d + k_d·dilation_d − padBegin_d when o lies inside the output.
+private func convTransposeND(_ xv: [Float], _ wv: [Float], _ bias: [Float]?, n N: Int, c C: Int, group: Int, mg Mg: Int,
+                             plans: [AxisPlan], parallel: Bool) -> [Float] {
+    let M = Mg * group, Cg = C / group
+    let HW = plans.reduce(1) { $0 * $1.input }, OHW = plans.reduce(1) { $0 * $1.output }
+    let KK = plans.reduce(1) { $0 * $1.kernel }
+    // For each (kernel offset, input position): the output offset, or -1 outside.
+    var target = [Int](repeating: -1, count: KK * HW)
+    for kf in 0..<KK {
+        for p in 0..<HW {
+            var o = 0, kr = kf, pr = p, inside = true
+            for d in plans.indices.reversed() {
+                let a = plans[d]
+                let k = kr % a.kernel, i = pr % a.input
+                kr /= a.kernel; pr /= a.input
+                let od = i * a.stride + k * a.dilation - a.padBegin
+                if od < 0 || od >= a.output { inside = false; break }
+                o += od * plans[(d + 1)...].reduce(1) { $0 * $1.output }
+            }
+            if inside { target[kf * HW + p] = o }
+        }
+    }
+    let targets = target
+    var out = [Float](repeating: 0, count: N * M * OHW)
+    xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
+        let X = px.baseAddress!, Wp = pw.baseAddress!, Y = po.baseAddress!
+        RuntimeThreading.forEachItem(N, parallel: parallel) { n in
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: Mg * KK * HW)
+            defer { col.deallocate() }
+            for g in 0..<group {
+                sgemm(transA: true, transB: false, m: Mg * KK, n: HW, k: Cg, alpha: 1, a: Wp + g * Cg * Mg * KK, lda: Mg * KK,
+                      b: X + (n * C + g * Cg) * HW, ldb: HW, beta: 0, c: col, ldc: HW)
+                for m in 0..<Mg {
+                    let ym = Y + (n * M + g * Mg + m) * OHW
+                    if let bias { ym.update(repeating: bias[g * Mg + m], count: OHW) }
+                    let cm = col + m * KK * HW
+                    for e in 0..<(KK * HW) where targets[e] >= 0 { ym[targets[e]] += cm[e] }
+                }
+            }
+        }
+    } } }
+    return out
 }

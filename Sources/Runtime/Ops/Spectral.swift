@@ -1,3 +1,4 @@
+import ONNXIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -88,4 +89,35 @@ private func stft(_ ctx: NodeContext) throws -> [NDArray] {
 func registerSpectral(_ k: inout [String: Kernel]) {
     k["DFT"] = { ctx in try dft(ctx) }
     k["STFT"] = { ctx in try stft(ctx) }
+    k["MelWeightMatrix"] = { ctx in try melWeightMatrix(ctx) }
+}
+
+/// MelWeightMatrix: [dft_length/2 + 1, num_mel_bins] triangular filters whose edges are
+/// equally spaced on the mel scale m = 2595·log10(1 + f/700) between the two edge
+/// frequencies (the operator's definition cuts the mel range into num_mel_bins + 2 steps)
+/// and snapped down to spectrogram bins ⌊(dft_length + 1)·f / sample_rate⌋.
+private func melWeightMatrix(_ ctx: NodeContext) throws -> [NDArray] {
+    let bins = Int(try ctx.input(0).int64s.first ?? 0), length = Int(try ctx.input(1).int64s.first ?? 0)
+    let rate = Double(try ctx.input(2).int64s.first ?? 0)
+    let lo = Double(try ctx.input(3).floats.first ?? 0), hi = Double(try ctx.input(4).floats.first ?? 0)
+    guard bins > 0, length > 0, rate > 0 else {
+        throw ctx.fail("num_mel_bins, dft_length and sample_rate must be positive")
+    }
+    let mel = { (f: Double) in 2595 * log10(1 + f / 700) }
+    let step = (mel(hi) - mel(lo)) / Double(bins + 2)
+    let edge = (0..<(bins + 2)).map { i -> Int in
+        let f = 700 * (pow(10, (Double(i) * step + mel(lo)) / 2595) - 1)
+        return Int((Double(length + 1) * f / rate).rounded(.down))
+    }
+    let rows = length / 2 + 1
+    var w = [Float](repeating: 0, count: rows * bins)
+    func set(_ j: Int, _ i: Int, _ v: Float) { if j >= 0 && j < rows { w[j * bins + i] = v } }
+    for i in 0..<bins {
+        let (l, c, r) = (edge[i], edge[i + 1], edge[i + 2])
+        if c == l { set(c, i, 1) } else if c > l { for j in l...c { set(j, i, Float(j - l) / Float(c - l)) } }
+        if r > c { for j in c..<r { set(j, i, Float(r - j) / Float(r - c)) } }
+    }
+    let out = NDArray(shape: [rows, bins], floats: w)
+    let dt = ctx.int("output_datatype", 1)
+    return [dt == 1 ? out : try castArray(out, to: DataType(rawValue: Int32(dt)), ctx)]
 }
