@@ -48,6 +48,9 @@ extension NNRBitstream {
         }
     }
 
+    /// What the first pass of a parallel decode found, in stream order.
+    private enum PendingItem: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
+
     /// A compressed-data unit found by the first pass: where it is and the context it is
     /// read in, without its payload (re-read by the worker that decodes it).
     private struct PendingTensor: Sendable {
@@ -60,9 +63,8 @@ extension NNRBitstream {
     private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
-        enum Item: Sendable { case topology(NNRTopologyUnit), tensor(Int) }
         var header = Header()
-        var items: [Item] = []
+        var items: [PendingItem] = []
         var pending: [PendingTensor] = []
         var readError: NNRError? = nil
         do {
