@@ -58,7 +58,7 @@ let package = Package(
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
         .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
-        .target(name: "FlipFrequency", dependencies: ["Runtime", "Train"]),
+        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train"]),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
         .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
