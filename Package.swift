@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
         .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
-        .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
+        .testTarget(name: "FlipFrequencyTests", dependencies: ["TestSupport", "FlipFrequency", "Train", "Runtime", "Prune", "ONNXIO", "Tensors"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
