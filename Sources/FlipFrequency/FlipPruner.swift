@@ -95,14 +95,18 @@ public enum FlipPruner {
         return (try graph.updatedModel(), box.value)
     }
 
-    /// Retraining after a shrink; the best validation epoch is kept.
+    /// Retraining after a shrink (cosine learning-rate decay); the best validation epoch is kept.
     static func retrain(_ model: Model, _ train: Dataset, _ validation: Dataset, _ o: FlipPruneOptions, round: Int,
                         progress: ((FlipEvent) -> Void)?) throws -> Model {
         let graph = try GradientGraph(model: model)
         let names = try BinaryLayer.find(in: model).map(\.latent)
         var hooks = TrainingHooks()
         hooks.afterUpdate = { _, params in clip(&params, names) }
-        let trainer = try Trainer(graph: graph, options: trainingOptions(o, epochs: o.retrainEpochs, seed: o.seed &+ UInt64(2 * round + 1)), hooks: hooks)
+        // Cosine decay to zero, like the end of the original training, so the retrained network
+        // settles instead of ending at the noise level of a constant rate.
+        var t = trainingOptions(o, epochs: o.retrainEpochs, seed: o.seed &+ UInt64(2 * round + 1))
+        t.schedule = .cosine(floor: 0)
+        let trainer = try Trainer(graph: graph, options: t, hooks: hooks)
         _ = try trainer.fit(train: train, validation: validation) { e in
             if case .epoch(let rec) = e { progress?(.training(round: round, phase: "retrain", epoch: rec.epoch, of: o.retrainEpochs, top1: rec.validationTop1)) }
         }

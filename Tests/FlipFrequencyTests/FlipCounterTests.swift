@@ -34,7 +34,8 @@ import Testing
         #expect(c.flips["w"] == [0, 2, 1, 0, 2, 0])
         // p = 2/6 of 3 columns → 1; column totals 0, 4, 1 → column 1.
         #expect(c.channelsToRemove("w", shape: [2, 3], axis: 1, threshold: 2) == [1])
-        #expect(c.channelsToRemove("w", shape: [3, 2], axis: 0, threshold: 2) == [1])
+        // As [3, 2] rows: totals 2, 1, 2 → the tie goes to the lower index.
+        #expect(c.channelsToRemove("w", shape: [3, 2], axis: 0, threshold: 2) == [0])
     }
 
     @Test func hookObservesEveryStep() throws {
