@@ -5,7 +5,7 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
     /// Epochs of the re-run pruning interval in which sign flips are counted.
     public var intervalEpochs = 2
     /// Epochs of retraining after each shrink.
-    public var retrainEpochs = 4
+    public var retrainEpochs = 6
     /// A weight counts as unstable when it flipped at least this often in the interval.
     public var flipThreshold = 2
     public var maxRounds = 5

@@ -95,7 +95,7 @@ public enum FlipPruner {
         return (try graph.updatedModel(), box.value)
     }
 
-    /// Retraining after a shrink (cosine learning-rate decay); the best validation epoch is kept.
+    /// Retraining after a shrink (cosine learning-rate decay); the best validation top-1 epoch is kept.
     static func retrain(_ model: Model, _ train: Dataset, _ validation: Dataset, _ o: FlipPruneOptions, round: Int,
                         progress: ((FlipEvent) -> Void)?) throws -> Model {
         let graph = try GradientGraph(model: model)
@@ -106,10 +106,18 @@ public enum FlipPruner {
         // settles instead of ending at the noise level of a constant rate.
         var t = trainingOptions(o, epochs: o.retrainEpochs, seed: o.seed &+ UInt64(2 * round + 1))
         t.schedule = .cosine(floor: 0)
+        // The epoch of the best validation top-1 is kept (a binary network's accuracy swings
+        // from epoch to epoch; the loss-best epoch is often not the top-1-best one).
+        var bestTop1 = -1.0, bestParameters = graph.parameters
+        hooks.afterEpoch = { rec in
+            if let a = rec.validationTop1, a > bestTop1 { bestTop1 = a; bestParameters = graph.parameters }
+            return true
+        }
         let trainer = try Trainer(graph: graph, options: t, hooks: hooks)
         _ = try trainer.fit(train: train, validation: validation) { e in
             if case .epoch(let rec) = e { progress?(.training(round: round, phase: "retrain", epoch: rec.epoch, of: o.retrainEpochs, top1: rec.validationTop1)) }
         }
+        graph.parameters = bestParameters
         return try graph.updatedModel()
     }
 

@@ -8,7 +8,7 @@ import Prune
 struct FlipArguments: ParsableArguments {
     @Option(help: "Stop when validation top-1 drops more than this (fraction) below the start's.") var deltaAcc = 0.01
     @Option(help: "Epochs of the re-run pruning interval in which latent weights' sign flips are counted.") var intervalEpochs = 2
-    @Option(help: "Epochs of retraining after each round's channel removal.") var retrainEpochs = 4
+    @Option(help: "Epochs of retraining after each round's channel removal.") var retrainEpochs = 6
     @Option(help: "Weights flipping at least this often are unstable; per layer, their share is the share of channels removed.") var flipThreshold = 2
     @Option(help: "At most this many rounds.") var maxRounds = 5
 
