@@ -19,7 +19,7 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
 
     public func validate() throws {
         func bad(_ what: String, _ why: String) -> FlipError { FlipError(.invalidOption, what, why) }
-        guard deltaAcc >= 0 && deltaAcc < 1 else { throw bad("delta-acc", "must be in [0, 1), got \(deltaAcc)") }
+        guard deltaAcc >= 0 && deltaAcc < 1 else { throw bad("Δacc", "must be in [0, 1), got \(deltaAcc)") }
         guard intervalEpochs >= 1 else { throw bad("interval epochs", "must be at least 1, got \(intervalEpochs)") }
         guard retrainEpochs >= 1 else { throw bad("retrain epochs", "must be at least 1, got \(retrainEpochs)") }
         guard flipThreshold >= 1 else { throw bad("flip threshold", "must be at least 1, got \(flipThreshold)") }

@@ -18,8 +18,14 @@ struct FlipArguments: ParsableArguments {
         }
         guard p.data != nil, p.labels != nil else { throw ValidationError("--method flip-frequency trains: give --data X.npy and --labels Y.npy") }
         if (t.valData == nil) != (t.valLabels == nil) { throw ValidationError("--val-data and --val-labels go together") }
-        do { try options(t).validate() } catch let e as FlipError { throw ValidationError(e.description) }
+        do { try options(t).validate() } catch let e as FlipError {
+            throw ValidationError((Self.flags[e.location] ?? e.location) + ": " + e.message)
+        }
     }
+
+    /// The flags of FlipPruneOptions' settings, as FlipError names them.
+    static let flags = ["Δacc": "--delta-acc", "interval epochs": "--interval-epochs", "retrain epochs": "--retrain-epochs",
+                        "flip threshold": "--flip-threshold", "max rounds": "--max-rounds", "learning rate": "--lr", "batch size": "--batch"]
 
     func options(_ t: TrainPruneArguments) -> FlipPruneOptions {
         var o = FlipPruneOptions()

@@ -41,7 +41,7 @@ import TestSupport
     @Test func settingsOutOfRange() {
         var o = FlipPruneOptions()
         o.deltaAcc = 1.5
-        #expect(throws: FlipError(.invalidOption, "delta-acc", "must be in [0, 1), got 1.5")) { try o.validate() }
+        #expect(throws: FlipError(.invalidOption, "Δacc", "must be in [0, 1), got 1.5")) { try o.validate() }
         o = FlipPruneOptions()
         o.flipThreshold = 0
         #expect(throws: FlipError(.invalidOption, "flip threshold", "must be at least 1, got 0")) { try o.validate() }
