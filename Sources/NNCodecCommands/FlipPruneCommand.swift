@@ -42,10 +42,16 @@ extension PruneCommand {
         var r = FlipPruner.Request(model: model, data: pruning.data!, labels: pruning.labels!, output: output)
         r.validationData = training.valData; r.validationLabels = training.valLabels; r.validationSplit = training.valSplit
         r.options = flip.options(training)
+        let bar = Progress("flip-frequency")
         let job = try FlipPruner.run(r) { event in
-            guard !json else { return }
-            if case .round(let round) = event { FileHandle.standardError.write(Data((Self.flipLine(round) + "\n").utf8)) }
+            switch event {
+            case let .training(round, phase, epoch, of, _): bar.update(epoch, of, "round \(round) \(phase) epochs")
+            case .round(let round):
+                bar.finish()
+                if !json { FileHandle.standardError.write(Data((Self.flipLine(round) + "\n").utf8)) }
+            }
         }
+        bar.finish()
         print(json ? Output.json(job) : Self.flipText(job))
     }
 
