@@ -31,7 +31,7 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
 
 /// One round: the network after it and whether it was kept.
 public struct FlipRound: Sendable, Codable, Equatable {
-    /// 0: the starting network.
+    /// 0: the unpruned network, retrained like every round (the reference for Δacc).
     public var round: Int
     /// Output channels per binary layer (the layers' order of `FlipPruneResult.layers`).
     public var channels: [Int]
@@ -55,6 +55,9 @@ public struct FlipPruneResult: Sendable, Codable, Equatable {
     public var options: FlipPruneOptions
     public var trainSamples: Int
     public var validationSamples: Int
+    /// Validation top-1 of the network as given (before round 0's retraining).
+    public var originalTop1 = 0.0
+    /// Round 0 is the unpruned network after one interval and one retraining: Δacc is measured from it.
     public var rounds: [FlipRound] = []
     /// Why the rounds ended.
     public var stopped = ""

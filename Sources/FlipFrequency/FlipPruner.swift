@@ -26,11 +26,17 @@ public enum FlipPruner {
         }
         var result = FlipPruneResult(layers: layers.map(\.name), options: options, trainSamples: train.count, validationSamples: validation.count)
         let clock = ContinuousClock()
-        let start = try top1(model, validation, options)
+        result.originalTop1 = try top1(model, validation, options)
+        // Round 0, the reference: the unpruned network through the same interval and
+        // retraining as every round, on the same training part (a pretrained model may have
+        // seen the validation samples; its own top-1 on them is not what retraining can keep).
+        let t0 = clock.now
+        var current = try retrain(try interval(model, layers, train, options, round: 0, progress: progress).0, train, validation, options, round: 0, progress: progress)
+        let start = try top1(current, validation, options)
         result.rounds.append(FlipRound(round: 0, channels: layers.map(\.channels), shares: layers.map { _ in 0 }, removed: layers.map { _ in 0 },
-                                       binaryOps: layers.reduce(0) { $0 + $1.binaryOps }, validationTop1: start, accepted: true, seconds: 0))
+                                       binaryOps: layers.reduce(0) { $0 + $1.binaryOps }, validationTop1: start, accepted: true,
+                                       seconds: (clock.now - t0).seconds))
         progress?(.round(result.rounds[0]))
-        var current = model
         for round in 1...options.maxRounds {
             let t0 = clock.now
             // The pruning interval, re-run with a flip counter.

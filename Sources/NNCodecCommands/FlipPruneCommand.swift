@@ -71,6 +71,7 @@ extension PruneCommand {
                 + [Output.grouped(r.binaryOps), String(format: "%.5f", r.gops), String(format: "%.2f%%", 100 * r.validationTop1), r.accepted ? "" : "rejected"]
         }
         lines.append(Output.table(header, rows))
+        lines.append(String(format: "round 0: the unpruned network after one interval and one retraining (validation top-1 as given: %.2f%%)", 100 * res.originalTop1))
         if let s = res.rounds.first, let f = res.final {
             lines.append(String(format: "binary operations %.1f%% fewer (%@ → %@ per sample), validation top-1 %.2f%% → %.2f%%; stopped: %@",
                                 100 * res.opsReduction, Output.grouped(s.binaryOps), Output.grouped(f.binaryOps), 100 * s.validationTop1, 100 * f.validationTop1, res.stopped))
