@@ -59,7 +59,7 @@ let package = Package(
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
         .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
-        .target(name: "FlipFrequency", dependencies: ["Runtime", "Train"]),
+        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train"]),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
         .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Per-tensor rate allocation: the smallest stream that meets an accuracy budget.
@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports", "RateAllocation"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
-            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality", "RateAllocation",
+            "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality", "RateAllocation", "FlipFrequency",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nncodec", dependencies: ["NNCodecCommands"]),
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
         .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
-        .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
+        .testTarget(name: "FlipFrequencyTests", dependencies: ["TestSupport", "FlipFrequency", "Train", "Runtime", "Prune", "ONNXIO", "Tensors"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO", "Prune", "Reports"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),

@@ -8,7 +8,9 @@ statistics and updates its running statistics), take the mean cross-entropy and
 torch.autograd's gradients. Writes testdata/train/<model>_grads.npz with
   input, labels, loss, logits, grad.<initializer> (flattened; for tensors over 256 elements
   only the positions index.<initializer>), state.<running statistic after the step>.
-Run with the reference python: $(bash /work/shared/tools/nnc-ref/setup.sh) scripts/make_grad_fixtures.py
+The binary networks (bnn_*) run their straight-through estimator (make_testdata_bnn.SignSTE).
+Run with the reference python: $(bash /work/shared/tools/nnc-ref/setup.sh) scripts/make_grad_fixtures.py [NAME ...]
+(names: only those models; default all).
 """
 import os
 import sys
@@ -22,6 +24,7 @@ from onnx import numpy_helper
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 import make_testdata as mt  # noqa: E402
+import make_testdata_bnn as bnn  # noqa: E402
 
 BATCH = 16
 SAMPLE = 256
@@ -37,8 +40,12 @@ def main():
     ids = np.load(os.path.join(td, "tiny_bert_input_ids.npy"))[:8]
     specs = [("lenet300", mt.LeNet300, x, y), ("lenet5", mt.LeNet5, x, y),
              ("resnet_small", mt.ResNetSmall, x, y), ("concat_dw", mt.ConcatDW, x, y),
-             ("tiny_bert", mt.TinyBert, ids, (np.arange(8) % 4).astype(np.int64))]
+             ("tiny_bert", mt.TinyBert, ids, (np.arange(8) % 4).astype(np.int64)),
+             ("bnn_lenet5", bnn.BinLeNet5, x, y), ("bnn_nin", bnn.BinNiN, x, y)]
+    only = set(sys.argv[1:])
     for name, ctor, inp, labels in specs:
+        if only and name not in only:
+            continue
         model = ctor()
         inits = {t.name: numpy_helper.to_array(t) for t in onnx.load(os.path.join(td, name + ".onnx")).graph.initializer}
         state = model.state_dict()

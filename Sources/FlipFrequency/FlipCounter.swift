@@ -49,13 +49,15 @@ public struct FlipCounter: Sendable {
         return Double(f.filter { $0 >= threshold }.count) / Double(f.count)
     }
 
-    /// The output channels (axis 0 of a weight shaped `shape`) to remove from `name`:
+    /// The output channels (axis `axis` of a weight shaped `shape`) to remove from `name`:
     /// round(p_l × channels), most total flips first (ties: lower index first), at least one
     /// channel always kept.
-    public func channelsToRemove(_ name: String, shape: [Int], threshold: Int) -> [Int] {
-        guard let f = flips[name], let channels = shape.first, channels > 0 else { return [] }
-        let per = f.count / channels
-        let totals = (0..<channels).map { c in f[(c * per)..<((c + 1) * per)].reduce(0, +) }
+    public func channelsToRemove(_ name: String, shape: [Int], axis: Int = 0, threshold: Int) -> [Int] {
+        guard let f = flips[name], axis < shape.count, shape[axis] > 0, f.count == shape.reduce(1, *) else { return [] }
+        let channels = shape[axis]
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var totals = [Int](repeating: 0, count: channels)
+        for o in 0..<outer { for c in 0..<channels { for k in 0..<inner { totals[c] += f[(o * channels + c) * inner + k] } } }
         let k = min(channels - 1, Int((share(name, threshold: threshold) * Double(channels)).rounded()))
         let order = (0..<channels).sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }
         return Array(order.prefix(k)).sorted()

@@ -23,6 +23,7 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "unstructured (single weights by magnitude), structured (neurons by norm) or capacity (weights by Shannon–Hartley criticality on --data).") var criterion: PruneCriterion?
     @OptionGroup var pruning: PruneArguments
     @OptionGroup(title: "Training-time pruning (--method)") var training: TrainPruneArguments
+    @OptionGroup(title: "Flip-frequency pruning of binary networks (--method flip-frequency)") var flip: FlipArguments
     @Option(name: .shortAndLong, help: "The pruned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
@@ -30,6 +31,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
+        if training.method == .flipFrequency { return try flip.check(pruning, training, criterion: criterion) }
         if training.method != nil {
             if criterion == .capacity { throw ValidationError("--criterion capacity is static pruning; it does not combine with --method") }
             return try training.check(pruning, criterion: criterion?.pruner)
@@ -40,6 +42,7 @@ struct PruneCommand: ParsableCommand {
     }
 
     func run() throws {
+        if training.method == .flipFrequency { return try runFlipFrequency() }
         if training.method != nil { return try runTraining() }
         try OutputPath.check(output, inputs: [model], force: force)
         var job = PruneJob(model: model, output: output, method: .capacity(sparsity: pruning.sparsity ?? 0, perLayer: pruning.perLayer))

@@ -6,15 +6,15 @@ import TrainPrune
 /// The options of `nncodec prune --method` (training-time pruning); --data, --labels and
 /// --twt come from `PruneArguments`.
 struct TrainPruneArguments: ParsableArguments {
-    @Option(help: "Prune while training: lobster (parameter sensitivity), serene (neuron sensitivity) or l2 (weight decay); needs --data and --labels.")
-    var method: PruneMethod?
+    @Option(help: "Prune while training: lobster (parameter sensitivity), serene (neuron sensitivity), l2 (weight decay) or flip-frequency (channels of binary networks by weight sign flips); needs --data and --labels.")
+    var method: PruneMethodArgument?
     @Option(help: "SeReNe's neuron sensitivity: lb (one backward pass), ub (absolute Jacobians), exact (one pass per class) or local.")
     var sensitivity: SensitivityKind = .lb
     @Option(help: "Validation inputs (.npy); default: a seeded --val-split of --data.") var valData: String?
     @Option(help: "Validation labels (.npy).") var valLabels: String?
     @Option(help: "Share of --data held out for validation without --val-data.") var valSplit = 0.1
     @Option(help: "Regularization strength λ (default 1e-4 lobster, 1e-5 serene and l2).") var lambda: Double?
-    @Option(help: "Learning rate (SGD, momentum 0.9).") var lr = 0.1
+    @Option(help: "Learning rate (default 0.1, SGD with momentum 0.9; flip-frequency: 0.001, Adam).") var lr: Double?
     @Option(help: "Samples per batch.") var batch = 64
     @Option(help: "Plateau waiting epochs of each learning stage.") var pwe = 20
     @Option(help: "Epochs over all stages.") var maxEpochs = 1000
@@ -30,14 +30,21 @@ struct TrainPruneArguments: ParsableArguments {
     }
 
     func options(_ p: PruneArguments) -> TrainPruneOptions {
-        var o = TrainPruneOptions(method: method ?? .lobster)
-        o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr; o.batchSize = batch; o.pwe = pwe
+        var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
+        o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
         o.twt = p.twt; o.maxEpochs = maxEpochs; o.targetTop1 = targetTop1; o.seed = seed; o.retries = retries
         return o
     }
 }
 
-extension PruneMethod: ExpressibleByArgument {}
+/// `--method`: the training-time pruning methods of TrainPrune, and flip-frequency
+/// pruning of binary networks (FlipFrequency).
+enum PruneMethodArgument: String, ExpressibleByArgument, CaseIterable {
+    case lobster, serene, l2
+    case flipFrequency = "flip-frequency"
+
+    var trainPrune: PruneMethod? { PruneMethod(rawValue: rawValue) }
+}
 extension SensitivityKind: ExpressibleByArgument {}
 
 extension PruneCommand {

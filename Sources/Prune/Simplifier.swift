@@ -156,7 +156,8 @@ struct SimplifyState {
     // MARK: BatchNorm folding
 
     /// W' = γ W / √(σ² + ε), b' = γ (b − μ) / √(σ² + ε) + β into a Conv or Gemm that only the
-    /// BatchNormalization reads.
+    /// BatchNormalization reads — unless the weights are all −1, 0 or +1 (a binary network's
+    /// folded Sign weights), which folding would turn into per-channel reals.
     mutating func foldBatchNorms(_ report: inout SimplifyReport) throws {
         var producer: [String: Int] = [:]
         for (i, n) in nodes.enumerated() { for o in n.outputs where !o.isEmpty { producer[o] = i } }
@@ -169,6 +170,8 @@ struct SimplifyState {
             let prod = nodes[p]
             guard prod.op == "Conv" || (prod.op == "Gemm" && prod.int("transA", 0) == 0), prod.inputs.count >= 2,
                   cg.useCount[prod.inputs[1]] == 1, var w = try inits.dense(prod.inputs[1]) else { continue }
+            // A binary layer's ±1 weights (folded Sign) stay binary: its BatchNorm stays a node.
+            if w.values.allSatisfy({ $0 == 1 || $0 == -1 || $0 == 0 }) && w.values.contains(where: { $0 != 0 }) { continue }
             let params = try bn.inputs[1...].map { try inits.dense($0) }
             guard params.allSatisfy({ $0 != nil }) else { continue }
             let (gamma, beta, mean, variance) = (params[0]!.values, params[1]!.values, params[2]!.values, params[3]!.values)

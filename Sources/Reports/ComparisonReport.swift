@@ -23,6 +23,10 @@ public struct ReportRow: Sendable, Codable, Equatable {
     public var top5: Double?
     public var encodeSeconds: Double?
     public var decodeSeconds: Double?
+    /// Binary networks: weights that are exactly ±1 (Sign folded), and what the stream spends
+    /// on each (their tensors' coded bytes × 8 / their count).
+    public var binaryWeights: Int? = nil
+    public var bitsPerBinaryWeight: Double? = nil
 }
 
 public struct ComparisonReport: Sendable, Codable, Equatable {
@@ -51,6 +55,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
                            progress: ((Int, Int, String) -> Void)? = nil) throws -> ComparisonReport {
         let baseParams = try ParameterCount(model).total
         var variants: [(String, Model)] = [("baseline", model)]
+        // A binary network (Sign of latent initializers): the row of its ±1 weights.
+        if model.graph?.nodes.contains(where: { $0.opType == "Sign" && model.graph?.initializer(named: $0.inputs.first ?? "") != nil }) == true {
+            variants.append(("binary (simplify: Sign folded)", try Simplifier.simplify(model).0))
+        }
         let total = (settings.twt == nil ? 1 : 3) * 2
         var step = 0
         func tick(_ label: String) { step += 1; progress?(step, total, label) }
@@ -96,18 +104,42 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             enc.top5 = dacc.top5
             enc.encodeSeconds = te.seconds
             enc.decodeSeconds = td.seconds
+            let binary = try binaryTensors(m)
+            let coded = encoded.report.tensors.filter { binary.contains($0.name) }
+            if !coded.isEmpty {
+                let n = coded.reduce(0) { $0 + $1.parameters }
+                enc.binaryWeights = n
+                enc.bitsPerBinaryWeight = Double(8 * coded.reduce(0) { $0 + $1.bytes }) / Double(max(n, 1))
+            }
             rows.append(enc)
             tick(enc.variant)
         }
         return ComparisonReport(model: name, layers: try WeightedLayer.stats(model).map(\.name), encode: settings.encode, samples: data.count, rows: rows)
     }
+
+    /// Names of the float initializers whose values are all exactly ±1.
+    static func binaryTensors(_ m: Model) throws -> Set<String> {
+        var names = Set<String>()
+        for t in m.graph?.initializers ?? [] where t.dataType.rawValue == 1 && t.dims.count >= 2 {
+            guard let n = t.name else { continue }
+            if try NDArray(tensor: t).floats.allSatisfy({ $0 == 1 || $0 == -1 }) { names.insert(n) }
+        }
+        return names
+    }
 }
 
 extension ComparisonReport {
-    private static let header = ["variant", "remaining params per layer (%)", "compression", "neurons per layer", ".onnx bytes",
-                                 ".7z bytes", "bitstream bytes", "bits/param", "top-1", "top-5", "encode s", "decode s"]
+    private static let baseHeader = ["variant", "remaining params per layer (%)", "compression", "neurons per layer", ".onnx bytes",
+                                     ".7z bytes", "bitstream bytes", "bits/param", "top-1", "top-5", "encode s", "decode s"]
+    /// Binary networks get one more column: bits per binary weight.
+    private var binary: Bool { rows.contains { $0.bitsPerBinaryWeight != nil } }
+    private var header: [String] { Self.baseHeader + (binary ? ["bits/binary weight"] : []) }
 
     private func cells(_ r: ReportRow) -> [String] {
+        baseCells(r) + (binary ? [r.bitsPerBinaryWeight.map { String(format: "%.3f", $0) } ?? ""] : [])
+    }
+
+    private func baseCells(_ r: ReportRow) -> [String] {
         [r.variant, r.remainingPercent.map { String(format: "%.1f", $0) }.joined(separator: " / "),
          String(format: "%.2f×", r.compressionRatio), r.neurons, String(r.onnxBytes), r.sevenZipBytes.map(String.init) ?? "",
          r.bitstreamBytes.map(String.init) ?? "", r.bitsPerParameter.map { String(format: "%.3f", $0) } ?? "",
@@ -116,8 +148,8 @@ extension ComparisonReport {
     }
 
     public var markdown: String {
-        var lines = ["| " + Self.header.joined(separator: " | ") + " |",
-                     "|" + Self.header.enumerated().map { $0.offset < 2 || $0.offset == 3 ? "---" : "---:" }.joined(separator: "|") + "|"]
+        var lines = ["| " + header.joined(separator: " | ") + " |",
+                     "|" + header.enumerated().map { $0.offset < 2 || $0.offset == 3 ? "---" : "---:" }.joined(separator: "|") + "|"]
         for r in rows { lines.append("| " + cells(r).joined(separator: " | ") + " |") }
         let e = encode
         lines.append("")
@@ -129,7 +161,7 @@ extension ComparisonReport {
 
     public var csv: String {
         func q(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
-        var lines = [Self.header.map(q).joined(separator: ",")]
+        var lines = [header.map(q).joined(separator: ",")]
         for r in rows { lines.append(cells(r).map { q($0.replacingOccurrences(of: "×", with: "").replacingOccurrences(of: "%", with: "")) }.joined(separator: ",")) }
         return lines.joined(separator: "\n") + "\n"
     }

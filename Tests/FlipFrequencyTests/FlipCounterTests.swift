@@ -26,6 +26,18 @@ import Testing
         #expect(c.channelsToRemove("w", shape: [3, 2], threshold: 0) == [0, 1])
     }
 
+    @Test func channelsAlongAnotherAxis() {
+        // A [2, 3] weight whose output channels are axis 1 (Gemm without transB): columns.
+        var c = FlipCounter(names: ["w"], parameters: Self.w([1, 1, 1, 1, 1, 1]).mapValues { NDArray(shape: [2, 3], floats: $0.floats) })
+        let seq: [[Float]] = [[1, -1, 1, 1, -1, 1], [1, 1, 1, 1, 1, 1], [1, 1, -1, 1, 1, 1]]
+        for v in seq { c.observe(["w": NDArray(shape: [2, 3], floats: v)]) }
+        #expect(c.flips["w"] == [0, 2, 1, 0, 2, 0])
+        // p = 2/6 of 3 columns → 1; column totals 0, 4, 1 → column 1.
+        #expect(c.channelsToRemove("w", shape: [2, 3], axis: 1, threshold: 2) == [1])
+        // As [3, 2] rows: totals 2, 1, 2 → the tie goes to the lower index.
+        #expect(c.channelsToRemove("w", shape: [3, 2], axis: 0, threshold: 2) == [0])
+    }
+
     @Test func hookObservesEveryStep() throws {
         let box = FlipCounterBox(FlipCounter(names: ["w"], parameters: Self.w([1, 1, 1, 1, 1, 1])))
         var p = Self.w([-1, 1, 1, 1, 1, 1])

@@ -92,3 +92,21 @@ struct ComparisonReportTests {
         #expect(r.csv.split(separator: "\n").count == 7)
     }
 }
+
+@Suite("binary network report rows")
+struct BinaryReportTests {
+    @Test("a binary network gets the Sign-folded row, its ±1 weights at about one bit each")
+    func binaryRow() throws {
+        let model = try Model.load(path: repoRoot + "/testdata/bnn_nin.onnx")
+        var s = ComparisonReport.Settings()
+        s.twt = nil
+        s.sevenZip = false
+        let r = try ComparisonReport.run(model: model, name: "bnn_nin", data: try digits(limit: 100), settings: s)
+        #expect(r.rows.map(\.variant) == ["baseline", "baseline + NNC", "binary (simplify: Sign folded)", "binary (simplify: Sign folded) + NNC"])
+        let coded = r.rows[3]
+        #expect(coded.binaryWeights == 24 * 24 + 48 * 24 * 9 + 48 * 48 + 48 * 48 * 9)
+        #expect((coded.bitsPerBinaryWeight ?? 9) <= 1.1)
+        #expect(r.rows[1].bitsPerBinaryWeight == nil, "the latent weights are real, not ±1")
+        #expect(r.markdown.contains("bits/binary weight"))
+    }
+}
