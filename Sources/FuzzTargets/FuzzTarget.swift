@@ -40,6 +40,11 @@ public struct FuzzFinding: Error, CustomStringConvertible, Sendable {
 /// few bytes (row skipping) and legitimately needs 2 GiB to decode (levels and values).
 enum FuzzBounds {
     static let maxTensorElements = 1 << 16
+    /// Elements a stream may declare in all its tensors together for `fuzz-nnr-decode` to
+    /// decode it (its headers are still read). Decoding costs a few CABAC bins per element;
+    /// without this cap a mutated stream of many such tensors costs tens of milliseconds under
+    /// AddressSanitizer, although every tensor runs the same code as a small one.
+    static let maxStreamElements = 1 << 14
 }
 
 extension FuzzTarget {
