@@ -41,9 +41,9 @@ public struct FuzzFinding: Error, CustomStringConvertible, Sendable {
 enum FuzzBounds {
     static let maxTensorElements = 1 << 16
     /// Elements a stream may declare in all its tensors together for `fuzz-nnr-decode` to
-    /// decode it (its headers are still read). Decoding costs a few CABAC bins per element;
-    /// without this cap a mutated stream of many such tensors costs tens of milliseconds under
-    /// AddressSanitizer, although every tensor runs the same code as a small one.
+    /// decode it (its headers are still read). Decoding costs a few CABAC bins per element,
+    /// and a stream may hold any number of tensors, so this bounds the work per input; the
+    /// largest seed (NNCodec's scan-order streams, 12,744 elements) stays below it.
     static let maxStreamElements = 1 << 14
 }
 
