@@ -63,8 +63,8 @@ let package = Package(
         .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
-        // One library call per job (encode, sizes, …), returning report values.
-        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune"]),
+        // One library call per job (encode, decode, prune, simplify, evaluate, sweep, report, …), returning report values.
+        .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports"]),
         // Testable command implementations behind the thin executable.
         .target(name: "NNCodecCommands", dependencies: [
             "ONNXIO", "Codec", "Archives", "Runtime", "Prune", "Reports", "Train", "TrainPrune", "Pipeline", "Criticality",
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
-        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "ONNXIO"]),
+        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FlipFrequencyTests", dependencies: ["FlipFrequency", "Train", "Runtime"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),

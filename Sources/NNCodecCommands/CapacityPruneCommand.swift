@@ -16,14 +16,6 @@ enum PruneCriterion: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension PruneCommand {
-    struct CapacityResult: Codable {
-        var model: String
-        var output: String
-        var report: CapacityPruning.Report
-        var finetune: TrainingReport?
-        var comparison: ModelComparison
-    }
-
     func validateCapacity() throws {
         guard pruning.threshold == nil, pruning.twt == nil else { throw ValidationError("--criterion capacity takes --sparsity, not --threshold or --twt") }
         guard let s = pruning.sparsity else { throw ValidationError("--criterion capacity needs --sparsity S") }
@@ -33,20 +25,8 @@ extension PruneCommand {
         }
     }
 
-    func runCapacity() throws {
-        try OutputPath.check(output, inputs: [model], force: force)
-        let m = try Model.load(path: model)
-        let data = try pruning.labelled()!
-        var (p, report) = try CapacityPruning.prune(m, data: data, sparsity: pruning.sparsity!, perLayer: pruning.perLayer)
-        var tuned: TrainingReport?
-        if finetune > 0 {
-            var o = TrainingOptions()
-            o.epochs = finetune; o.keepSparsity = true
-            (p, tuned) = try Finetune.model(p, inputs: data.inputs, labels: data.labels.map { Int64($0) }, options: o)
-        }
-        try p.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
-        let cmp = try ModelComparison(before: m, after: p, physical: false, sizes: !noSizes, splits: [("--data (SHC analysis data)", data)])
-        let r = CapacityResult(model: model, output: output, report: report, finetune: tuned, comparison: cmp)
+    func report(_ r: CapacityPruneJobReport) {
+        let report = r.report, tuned = r.finetune
         if json { print(Output.json(r)); return }
         var lines = ["\(model) → \(output): capacity (SHC) pruning on \(report.samples) samples",
                      String(format: "%@ of %@ weights pruned (%@, sparsity %.3f); gradient floor %.3g",
@@ -55,7 +35,7 @@ extension PruneCommand {
         if let t = tuned, let b = t.bestValidationTop1, let a = t.initialValidationTop1 {
             lines.append(String(format: "fine-tuned %d epochs: validation top-1 %.2f%% → %.2f%% (best epoch %d)", t.epochs.count, 100 * a, 100 * b, t.bestEpoch))
         }
-        lines.append(cmp.table())
+        lines.append(r.comparison.table())
         print(lines.joined(separator: "\n"))
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Criticality
 import Foundation
 import ONNXIO
-import Prune
+import Pipeline
 
 struct CriticalityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,18 +42,17 @@ struct CriticalityCommand: ParsableCommand {
 
     func run() throws {
         for o in [curveCsv, curveSvg].compactMap({ $0 }) { try OutputPath.check(o, inputs: [model, data, labels], force: true) }
-        var req = CriticalityStudy.Request(model: try Model.load(path: model), data: try LabelledData.load(data: data, labels: labels))
-        req.evaluation = try testData.map { try LabelledData.load(data: $0, labels: testLabels!) }
-        req.top = top
-        req.reliability = !noReliability
-        req.curve = (curveCsv != nil || curveSvg != nil) ? curveValues() : nil
+        var job = CriticalityJob(model: model, data: data, labels: labels)
+        job.testData = testData
+        job.testLabels = testLabels
+        job.top = top
+        job.reliability = !noReliability
+        job.curve = (curveCsv != nil || curveSvg != nil) ? curveValues() : nil
+        job.curveCSV = curveCsv
+        job.curveSVG = curveSvg
         let progress = Progress("criticality")
-        let r = try CriticalityStudy.run(req) { progress.update(0, 0, $0) }
+        let r = try Pipeline.criticality(job, progress: progress.update)
         progress.finish()
-        if let c = r.curve, let p = curveCsv { try FileIO.writeAtomically(p, bytes: Array(CompressionCurve.csv(c).utf8)) }
-        if let c = r.curve, let p = curveSvg {
-            try FileIO.writeAtomically(p, bytes: Array(CompressionCurve.svg(c, title: "\(FileIO.fileName(of: model)): top-1 vs sparsity").utf8))
-        }
         print(json ? Output.json(r) : Self.text(r, model: model))
     }
 

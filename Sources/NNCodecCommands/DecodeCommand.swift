@@ -2,6 +2,7 @@ import ArgumentParser
 import Codec
 import Foundation
 import ONNXIO
+import Pipeline
 
 struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,37 +18,21 @@ struct DecodeCommand: ParsableCommand {
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    struct Result: Codable {
-        var input: String
-        var output: String
-        var onnxBytes: Int
-        var seconds: Double
-        var report: DecodeReport
-    }
-
     func run() throws {
-        let r = try decode()
-        if json { print(Output.json(r)); return }
-        print("\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from \(ErrorAdvice.graphSource(r.report.graphSource))), \(String(format: "%.2f", r.seconds)) s")
+        let out = output ?? OutputPath.replacingExtension(input, with: "onnx")
+        try OutputPath.check(out, inputs: [input] + (graph.map { [$0] } ?? []), force: force)
+        var job = DecodeJob(input: input, output: out)
+        job.graph = graph
+        if let threads { job.threads = threads }
+        job.externalData = externalData ? true : nil
+        let progress = Progress("decoding")
+        let r = try Pipeline.decode(job, progress: progress.update)
+        progress.finish()
+        print(json ? Output.json(r) : Self.text(r))
     }
 
-    func decode() throws -> Result {
-        let out = output ?? OutputPath.replacingExtension(input, with: "onnx")
-        var inputs = [input]
-        if let graph { inputs.append(graph) }
-        try OutputPath.check(out, inputs: inputs, force: force)
-        let start = Date()
-        let bytes = try FileIO.read(input)
-        guard bytes.count > 0 else { throw CommandError("\(input): file is empty (expected an NNC bitstream)") }
-        let graphModel = try graph.map { try Model.load(path: $0) }
-        let progress = Progress("decoding")
-        let (report, dataFile) = try ModelDecoder.decode(bytes.array, source: input, graph: graphModel,
-                                                  threads: threads ?? ParallelWork.defaultThreads, to: out,
-                                                  externalData: externalData ? true : nil) { n, name in
-            progress.update(n, 0, name)
-        }
-        progress.finish()
-        return Result(input: input, output: out, onnxBytes: (FileIO.size(out) ?? 0) + (dataFile.flatMap(FileIO.size) ?? 0),
-                      seconds: Date().timeIntervalSince(start), report: report)
+    static func text(_ r: DecodeJobReport) -> String {
+        "\(r.input) → \(r.output): \(r.report.tensors.count) tensors, \(Output.grouped(r.onnxBytes)) bytes (graph from "
+            + "\(ErrorAdvice.graphSource(r.report.graphSource))), \(String(format: "%.2f", r.seconds)) s"
     }
 }

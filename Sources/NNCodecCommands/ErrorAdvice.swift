@@ -1,5 +1,6 @@
 import ArgumentParser
 import Codec
+import Pipeline
 import Prune
 
 /// Turns the libraries' error kinds into command-line advice: the flags involved and what
@@ -42,6 +43,12 @@ enum ErrorAdvice {
             case .graphMismatch: return e.description + " (is --graph the right model?)"
             default: return e.description
             }
+        case let e as PipelineError:
+            switch e.kind {
+            case .missingData(let what): return e.description + " (\(what): add " + (what.hasPrefix("test") ? "--test-labels Y.npy" : "--data X.npy --labels Y.npy") + ")"
+            case .overwritesInput: return e.description.replacingOccurrences(of: "another output", with: "another -o")
+            default: return e.description
+            }
         case let e as EncodeError:
             if case .stepTooSmall = e.kind { return e.description + " — e.g. a smaller -q or a larger --qp" }
             return e.description
@@ -54,7 +61,7 @@ enum ErrorAdvice {
     /// (ArgumentParser's own, clean exits) unchanged.
     static func translate(_ error: any Error) -> any Error {
         switch error {
-        case is PruneError, is DecodeError, is EncodeError: return CommandError(message(for: error))
+        case is PruneError, is DecodeError, is EncodeError, is PipelineError: return CommandError(message(for: error))
         default: return error
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Codec
 import Foundation
 import ONNXIO
+import Pipeline
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,14 +15,13 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {
-        print(try render())
+        switch try Pipeline.info(model, largest: top) {
+        case .model(let s): print(json ? Output.json(s) : render(s))
+        case .stream(let s): print(json ? Output.json(s) : render(s))
+        }
     }
 
-    func render() throws -> String {
-        if !model.hasSuffix(".onnx") { return try renderStream() }
-        let m = try Model.load(path: model)
-        let s = ModelSummary(m, largest: top)
-        if json { return Output.json(s) }
+    func render(_ s: ModelSummary) -> String {
         var out: [String] = []
         out.append("\(model): ir_version \(s.irVersion.map(String.init) ?? "?"), opsets "
                    + s.opsets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -43,11 +43,7 @@ struct InfoCommand: ParsableCommand {
         return out.joined(separator: "\n")
     }
 
-    func renderStream() throws -> String {
-        let bytes = try FileIO.read(model)
-        guard bytes.count > 0 else { throw CommandError("\(model): file is empty (expected an NNC bitstream)") }
-        let s = try StreamSummary(bytes.array, source: model)
-        if json { return Output.json(s) }
+    func render(_ s: StreamSummary) -> String {
         var out = ["\(model): NNC bitstream, \(Output.grouped(s.bytes)) bytes, \(s.units) units, profile \(s.profile.map(String.init) ?? "?"), "
                    + "qp density \(s.qpDensity.map(String.init) ?? "?"), graph: \(s.topology == "onnx" ? "ONNX topology unit (\(Output.grouped(s.topologyBytes)) bytes)" : "not carried (decode needs --graph)")"]
         out.append(String(format: "%@ parameters in %d tensors, %.3f bits/param", Output.grouped(s.parameters), s.tensors.count, s.bitsPerParameter))

@@ -1,3 +1,4 @@
+import Reports
 import Pipeline
 
 /// The text form of a before/after comparison.

@@ -67,15 +67,4 @@ struct PruneArguments: ParsableArguments {
     func calibrationInputs() throws -> NDArray? {
         try calibration.map { try Runtime.NPY.read(path: $0) }
     }
-
-    /// Prunes `model`, showing the search's progress on a terminal.
-    func prune(_ model: Model, criterion: Criterion, data: LabelledData?) throws -> (Model, PruneReport) {
-        let o = try options(criterion)
-        let progress = Progress("searching")
-        defer { progress.finish() }
-        let cal = try calibration.map { try Runtime.NPY.read(path: $0) }
-        return try Pruner.prune(model, options: o, validation: data?.halves().validation, calibration: cal) { round, rounds, t, loss in
-            progress.update(round, rounds, String(format: o.compensate ? "%.0f neurons removed: loss %.4f" : "threshold %.4g: loss %.4f", t, loss))
-        }
-    }
 }

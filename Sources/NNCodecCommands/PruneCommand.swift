@@ -29,14 +29,6 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Fine-tune for N epochs after pruning (pruned weights stay zero) on the first half of --data.") var finetune = 0
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    struct Result: Codable {
-        var model: String
-        var output: String
-        var report: PruneReport
-        var finetune: TrainingReport?
-        var comparison: ModelComparison
-    }
-
     func validate() throws {
         if training.method != nil {
             if criterion == .capacity { throw ValidationError("--criterion capacity is static pruning; it does not combine with --method") }
@@ -44,17 +36,26 @@ struct PruneCommand: ParsableCommand {
         }
         guard let criterion else { throw ValidationError("give --criterion unstructured|structured|capacity, or --method lobster|serene|l2") }
         if let c = criterion.pruner { _ = try pruning.options(c) } else { try validateCapacity() }
+        if finetune > 0 && pruning.data == nil { throw ValidationError("--finetune needs --data and --labels") }
     }
 
     func run() throws {
         if training.method != nil { return try runTraining() }
-        if criterion == .capacity { try runCapacity(); return }
-        let r = try prune()
-        if json { print(Output.json(r)); return }
-        print(Self.text(r))
+        try OutputPath.check(output, inputs: [model], force: force)
+        var job = PruneJob(model: model, output: output, method: .capacity(sparsity: pruning.sparsity ?? 0, perLayer: pruning.perLayer))
+        if let c = criterion?.pruner { job.method = .magnitude(try pruning.options(c)) }
+        job.data = try pruning.labelled()
+        job.calibration = try pruning.calibrationInputs()
+        job.finetuneEpochs = finetune
+        job.measureSizes = !noSizes
+        if criterion == .capacity { return try report(Pipeline.capacityPrune(job)) }
+        let progress = Progress("searching")
+        let r = try Pipeline.prune(job, searchProgress: progress.update)
+        progress.finish()
+        print(json ? Output.json(r) : Self.text(r))
     }
 
-    static func text(_ r: Result) -> String {
+    static func text(_ r: PruneJobReport) -> String {
         var lines = ["\(r.model) → \(r.output): \(r.report.criterion.rawValue) pruning"]
         let rep = r.report
         var how = String(format: "%@ %@ of %@ pruned", Output.grouped(rep.prunedUnits),
@@ -76,27 +77,6 @@ struct PruneCommand: ParsableCommand {
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
     }
-
-    func prune() throws -> Result {
-        try OutputPath.check(output, inputs: [model], force: force)
-        let m = try Model.load(path: model)
-        let data = try pruning.labelled()
-        var (p, report) = try pruning.prune(m, criterion: criterion!.pruner!, data: data)
-        var tuned: TrainingReport?
-        if finetune > 0 {
-            guard let d = data?.halves().validation else { throw CommandError("--finetune needs --data and --labels") }
-            var o = TrainingOptions()
-            o.epochs = finetune; o.keepSparsity = true
-            (p, tuned) = try Finetune.model(p, inputs: d.inputs, labels: d.labels.map { Int64($0) }, options: o)
-        }
-        try p.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
-        let splits = data.map { d -> [(String, LabelledData)] in
-            let h = d.halves()
-            return [("validation, first half", h.validation), ("held out, second half", h.test)]
-        } ?? []
-        let cmp = try ModelComparison(before: m, after: p, physical: false, sizes: !noSizes, splits: splits)
-        return Result(model: model, output: output, report: report, finetune: tuned, comparison: cmp)
-    }
 }
 
 struct SimplifyCommand: ParsableCommand {
@@ -117,24 +97,21 @@ struct SimplifyCommand: ParsableCommand {
     @Flag(help: "Skip the .7z sizes.") var noSizes = false
     @Flag(help: "Print JSON instead of text.") var json = false
 
-    struct Result: Codable {
-        var model: String
-        var output: String
-        var report: SimplifyReport
-        var comparison: ModelComparison
-    }
-
     func validate() throws {
         if labels != nil && data == nil { throw ValidationError("--labels needs --data") }
     }
 
     func run() throws {
-        let r = try simplify()
-        if json { print(Output.json(r)); return }
-        print(Self.text(r))
+        try OutputPath.check(output, inputs: [model], force: force)
+        var job = SimplifyJob(model: model, output: output)
+        job.data = data
+        job.labels = labels
+        job.measureSizes = !noSizes
+        let r = try Pipeline.simplify(job)
+        print(json ? Output.json(r) : Self.text(r))
     }
 
-    static func text(_ r: Result) -> String {
+    static func text(_ r: SimplifyJobReport) -> String {
         let rep = r.report
         var lines = ["\(r.model) → \(r.output)"]
         var what = "\(rep.foldedBatchNorms.count) BatchNorm folded, \(rep.constantChannels) constant channels, \(rep.foldedInputs) folded into biases, "
@@ -153,26 +130,5 @@ struct SimplifyCommand: ParsableCommand {
         }
         lines.append(r.comparison.table())
         return lines.joined(separator: "\n")
-    }
-
-    func simplify() throws -> Result {
-        try OutputPath.check(output, inputs: [model], force: force)
-        let m = try Model.load(path: model)
-        let (s, report) = try Simplifier.simplify(m)
-        try s.save(to: output, options: SaveOptions(externalData: .keep, dataFileName: FileIO.fileName(of: output) + ".data"))
-        var splits: [(String, LabelledData)] = []
-        var fidelity: LabelledData?
-        if let data {
-            if let labels {
-                let d = try LabelledData.load(data: data, labels: labels)
-                splits = [("all", d)]
-                fidelity = d
-            } else {
-                let x = try Runtime.NPY.read(path: data)
-                fidelity = try LabelledData(inputs: x, labels: [Int](repeating: 0, count: x.shape.first ?? 0))
-            }
-        }
-        let cmp = try ModelComparison(before: m, after: s, physical: true, sizes: !noSizes, splits: splits, fidelity: fidelity)
-        return Result(model: model, output: output, report: report, comparison: cmp)
     }
 }

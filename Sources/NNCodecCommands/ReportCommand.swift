@@ -4,7 +4,7 @@ import Foundation
 import ONNXIO
 import Prune
 import Reports
-import Runtime
+import Pipeline
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,34 +33,19 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         if let output { try OutputPath.check(output, inputs: [model, data, labels], force: force) }
-        let m = try Model.load(path: model)
-        let d: LabelledData
-        do { d = try LabelledData.load(data: data, labels: labels) } catch {
-            throw CommandError("\(data): \(error)")
-        }
-        var settings = ComparisonReport.Settings()
-        settings.encode = EncodeOptions(q: q)
-        settings.encode.dependentQuantization = dq
-        settings.twt = noPrune ? nil : twt
-        settings.structuredScore = score
-        settings.sevenZip = !no7z
-        if let calibration { settings.calibration = try EvalCommand.read(calibration).values.first }
+        var job = ReportJob(model: model, data: data, labels: labels)
+        job.calibration = calibration
+        job.settings.encode = EncodeOptions(q: q)
+        job.settings.encode.dependentQuantization = dq
+        job.settings.twt = noPrune ? nil : twt
+        job.settings.structuredScore = score
+        job.settings.sevenZip = !no7z
         let progress = Progress("report")
-        let report = try ComparisonReport.run(model: m, name: FileIO.fileName(of: model), data: d, settings: settings) {
-            progress.update($0, $1, $2)
-        }
+        let report = try Pipeline.report(job, progress: progress.update)
         progress.finish()
-        let text: String
-        switch format {
-        case "csv": text = report.csv
-        case "json": text = Output.json(report) + "\n"
-        default: text = report.markdown + "\n"
-        }
-        if let output {
-            try FileIO.writeAtomically(output, bytes: Array(text.utf8))
-            print("wrote \(output)")
-        } else {
-            print(text, terminator: "")
-        }
+        let text = format == "csv" ? report.csv : format == "json" ? Output.json(report) + "\n" : report.markdown + "\n"
+        guard let output else { return print(text, terminator: "") }
+        try FileIO.writeAtomically(output, bytes: Array(text.utf8))
+        print("wrote \(output)")
     }
 }

@@ -4,7 +4,6 @@ import Foundation
 import ONNXIO
 import Pipeline
 import Reports
-import Runtime
 
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,50 +46,36 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let stem = FileIO.fileName(of: model).replacingOccurrences(of: ".onnx", with: "")
-        let csvPath = csv ?? "\(stem)-sweep.csv", svgPath = svg ?? "\(stem)-sweep.svg"
-        for p in [csvPath, svgPath] { try OutputPath.check(p, inputs: [model], force: force) }
-        let m = try Model.load(path: model)
-        var eval = EvalCommand()
-        eval.model = model
-        eval.data = data
-        eval.limit = limit
-        let session = try Session(model: m)
-        let feed = try eval.inputs(for: session)
-        let arrays = try EvalCommand.read(labels)
-        guard let yArray = arrays.values.first else { throw CommandError("\(labels): holds no arrays") }
-        var ys = yArray.int64s.map { Int($0) }
-        if let limit, ys.count > limit { ys = Array(ys.prefix(limit)) }
-        let samples = feed.values.first?.shape.first ?? 0
-        guard ys.count == samples else { throw CommandError("\(labels): \(ys.count) labels for \(samples) samples in the data") }
-        let variants: [Bool] = dq == "both" ? [false, true] : [dq == "on"]
+        var job = SweepJob(model: model, data: data, labels: labels, qs: try Self.parseSteps(q))
+        job.csv = csv ?? "\(stem)-sweep.csv"
+        job.svg = svg ?? "\(stem)-sweep.svg"
+        for p in [job.csv!, job.svg!] { try OutputPath.check(p, inputs: [model], force: force) }
+        job.dependentQuantization = dq == "both" ? [false, true] : [dq == "on"]
+        job.batchSize = batch
+        job.limit = limit
+        job.archives = !noArchives
         let progress = Progress("sweep")
-        var result = try Sweep.run(model: m, name: FileIO.fileName(of: model), onnxBytes: Pipeline.modelBytes(m, path: model),
-                                   data: feed, labels: ys, qs: try Self.parseSteps(q), dependentQuantization: variants,
-                                   batchSize: batch) { done, total, label in progress.update(done, total, label) }
+        let result = try Pipeline.sweep(job, progress: progress.update)
         progress.finish()
-        if !noArchives {
-            let sizes = try Pipeline.sizes(of: model).sizes
-            result.sevenZipBytes = sizes.sevenZipBytes
-            result.xzBytes = sizes.xzBytes
-        }
-        try FileIO.writeAtomically(csvPath, bytes: Array(result.csv.utf8))
-        try FileIO.writeAtomically(svgPath, bytes: Array(result.svg.utf8))
-        if json { print(Output.json(result)); return }
-        print(Output.table(["variant", "q", "bytes", "of .onnx", "bits/param", "top-1", "encode s", "decode s"], result.points.map { p in
+        print(json ? Output.json(result) : Self.text(result) + "\nwrote \(job.csv!) and \(job.svg!)")
+    }
+
+    static func text(_ result: SweepResult) -> String {
+        var lines = [Output.table(["variant", "q", "bytes", "of .onnx", "bits/param", "top-1", "encode s", "decode s"], result.points.map { p in
             [p.variant, String(p.q), Output.grouped(p.bitstreamBytes), String(format: "%.2f%%", 100 * p.relativeSize),
              String(format: "%.3f", p.bitsPerParameter), String(format: "%.2f%%", 100 * p.top1),
              String(format: "%.3f", p.encodeSeconds), String(format: "%.3f", p.decodeSeconds)]
-        }))
-        print(String(format: "baseline top-1 %.2f%%, .onnx %@ bytes", 100 * result.baselineTop1, Output.grouped(result.onnxBytes))
+        })]
+        lines.append(String(format: "baseline top-1 %.2f%%, .onnx %@ bytes", 100 * result.baselineTop1, Output.grouped(result.onnxBytes))
               + (result.sevenZipBytes.map { ", .7z \(Output.grouped($0))" } ?? "") + (result.xzBytes.map { ", .xz \(Output.grouped($0))" } ?? ""))
         for v in result.variants {
             if let e = result.elbow(v) {
-                print(String(format: "elbow (%@): q=%d, %@ bytes (%.2f%% of .onnx), top-1 %.2f%%", v, e.q, Output.grouped(e.bitstreamBytes),
-                             100 * e.relativeSize, 100 * e.top1))
+                lines.append(String(format: "elbow (%@): q=%d, %@ bytes (%.2f%% of .onnx), top-1 %.2f%%", v, e.q, Output.grouped(e.bitstreamBytes),
+                                    100 * e.relativeSize, 100 * e.top1))
             } else {
-                print("elbow (\(v)): no step keeps top-1 within 0.1 points of the baseline")
+                lines.append("elbow (\(v)): no step keeps top-1 within 0.1 points of the baseline")
             }
         }
-        print("wrote \(csvPath) and \(svgPath)")
+        return lines.joined(separator: "\n")
     }
 }

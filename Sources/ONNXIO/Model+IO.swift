@@ -1,5 +1,5 @@
-import CONNXProto
-import CProtobufC
+internal import CONNXProto
+internal import CProtobufC
 
 /// How `save` lays out tensor payloads.
 public struct SaveOptions: Sendable {

@@ -1,5 +1,5 @@
-import CONNXProto
-import CProtobufC
+internal import CONNXProto
+internal import CProtobufC
 
 // Conversion from libprotobuf-c's unpacked C structs to the Swift value types.
 // This file and ProtoEncode.swift are the only callers of the generated C API.

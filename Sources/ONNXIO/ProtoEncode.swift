@@ -1,5 +1,5 @@
-import CONNXProto
-import CProtobufC
+internal import CONNXProto
+internal import CProtobufC
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
-import CONNXProto
-import CProtobufC
+internal import CONNXProto
+internal import CProtobufC
 
 extension Tensor {
     /// Parses a serialized `TensorProto` (the `.pb` files of the ONNX test-data convention).

@@ -3,6 +3,7 @@ import Codec
 import Foundation
 import ONNXIO
 import Prune
+import Reports
 import Runtime
 
 /// One `encode` job: which model, where the stream goes, and what happens before coding.
@@ -89,7 +90,7 @@ public enum Pipeline {
     }
 
     /// The model's size as one .onnx file (external data counted).
-    public static func modelBytes(_ m: Model, path: String) -> Int {
+    static func modelBytes(_ m: Model, path: String) -> Int {
         var external = 0
         var copy = m
         copy.forEachTensor { t in if t.isExternal { external += t.rawData?.count ?? 0 } }

@@ -99,13 +99,11 @@ public struct LabelledData: Sendable {
         self.labels = labels
     }
 
-    /// Reads an .npy of inputs and an .npy of integer labels.
+    /// Reads an .npy of inputs and an .npy of labels (the rule of `Labels`: integers, one
+    /// class index per sample).
     public static func load(data: String, labels: String) throws -> LabelledData {
         let x = try NPY.read(path: data)
-        let y = try NPY.read(path: labels)
-        guard y.elementType != .bool else { throw PruneError(.data, "\(labels): labels must be integers") }
-        let ints = y.elementType == .int64 ? y.int64s.map { Int($0) } : y.floats.map { Int($0) }
-        return try LabelledData(inputs: x, labels: ints)
+        return try LabelledData(inputs: x, labels: try Labels.read(path: labels, samples: x.rank >= 1 ? x.shape[0] : 0))
     }
 
     public var count: Int { labels.count }
@@ -115,6 +113,22 @@ public struct LabelledData: Sendable {
         let h = count / 2
         return ((try? LabelledData(inputs: inputs.slice(rows: 0..<h), labels: Array(labels[0..<h])))!,
                 (try? LabelledData(inputs: inputs.slice(rows: h..<count), labels: Array(labels[h...])))!)
+    }
+
+    /// A seeded validation split (`SeededSplit`, the same rows as the training jobs' split).
+    public func split(validationFraction: Double, seed: UInt64) -> (train: LabelledData, validation: LabelledData) {
+        let r = SeededSplit.rows(count: count, validationFraction: validationFraction, seed: seed)
+        let inner = inputs.shape.dropFirst().reduce(1, *), shape = Array(inputs.shape.dropFirst())
+        func pick(_ rows: [Int]) -> LabelledData {
+            let x: NDArray
+            switch inputs.storage {
+            case .float(let v): x = NDArray(shape: [rows.count] + shape, floats: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            case .int64(let v): x = NDArray(shape: [rows.count] + shape, int64s: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            case .bool(let v): x = NDArray(shape: [rows.count] + shape, bools: rows.flatMap { v[($0 * inner)..<(($0 + 1) * inner)] })
+            }
+            return (try? LabelledData(inputs: x, labels: rows.map { labels[$0] }))!
+        }
+        return (pick(r.train), pick(r.validation))
     }
 
     /// Top-1 and mean cross-entropy of `model` on this data.

@@ -1,4 +1,3 @@
-import Archives
 import Codec
 import Foundation
 import ONNXIO
@@ -50,7 +49,6 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// of the data; accuracy is reported on all of it.
     public static func run(model: Model, name: String, data: LabelledData, settings: Settings,
                            progress: ((Int, Int, String) -> Void)? = nil) throws -> ComparisonReport {
-        let base = try WeightedLayer.stats(model)
         let baseParams = try ParameterCount(model).total
         var variants: [(String, Model)] = [("baseline", model)]
         let total = (settings.twt == nil ? 1 : 3) * 2
@@ -73,15 +71,14 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         var rows: [ReportRow] = []
         let clock = ContinuousClock()
         for (label, m) in variants {
-            let stats = Dictionary(try WeightedLayer.stats(m).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            let remaining = base.map { l in 100 * Double(stats[l.name]?.nonzero ?? 0) / Double(max(l.parameters, 1)) }
-            let neurons = base.map { "[\(stats[$0.name]?.liveNeurons ?? 0)]" }.joined(separator: "-")
+            let layers = try Census.layers(before: model, after: m, physical: false)
+            let remaining = layers.map(\.remainingPercent)
+            let neurons = Census.neurons(layers.map(\.neuronsAfter))
             let params = try ParameterCount(m).nonzero
-            let onnx = m.inlined().serialized()
-            let seven = settings.sevenZip ? try SizeReport.measure(onnx, name: "model.onnx").sevenZipBytes : nil
+            let (onnx, seven) = try Census.sizes(m, sevenZip: settings.sevenZip)
             let acc = try Session(model: m).evaluate(data: data.inputs, labels: data.labels, batchSize: settings.batchSize)
             let row = ReportRow(variant: label, remainingPercent: remaining, neurons: neurons, parameters: params,
-                                compressionRatio: Double(baseParams) / Double(max(params, 1)), onnxBytes: onnx.count,
+                                compressionRatio: Census.ratio(baseParams, params), onnxBytes: onnx,
                                 sevenZipBytes: seven, bitstreamBytes: nil, bitsPerParameter: nil, top1: acc.top1, top5: acc.top5,
                                 encodeSeconds: nil, decodeSeconds: nil)
             rows.append(row)
@@ -94,7 +91,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             var enc = row
             enc.variant = label + " + NNC"
             enc.bitstreamBytes = encoded.bytes.count
-            enc.bitsPerParameter = Double(encoded.bytes.count * 8) / Double(max(params, 1))
+            enc.bitsPerParameter = Census.ratio(encoded.bytes.count * 8, params)
             enc.top1 = dacc.top1
             enc.top5 = dacc.top5
             enc.encodeSeconds = te.seconds
@@ -102,7 +99,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
             rows.append(enc)
             tick(enc.variant)
         }
-        return ComparisonReport(model: name, layers: base.map(\.name), encode: settings.encode, samples: data.count, rows: rows)
+        return ComparisonReport(model: name, layers: try WeightedLayer.stats(model).map(\.name), encode: settings.encode, samples: data.count, rows: rows)
     }
 }
 

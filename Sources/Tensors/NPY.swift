@@ -16,26 +16,26 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable {
 /// Floating types become float32 arrays, integer types int64, bool bool.
 public enum NPY {
     /// Reads a `.npy` file.
-    public static func read(path: String) throws -> NDArray {
+    public static func read(path: String) throws(DataFileError) -> NDArray {
         let bytes = try readFile(path)
-        return try bytes.withUnsafeBytes { try decode($0, source: path) }
+        return try bytes.withUnsafeBytes { (b) throws(DataFileError) in try decode(b, source: path) }
     }
 
     /// Reads a `.npy` file and checks its element type and (where given) its dimensions.
-    public static func read(path: String, as type: NDArray.ElementType, shape: [Int?]? = nil) throws -> NDArray {
+    public static func read(path: String, as type: NDArray.ElementType, shape: [Int?]? = nil) throws(DataFileError) -> NDArray {
         let a = try read(path: path)
         try check(a, type: type, shape: shape, source: path)
         return a
     }
 
     /// Reads all arrays of a `.npz` file, keyed by name (without `.npy`).
-    public static func readArchive(path: String) throws -> [String: NDArray] {
+    public static func readArchive(path: String) throws(DataFileError) -> [String: NDArray] {
         let bytes = try readFile(path)
-        return try bytes.withUnsafeBytes { try decodeArchive($0, source: path) }
+        return try bytes.withUnsafeBytes { (b) throws(DataFileError) in try decodeArchive(b, source: path) }
     }
 
     /// Fails unless `a` holds `type` and matches `shape` (nil entries match any size).
-    public static func check(_ a: NDArray, type: NDArray.ElementType, shape: [Int?]?, source: String) throws {
+    public static func check(_ a: NDArray, type: NDArray.ElementType, shape: [Int?]?, source: String) throws(DataFileError) {
         if a.elementType != type {
             throw DataFileError(file: source, message: "holds \(a.elementType) data, expected \(type)")
         }
@@ -47,12 +47,12 @@ public enum NPY {
         }
     }
 
-    static func readFile(_ path: String) throws -> TensorBytes {
+    static func readFile(_ path: String) throws(DataFileError) -> TensorBytes {
         do { return try FileIO.read(path) } catch { throw DataFileError(file: path, message: "\(error)") }
     }
 
     /// Decodes the bytes of a `.npy` file.
-    public static func decode(_ b: UnsafeRawBufferPointer, source: String = "<memory>") throws -> NDArray {
+    public static func decode(_ b: UnsafeRawBufferPointer, source: String = "<memory>") throws(DataFileError) -> NDArray {
         func fail(_ m: String) -> DataFileError { DataFileError(file: source, message: m) }
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard b.count >= 10, Array(b[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
@@ -134,7 +134,7 @@ public enum NPY {
     }
 
     /// The text after `'key':` in a header dict, up to the next top-level comma.
-    private static func headerValue(_ h: String, _ key: String, source: String) throws -> String {
+    private static func headerValue(_ h: String, _ key: String, source: String) throws(DataFileError) -> String {
         guard let r = find(h, "'\(key)':") else {
             throw DataFileError(file: source, message: "header has no '\(key)': \(h)")
         }
@@ -151,12 +151,15 @@ public enum NPY {
     }
 
     /// Decodes the bytes of a `.npz` (zip) archive: stored or deflated members.
-    public static func decodeArchive(_ b: UnsafeRawBufferPointer, source: String = "<memory>") throws -> [String: NDArray] {
+    public static func decodeArchive(_ b: UnsafeRawBufferPointer, source: String = "<memory>") throws(DataFileError) -> [String: NDArray] {
         var result: [String: NDArray] = [:]
         for e in try Zip.entries(b, source: source) where e.name.hasSuffix(".npy") {
             let data = try Zip.extract(e, b, source: source)
             let key = String(e.name.dropLast(4))
-            result[key] = try data.withUnsafeBytes { try decode($0, source: "\(source)[\(e.name)]") }
+            // Array.withUnsafeBytes rethrows untyped; only decode's DataFileError can come out.
+            do { result[key] = try data.withUnsafeBytes { try decode($0, source: "\(source)[\(e.name)]") } } catch let e as DataFileError {
+                throw e
+            } catch { throw DataFileError(file: source, message: "\(error)") }
         }
         return result
     }
@@ -187,7 +190,7 @@ extension StringProtocol {
 
 extension NDArray {
     /// Reads an array from a `.npy` file or an ONNX `TensorProto` `.pb` file (by extension).
-    public static func read(path: String) throws -> NDArray {
+    public static func read(path: String) throws(DataFileError) -> NDArray {
         if path.hasSuffix(".npy") { return try NPY.read(path: path) }
         if path.hasSuffix(".pb") {
             let t: Tensor

@@ -18,7 +18,7 @@ package enum Zip {
         offset >= 0 && count >= 0 && offset <= b.count && count <= b.count - offset
     }
 
-    static func entries(_ b: UnsafeRawBufferPointer, source: String) throws -> [Entry] {
+    static func entries(_ b: UnsafeRawBufferPointer, source: String) throws(DataFileError) -> [Entry] {
         func fail(_ m: String) -> DataFileError { DataFileError(file: source, message: m) }
         guard b.count >= 22 else { throw fail("not a zip/.npz file (too short, truncated?)") }
         var eocd = -1
@@ -52,7 +52,7 @@ package enum Zip {
                 if id == 1 {
                     var q = x + 4
                     let fieldEnd = min(xEnd, x + 4 + len)
-                    func next() throws -> Int {
+                    func next() throws(DataFileError) -> Int {
                         guard q + 8 <= fieldEnd else { throw fail("corrupt zip64 extra field") }
                         defer { q += 8 }
                         return u64(b, q)
@@ -69,7 +69,7 @@ package enum Zip {
         return out
     }
 
-    static func extract(_ e: Entry, _ b: UnsafeRawBufferPointer, source: String) throws -> [UInt8] {
+    static func extract(_ e: Entry, _ b: UnsafeRawBufferPointer, source: String) throws(DataFileError) -> [UInt8] {
         func fail(_ m: String) -> DataFileError { DataFileError(file: source, message: "\(e.name): \(m)") }
         let h = e.localOffset
         guard fits(h, 30, in: b), u32(b, h) == 0x0403_4b50 else { throw fail("bad local header") }

@@ -34,20 +34,15 @@ public struct Dataset: Sendable {
         self.teacher = teacher
     }
 
-    /// The first `(1 − fraction)` of a seeded permutation for training, the rest for validation.
+    /// The first `(1 − fraction)` of a seeded permutation for training, the rest for
+    /// validation (`SeededSplit`, the split every job uses).
     public func split(validationFraction: Double, seed: UInt64) -> (train: Dataset, validation: Dataset) {
-        let order = Dataset.permutation(count, seed: seed)
-        let nv = max(1, Int((Double(count) * validationFraction).rounded()))
-        return (rows(Array(order[nv...]).sorted()), rows(Array(order[..<nv]).sorted()))
+        let r = SeededSplit.rows(count: count, validationFraction: validationFraction, seed: seed)
+        return (rows(r.train), rows(r.validation))
     }
 
     /// A seeded Fisher–Yates permutation of 0..<n.
-    public static func permutation(_ n: Int, seed: UInt64) -> [Int] {
-        var p = Array(0..<n)
-        var rng = SplitMix(seed: seed)
-        if n > 1 { for i in stride(from: n - 1, to: 0, by: -1) { p.swapAt(i, rng.next(below: i + 1)) } }
-        return p
-    }
+    public static func permutation(_ n: Int, seed: UInt64) -> [Int] { SeededSplit.permutation(n, seed: seed) }
 }
 
 /// Rows `indices` of `a` along axis 0.

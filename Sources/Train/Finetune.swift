@@ -87,10 +87,12 @@ public enum Finetune {
             return want.flatMap { try? NDArray.ElementType(onnx: $0) } == .int64 ? a.cast(to: .int64) : a.cast(to: .float32)
         }
         func labels(_ path: String, count: Int) throws -> [Int64] {
-            let l = try NPY.read(path: path)
-            guard l.elementType == .int64 else { throw TrainError(.invalidData, path, "labels must be integers, got \(l.elementType)") }
-            guard l.count == count else { throw TrainError(.invalidData, path, "\(l.count) labels for \(count) samples; give one label per sample") }
-            return l.int64s
+            // The one label rule of the tensor layer (integers, one class index per sample).
+            let checked: [Int]
+            do throws(DataFileError) { checked = try Labels.check(try NPY.read(path: path), source: path, samples: count) } catch {
+                throw TrainError(.invalidData, path, error.message)
+            }
+            return checked.map { Int64($0) }
         }
         let teacher = try r.teacher.map { try Session(path: $0) }
         func teacherOutputs(_ x: NDArray) throws -> NDArray? {

@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 
 /// Raw DEFLATE (RFC 1951) through zlib: the standard's compression format for topology
 /// payloads. This file is the only caller of zlib.

@@ -106,20 +106,3 @@ private func geluDerivative(_ x: Float, tanh tanhApprox: Bool) -> Float {
     }
     return ForwardResult(outputs: outs, aux: [NDArray(shape: x.shape, floats: mask)])
 }
-
-/// SplitMix64: the seeded generator of shuffling, dropout and initialisation.
-public struct SplitMix: Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Uniform in 0..<n.
-    public mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
-}

@@ -1,4 +1,3 @@
-import Archives
 import ONNXIO
 import Prune
 import Runtime
@@ -47,31 +46,18 @@ public struct ModelComparison: Codable, Sendable {
     /// - Parameters:
     ///   - physical: count neurons that exist (simplify) rather than those with a non-zero
     ///     parameter (prune).
-    ///   - splits: the data sets to report accuracy on, with their names.
+    ///   - splits: the labelled data sets to report accuracy on, with their names.
+    ///   - fidelity: inputs to compare the two models' outputs on (no labels needed).
     public init(before: Model, after: Model, physical: Bool, sizes: Bool, splits: [(String, LabelledData)],
-                fidelity: LabelledData? = nil) throws {
-        let b = try WeightedLayer.stats(before), a = try WeightedLayer.stats(after)
-        let byName = Dictionary(a.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-        for l in b {
-            let r = byName[l.name]
-            let remaining = r?.nonzero ?? 0
-            layers.append(Layer(name: l.name, op: l.op, shapeBefore: l.weightShape, shapeAfter: r?.weightShape ?? [],
-                                parameters: l.parameters, remaining: remaining,
-                                remainingPercent: 100 * Double(remaining) / Double(max(l.parameters, 1)),
-                                neuronsBefore: l.neurons, neuronsAfter: r.map { physical ? $0.neurons : $0.liveNeurons } ?? 0))
-        }
-        neuronsBefore = layers.map { "[\($0.neuronsBefore)]" }.joined(separator: "-")
-        neuronsAfter = layers.map { "[\($0.neuronsAfter)]" }.joined(separator: "-")
+                fidelity: NDArray? = nil) throws {
+        layers = try Census.layers(before: before, after: after, physical: physical)
+        neuronsBefore = Census.neurons(layers.map(\.neuronsBefore))
+        neuronsAfter = Census.neurons(layers.map(\.neuronsAfter))
         parametersBefore = try ParameterCount(before).total
         parametersAfter = try ParameterCount(after).nonzero
-        compressionRatio = Double(parametersBefore) / Double(max(parametersAfter, 1))
-        let bb = before.inlined().serialized(), ab = after.inlined().serialized()
-        onnxBytesBefore = bb.count
-        onnxBytesAfter = ab.count
-        if sizes {
-            sevenZipBytesBefore = try SizeReport.measure(bb, name: "model.onnx").sevenZipBytes
-            sevenZipBytesAfter = try SizeReport.measure(ab, name: "model.onnx").sevenZipBytes
-        }
+        compressionRatio = Census.ratio(parametersBefore, parametersAfter)
+        (onnxBytesBefore, sevenZipBytesBefore) = try Census.sizes(before, sevenZip: sizes)
+        (onnxBytesAfter, sevenZipBytesAfter) = try Census.sizes(after, sevenZip: sizes)
         for (name, d) in splits {
             let r0 = try d.evaluate(before), r1 = try d.evaluate(after)
             accuracy.append(Accuracy(split: name, samples: d.count, top1Before: r0.top1, top1After: r1.top1,
@@ -79,7 +65,7 @@ public struct ModelComparison: Codable, Sendable {
         }
         if let fidelity {
             let s0 = try Session(model: before), s1 = try Session(model: after)
-            maxAbsDifference = try s1.fidelity(against: s0, data: [s0.inputNames[0]: fidelity.inputs]).maxAbsDiff
+            maxAbsDifference = try s1.fidelity(against: s0, data: [s0.inputNames[0]: fidelity]).maxAbsDiff
         }
     }
 }
