@@ -40,6 +40,11 @@ public struct FuzzFinding: Error, CustomStringConvertible, Sendable {
 /// few bytes (row skipping) and legitimately needs 2 GiB to decode (levels and values).
 enum FuzzBounds {
     static let maxTensorElements = 1 << 16
+    /// Elements a stream may declare in all its tensors together for `fuzz-nnr-decode` to
+    /// decode it (its headers are still read). Decoding costs a few CABAC bins per element,
+    /// and a stream may hold any number of tensors, so this bounds the work per input; the
+    /// largest seed (NNCodec's scan-order streams, 12,744 elements) stays below it.
+    static let maxStreamElements = 1 << 14
 }
 
 extension FuzzTarget {

@@ -7,7 +7,8 @@ enum NNRDecodeTarget {
     static func run(_ bytes: [UInt8]) throws(FuzzFinding) {
         var limits = NNRLimits()
         limits.maxTensorElements = FuzzBounds.maxTensorElements
-        if let stream = try? NNRBitstream.parse(bytes, limits: limits) {
+        if declaredElements(bytes, limits: limits) <= FuzzBounds.maxStreamElements,
+           let stream = try? NNRBitstream.parse(bytes, limits: limits) {
             for t in stream.tensors {
                 let n = t.dimensions.reduce(1, *)
                 let count: Int
@@ -22,7 +23,7 @@ enum NNRDecodeTarget {
             // The whole decode to a model, when the stream carries an ONNX graph. It passed
             // the tighter limits above, so the model decoder's defaults allow no more.
             if stream.topologyUnits.contains(where: { $0.storageFormat == NNRTopologyStorageFormat.onnx }) {
-                _ = try? ModelDecoder.decode(bytes, source: "fuzz.nnc")
+                _ = try? ModelDecoder.decode(bytes, source: "fuzz.nnc", threads: 1)
             }
         }
         for format: UInt8 in [0, TopologyCodec.deflate] {
@@ -31,5 +32,16 @@ enum NNRDecodeTarget {
                 try ONNXLoadTarget.checkReserialization(model, target: .nnrDecode)
             }
         }
+    }
+
+    /// The elements the stream's compressed data units declare, read from the unit headers
+    /// alone (no CABAC): those of the units before a header error when there is one, since
+    /// `parse` decodes exactly those before it fails.
+    static func declaredElements(_ bytes: [UInt8], limits: NNRLimits) -> Int {
+        var total = 0
+        _ = try? NNRBitstream.readUnits(bytes, limits: limits) { unit, _ in
+            if case .compressedData(let ndu) = unit.body { total += ndu.header.elementCount }
+        }
+        return total
     }
 }

@@ -18,8 +18,10 @@ enum ONNXLoadTarget {
         try checkReserialization(parsed, target: .onnxLoad)
         let dir = scratchDirectory()
         let modelPath = dir + "/model.onnx"
-        var written = [modelPath]
+        var written: [String] = []
         defer { for p in written { unlink(p) } }
+        // The model file stays between inputs (rewritten in place): creating and deleting a
+        // file per input spent more time in the file system than in the parser.
         guard write(modelBytes, to: modelPath) else { return }
         var model = parsed
         var names = Set<String>()
@@ -58,18 +60,27 @@ enum ONNXLoadTarget {
         !s.isEmpty && s.utf8.count < 64 && !s.contains("/") && s != "." && s != ".." && s != "model.onnx" && !s.contains("\0")
     }
 
-    /// A folder private to this process, made once.
+    /// A folder private to this process, made once, in memory (`/dev/shm`) where there is
+    /// one, and removed with its model file when the process exits.
     static func scratchDirectory() -> String {
         if let d = scratch { return d }
-        var template = Array("/tmp/nncodec-fuzz-XXXXXX".utf8CString)
-        let d = template.withUnsafeMutableBufferPointer { p -> String in
-            guard let r = mkdtemp(p.baseAddress!) else { return "/tmp" }
-            return String(cString: r)
+        var d = "/tmp"
+        for parent in ["/dev/shm", "/tmp"] {
+            var template = Array("\(parent)/nncodec-fuzz-XXXXXX".utf8CString)
+            if let made = template.withUnsafeMutableBufferPointer({ p in mkdtemp(p.baseAddress!).map { String(cString: $0) } }) {
+                d = made
+                atexit {
+                    guard let d = ONNXLoadTarget.scratch else { return }
+                    unlink(d + "/model.onnx")
+                    rmdir(d)
+                }
+                break
+            }
         }
         scratch = d
         return d
     }
-    nonisolated(unsafe) private static var scratch: String?
+    nonisolated(unsafe) static var scratch: String?
 
     static func write(_ bytes: [UInt8], to path: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
