@@ -241,7 +241,8 @@ class TinyBert(nn.Module):
 
 # ---------------------------------------------------------------- training
 
-def train(model, xtr, ytr, epochs, lr, batch=64, weight_decay=0.0):
+def train(model, xtr, ytr, epochs, lr, batch=64, weight_decay=0.0, after_step=None):
+    """Adam with cosine decay over seeded batches; `after_step()` runs after each update."""
     g = torch.Generator().manual_seed(SEED)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
@@ -256,6 +257,8 @@ def train(model, xtr, ytr, epochs, lr, batch=64, weight_decay=0.0):
             loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
             loss.backward()
             opt.step()
+            if after_step is not None:
+                after_step()
             tot += loss.item() * idx.numel()
         sched.step()
     model.eval()

@@ -115,30 +115,15 @@ class BinNiN(nn.Module):
 
 
 def train_bnn(model, xtr, ytr, epochs, lr, batch=64):
-    """Adam with cosine decay; latent weights of the binary layers clipped to [-1, 1]."""
-    g = torch.Generator().manual_seed(mt.SEED)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+    """make_testdata's training loop, with the latent weights of the binary layers clipped
+    to [-1, 1] after every update."""
     latent = [m.weight for m in model.modules() if isinstance(m, (BinConv2d, BinLinear))]
-    n = xtr.shape[0]
-    tot = 0.0
-    for _ in range(epochs):
-        model.train()
-        perm = torch.randperm(n, generator=g)
-        tot = 0.0
-        for i in range(0, n, batch):
-            idx = perm[i:i + batch]
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                for w in latent:
-                    w.clamp_(-1, 1)
-            tot += loss.item() * idx.numel()
-        sched.step()
-    model.eval()
-    return tot / n
+
+    def clip():
+        with torch.no_grad():
+            for w in latent:
+                w.clamp_(-1, 1)
+    return mt.train(model, xtr, ytr, epochs, lr, batch=batch, after_step=clip)
 
 
 SPECS = [

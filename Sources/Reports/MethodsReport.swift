@@ -26,7 +26,7 @@ public struct TrainingLog: Sendable, Codable, Equatable {
 
     public static func decode(_ bytes: [UInt8], source: String) throws -> TrainingLog {
         do { return try JSONDecoder().decode(TrainingLog.self, from: Data(bytes)) } catch {
-            throw ReportError(.log, source, "not a training-time pruning log (the --json output of a pruning run with a method): \(error)")
+            throw ReportError(.log, source, "not a training-time pruning log (the JSON per-epoch log a training-time pruning run writes): \(error)")
         }
     }
 
