@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "FuzzTargets", dependencies: ["ONNXIO", "Codec", "Tensors"]),
 
         // Helpers shared by the test targets (seeded random numbers, testdata paths, SHA-256).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),

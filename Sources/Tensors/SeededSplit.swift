@@ -1,5 +1,5 @@
 /// SplitMix64: the seeded generator of shuffling, dropout and initialisation.
-public struct SplitMix: Sendable {
+public struct SplitMix: RandomNumberGenerator, Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

@@ -1,13 +1,5 @@
-/// A seeded generator (SplitMix64), shared by the test targets so every random input
-/// and every failure reproduces.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import Tensors
+
+/// The seeded generator of the test targets (SplitMix64, the library's own `SplitMix`), so
+/// every random input and every failure reproduces.
+public typealias SeededRandom = SplitMix
