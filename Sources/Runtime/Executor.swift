@@ -41,6 +41,8 @@ public final class Session: Sendable {
     let plainPlan: Plan
     /// Constants folded, Conv chains fused.
     let optimisedPlan: Plan
+    /// Large activations kept for reuse by later nodes and runs.
+    let pool = ActivationPool()
 
     public init(model: Model, options: Options = Options()) throws {
         _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
@@ -171,6 +173,7 @@ public final class Session: Sendable {
                 args.append(v)
             }
             var ctx = NodeContext(node: n, name: step.name, op: n.opType ?? "", inputs: args, opset: opset, options: options)
+            ctx.pool = pool
             if let c = step.cache, step.cacheable.allSatisfy({ $0 >= n.inputs.count || n.inputs[$0].isEmpty || values[n.inputs[$0]] == nil }) {
                 ctx.cache = c
             }
@@ -182,7 +185,9 @@ public final class Session: Sendable {
                 if overrides[o] == nil { values[o] = results[j] }
             }
             for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
-                values[inp] = nil
+                if let v = values.removeValue(forKey: inp), plan.producer[inp] != nil, overrides[inp] == nil, case .float(let f) = v.storage {
+                    pool.give(f)
+                }
                 observer?.freed?(inp, values.count)
             }
         }

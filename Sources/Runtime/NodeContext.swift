@@ -11,6 +11,17 @@ struct NodeContext {
     let options: Session.Options
     /// Where the kernel may keep data derived from unmodified initializer inputs.
     var cache: FoldCache? = nil
+    /// The session's reusable activation buffers (nil: allocate fresh).
+    var pool: ActivationPool? = nil
+
+    /// A new output of `count` floats written entirely by `body`, from the pool when one fits.
+    func outputFloats(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        if let pool { return pool.floats(count, body) }
+        return [Float](unsafeUninitializedCapacity: count) { buf, c in
+            body(buf.baseAddress!)
+            c = count
+        }
+    }
 
     func fail(_ message: String) -> RuntimeError {
         .invalidNode(node: name, op: op, message: message)

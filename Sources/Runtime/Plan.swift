@@ -40,15 +40,25 @@ struct Plan {
     init() {}
 }
 
-/// Derived weights (BatchNorm folded into a Conv) computed once from the initializers.
+/// Derived weights computed once from the initializers: BatchNorm folded into a Conv
+/// (`get`), and the kernel's own form of the (folded) weights (`prepared`: Winograd's
+/// transformed filters).
 final class FoldCache: @unchecked Sendable {
     private let lock = NSLock()
     private var value: ([Float], [Float])?
+    private var preparedValue: [Float]?
     func get(_ make: () throws -> ([Float], [Float])) rethrows -> ([Float], [Float]) {
         lock.lock(); defer { lock.unlock() }
         if let value { return value }
         let v = try make()
         value = v
+        return v
+    }
+    func prepared(_ make: () -> [Float]) -> [Float] {
+        lock.lock(); defer { lock.unlock() }
+        if let preparedValue { return preparedValue }
+        let v = make()
+        preparedValue = v
         return v
     }
 }
@@ -98,7 +108,7 @@ extension Session {
             let hasBN = bn != nil, fusedAct = act
             let kernel: Kernel = { ctx in try fusedConv(ctx, batchNorm: hasBN, epsilon: eps, activation: fusedAct) }
             chainEnd[chain.last!] = Step(node: fused, kernel: kernel, origin: i, name: displayName(n, i),
-                                         cacheable: hasBN ? [1, 2, 3, 4, 5, 6] : [], cache: hasBN ? FoldCache() : nil)
+                                         cacheable: hasBN ? [1, 2, 3, 4, 5, 6] : [1], cache: FoldCache())
             for c in chain { match.inChain.insert(c) }
             for c in chain.dropLast() { for o in nodes[c].outputs where !o.isEmpty { plan.hidden.insert(o) } }
         }
@@ -122,7 +132,9 @@ extension Session {
         for (i, n) in nodes.enumerated() where !folded.contains(i) {
             if let s = chainEnd[i] { steps.append(s); continue }
             if inChain.contains(i) { continue }
-            steps.append(Step(node: n, kernel: kernels[i], origin: i, name: displayName(n, i), cacheable: [], cache: nil))
+            let conv = n.opType == "Conv" && ChainMatcher.isDefault(n)   // caches Winograd's filters
+            steps.append(Step(node: n, kernel: kernels[i], origin: i, name: displayName(n, i),
+                              cacheable: conv ? [1] : [], cache: conv ? FoldCache() : nil))
         }
         let constants = plan.constants, sensitive = plan.sensitive, hidden = plan.hidden
         plan = Plan(steps: steps)

@@ -9,15 +9,16 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
     let total = s.N * s.M * s.OHW
     if let residual, residual.count != total { throw ctx.fail("residual has \(residual.count) values for \(outShape)") }
     if total == 0 { return NDArray(shape: outShape, floats: []) }
-    let out = [Float](unsafeUninitializedCapacity: total) { buf, c in
+    // Winograd's transformed filters, once per constant weight.
+    let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared { Winograd.filters(wv, s, parallel: ctx.options.parallel) } : nil
+    let out = ctx.outputFloats(total) { y in
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in
-            withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in
-                convForward(px.baseAddress!, pw.baseAddress!, buf.baseAddress!, s,
+            withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u) { pu in
+                convForward(px.baseAddress!, pw.baseAddress!, y, s,
                             ConvEpilogue(bias: pb, residual: pr, activation: activation),
-                            strategy: ctx.options.convStrategy, parallel: ctx.options.parallel)
-            } }
+                            strategy: ctx.options.convStrategy, parallel: ctx.options.parallel, winogradFilters: pu)
+            } } }
         } }
-        c = total
     }
     return NDArray(shape: outShape, floats: out)
 }

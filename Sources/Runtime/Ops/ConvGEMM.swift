@@ -5,14 +5,22 @@
 /// stride-1 convolutions of single images) and multiplied by W in one single-threaded
 /// GEMM per group, written straight into Y when nb = 1.
 func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
-                 _ s: ConvShape, _ ep: ConvEpilogue, strategy: RuntimeThreading.ConvStrategy, parallel: Bool) {
+                 _ s: ConvShape, _ ep: ConvEpilogue, strategy: RuntimeThreading.ConvStrategy, parallel: Bool,
+                 winogradFilters: UnsafePointer<Float>? = nil) {
     let C = s.C, M = s.M, HW = s.HW, OHW = s.OHW, K = s.K, Cg = s.Cg, Mg = s.Mg, h = s.h, w = s.w
     if s.depthwise {
         convDepthwise(X, Wp, Y, s, ep, parallel: parallel)
         return
     }
     if Winograd.applies(s) {
-        Winograd.forward(X, Wp, Y, s, ep, parallel: parallel)
+        if let u = winogradFilters {
+            Winograd.forward(X, filters: u, Y, s, ep, parallel: parallel)
+        } else {
+            ScratchPool.shared.with(16 * s.M * s.C) { u in
+                Winograd.transformFilters(Wp, u, s, parallel: parallel)
+                Winograd.forward(X, filters: u, Y, s, ep, parallel: parallel)
+            }
+        }
         return
     }
     let pointwise = s.pointwise

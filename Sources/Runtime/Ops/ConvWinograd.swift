@@ -23,46 +23,57 @@ enum Winograd {
     /// Floats of transformed input (and of GEMM output) per thread at most.
     static let budget = 4 << 20
 
-    static func forward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
+    /// U (16 × M × C) for the filters `W` of `s`.
+    static func filters(_ W: [Float], _ s: ConvShape, parallel: Bool) -> [Float] {
+        [Float](unsafeUninitializedCapacity: 16 * s.M * s.C) { u, c in
+            W.withUnsafeBufferPointer { transformFilters($0.baseAddress!, u.baseAddress!, s, parallel: parallel) }
+            c = 16 * s.M * s.C
+        }
+    }
+
+    /// Writes U (16 × M × C) for the filters `W` of `s`, split over the cores.
+    static func transformFilters(_ W: UnsafePointer<Float>, _ U: UnsafeMutablePointer<Float>, _ s: ConvShape, parallel: Bool) {
+        RuntimeThreading.chunks(s.M * s.C, parallel: parallel, minChunk: 4096) { r in
+            transformFilters(W, U, plane: s.M * s.C, r)
+        }
+    }
+
+    /// Y = epilogue(conv(X)) with the transformed filters `U` (from `transformFilters`).
+    static func forward(_ X: UnsafePointer<Float>, filters U: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                         _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
         let t = Tiling(s)
         let perImage = t.tilesPerImage
-        ScratchPool.shared.with(16 * s.M * s.C) { U in
-            RuntimeThreading.chunks(s.M * s.C, parallel: parallel, minChunk: 4096) { r in
-                transformFilters(Wp, U, plane: s.M * s.C, r)
-            }
-            // Enough images per GEMM for ≥ 512 columns, within the budget and the batch share.
-            let fit = max(1, budget / (16 * max(s.C, s.M) * perImage))
-            let want = min(fit, max(1, (512 + perImage - 1) / perImage))
-            let minChunk = min(want, max(1, s.N / RuntimeThreading.cores))
-            RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: minChunk) { r in
-                let nb = max(1, min(want, r.count))
-                ScratchPool.shared.with(16 * s.C * nb * perImage) { V in
-                ScratchPool.shared.with(16 * s.M * nb * perImage + Tiling.slack) { P in
-                    var n0 = r.lowerBound
-                    while n0 < r.upperBound {
-                        let cnt = min(nb, r.upperBound - n0)
-                        let cols = cnt * perImage
-                        for i in 0..<cnt {
-                            t.transformInput(X + (n0 + i) * s.C * s.HW, C: s.C, V, column: i * perImage, ld: cols)
-                        }
-                        for xi in 0..<16 {
-                            sgemm(transA: false, transB: false, m: s.M, n: cols, k: s.C, alpha: 1,
-                                  a: U + xi * s.M * s.C, lda: s.C, b: V + xi * s.C * cols, ldb: cols,
-                                  beta: 0, c: P + xi * s.M * cols, ldc: cols)
-                        }
-                        for i in 0..<cnt {
-                            let y = Y + (n0 + i) * s.M * s.OHW
-                            t.transformOutput(P, M: s.M, column: i * perImage, ld: cols, y)
-                            for m in 0..<s.M {
-                                let off = ((n0 + i) * s.M + m) * s.OHW
-                                ep.apply(Y + off, Y + off, count: s.OHW, channel: m, offset: off)
-                            }
-                        }
-                        n0 += cnt
+        // Enough images per GEMM for ≥ 512 columns, within the budget and the batch share.
+        let fit = max(1, budget / (16 * max(s.C, s.M) * perImage))
+        let want = min(fit, max(1, (512 + perImage - 1) / perImage))
+        let minChunk = min(want, max(1, s.N / RuntimeThreading.cores))
+        RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: minChunk) { r in
+            let nb = max(1, min(want, r.count))
+            ScratchPool.shared.with(16 * s.C * nb * perImage) { V in
+            ScratchPool.shared.with(16 * s.M * nb * perImage + Tiling.slack) { P in
+                var n0 = r.lowerBound
+                while n0 < r.upperBound {
+                    let cnt = min(nb, r.upperBound - n0)
+                    let cols = cnt * perImage
+                    for i in 0..<cnt {
+                        t.transformInput(X + (n0 + i) * s.C * s.HW, C: s.C, V, column: i * perImage, ld: cols)
                     }
+                    for xi in 0..<16 {
+                        sgemm(transA: false, transB: false, m: s.M, n: cols, k: s.C, alpha: 1,
+                              a: U + xi * s.M * s.C, lda: s.C, b: V + xi * s.C * cols, ldb: cols,
+                              beta: 0, c: P + xi * s.M * cols, ldc: cols)
+                    }
+                    for i in 0..<cnt {
+                        let y = Y + (n0 + i) * s.M * s.OHW
+                        t.transformOutput(P, M: s.M, column: i * perImage, ld: cols, y)
+                        for m in 0..<s.M {
+                            let off = ((n0 + i) * s.M + m) * s.OHW
+                            ep.apply(Y + off, Y + off, count: s.OHW, channel: m, offset: off)
+                        }
+                    }
+                    n0 += cnt
                 }
-                }
+            }
             }
         }
     }
