@@ -17,6 +17,8 @@ public final class Session: Sendable {
             self.convStrategy = convStrategy
             self.parallel = parallel
         }
+        /// Smallest activation (floats) the session keeps for reuse; tests lower it.
+        var poolMinimum = ActivationPool.defaultMinimum
     }
 
     public let model: Model
@@ -42,7 +44,7 @@ public final class Session: Sendable {
     /// Constants folded, Conv chains fused.
     let optimisedPlan: Plan
     /// Large activations kept for reuse by later nodes and runs.
-    let pool = ActivationPool()
+    let pool: ActivationPool
 
     public init(model: Model, options: Options = Options()) throws {
         _ = RuntimeThreading.cores  // sets OpenBLAS to one thread before any kernel runs
@@ -51,6 +53,7 @@ public final class Session: Sendable {
         graph.nodes = ControlFlow.withImplicitInputs(graph.nodes)  // subgraphs' outer-scope reads
         self.model = model
         self.options = options
+        pool = ActivationPool(minimum: options.poolMinimum)
         opset = Int(model.defaultOpsetVersion ?? 21)
         var inits: [String: NDArray] = [:]
         for t in graph.initializers {

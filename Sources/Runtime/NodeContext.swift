@@ -16,11 +16,7 @@ struct NodeContext {
 
     /// A new output of `count` floats written entirely by `body`, from the pool when one fits.
     func outputFloats(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-        if let pool { return pool.floats(count, body) }
-        return [Float](unsafeUninitializedCapacity: count) { buf, c in
-            body(buf.baseAddress!)
-            c = count
-        }
+        newFloats(pool, count, body)
     }
 
     func fail(_ message: String) -> RuntimeError {

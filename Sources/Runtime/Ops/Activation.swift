@@ -98,17 +98,15 @@ func activationKernel(_ ctx: NodeContext, _ act: Activation) throws -> [NDArray]
     let v = try ctx.floats(0)
     let n = v.count
     if n == 0 { return [x] }
-    let out = [Float](unsafeUninitializedCapacity: n) { buf, c in
-        let dst = buf.baseAddress!
+    let out = ctx.outputFloats(n) { dst in
         v.withUnsafeBufferPointer { src in
             let s = src.baseAddress!
             RuntimeThreading.chunks((n + 4095) / 4096, parallel: ctx.options.parallel && n >= 1 << 15) { r in
                 let lo = r.lowerBound * 4096, hi = min(n, r.upperBound * 4096)
-                (dst + lo).initialize(from: s + lo, count: hi - lo)
+                (dst + lo).update(from: s + lo, count: hi - lo)
                 act.apply(dst + lo, count: hi - lo)
             }
         }
-        c = n
     }
     return [NDArray(shape: x.shape, floats: out)]
 }

@@ -25,7 +25,7 @@ func batchNormalization(_ ctx: NodeContext, activation: Activation) throws -> [N
         a[c] = scale[c] / sqrtf(variance[c] + eps)
         b[c] = bias[c] - mean[c] * a[c]
     }
-    let out = mapPlanes(xv, planes: x.shape[0] * C, size: S, parallel: ctx.options.parallel) { p, src, dst in
+    let out = mapPlanes(xv, planes: x.shape[0] * C, size: S, parallel: ctx.options.parallel, pool: ctx.pool) { p, src, dst in
         let ac = a[p % C], bc = b[p % C]
         for i in 0..<S { dst[i] = src[i] * ac + bc }
         activation.apply(dst, count: S)
@@ -36,7 +36,7 @@ func batchNormalization(_ ctx: NodeContext, activation: Activation) throws -> [N
 /// `x · v` when v holds one value per leading-axes plane of x (v's shape, right-aligned,
 /// is 1 on every trailing axis and equal or 1 on the leading ones), e.g. N×C×H×W times
 /// N×C×1×1; nil for every other pair (the general broadcast handles those).
-func perPlaneProduct(_ x: NDArray, _ v: NDArray, parallel: Bool) -> NDArray? {
+func perPlaneProduct(_ x: NDArray, _ v: NDArray, parallel: Bool, pool: ActivationPool? = nil) -> NDArray? {
     guard case .float(let xv) = x.storage, case .float(let vv) = v.storage,
           v.rank <= x.rank, vv.count > 1, vv.count < xv.count else { return nil }
     let r = x.rank
@@ -57,27 +57,26 @@ func perPlaneProduct(_ x: NDArray, _ v: NDArray, parallel: Bool) -> NDArray? {
         }
         index[p] = j
     }
-    let out = mapPlanes(xv, planes: planes, size: size, parallel: parallel) { p, src, dst in
+    let out = mapPlanes(xv, planes: planes, size: size, parallel: parallel, pool: pool) { p, src, dst in
         let s = vv[index[p]]
         for i in 0..<size { dst[i] = src[i] * s }
     }
     return NDArray(shape: x.shape, floats: out)
 }
 
-/// A new array of `planes × size` floats, plane p written by `body(p, x + p·size, y + p·size)`.
+/// A new array of `planes × size` floats (from `pool` when one fits), plane p written by
+/// `body(p, x + p·size, y + p·size)`.
 @inline(__always)
-func mapPlanes(_ x: [Float], planes: Int, size: Int, parallel: Bool,
+func mapPlanes(_ x: [Float], planes: Int, size: Int, parallel: Bool, pool: ActivationPool?,
                _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
     let n = planes * size
-    return [Float](unsafeUninitializedCapacity: n) { buf, c in
-        if n > 0 {
-            x.withUnsafeBufferPointer { px in
-                let src = px.baseAddress!, dst = buf.baseAddress!
-                RuntimeThreading.chunks(planes, parallel: parallel && n >= 1 << 15) { r in
-                    for p in r { body(p, src + p * size, dst + p * size) }
-                }
+    if n == 0 { return [] }
+    return newFloats(pool, n) { dst in
+        x.withUnsafeBufferPointer { px in
+            let src = px.baseAddress!
+            RuntimeThreading.chunks(planes, parallel: parallel && n >= 1 << 15) { r in
+                for p in r { body(p, src + p * size, dst + p * size) }
             }
         }
-        c = n
     }
 }

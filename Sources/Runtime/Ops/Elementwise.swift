@@ -90,7 +90,7 @@ private func subKernel(_ ctx: NodeContext) throws -> [NDArray] { [try binary(ctx
 
 private func mulKernel(_ ctx: NodeContext) throws -> [NDArray] {
     let a = try ctx.input(0), b = try ctx.input(1), par = ctx.options.parallel
-    if let y = perPlaneProduct(a, b, parallel: par) ?? perPlaneProduct(b, a, parallel: par) { return [y] }
+    if let y = perPlaneProduct(a, b, parallel: par, pool: ctx.pool) ?? perPlaneProduct(b, a, parallel: par, pool: ctx.pool) { return [y] }
     return [try binary(ctx, a, b, float: *, int: { $0 &* $1 })]
 }
 
