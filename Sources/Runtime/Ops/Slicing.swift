@@ -37,7 +37,21 @@ private func concat(_ ctx: NodeContext, _ arrays: [NDArray], axis: Int) throws -
         return out
     }
     switch first.storage {
-    case .float: return NDArray(shape: outShape, floats: join(arrays.map { $0.floats }))
+    case .float:
+        // Float outputs (DenseNet's growing feature maps) come from the activation pool.
+        let parts = arrays.map { $0.floats }
+        let out = newFloats(ctx.pool, outShape.reduce(1, *)) { dst in
+            var q = dst
+            for o in 0..<outer {
+                for (p, a) in zip(parts, arrays) {
+                    let block = a.shape[axis] * post
+                    if block == 0 { continue }
+                    p.withUnsafeBufferPointer { q.update(from: $0.baseAddress! + o * block, count: block) }
+                    q += block
+                }
+            }
+        }
+        return NDArray(shape: outShape, floats: out)
     case .int64: return NDArray(shape: outShape, int64s: join(arrays.map { $0.int64s }))
     case .bool: return NDArray(shape: outShape, bools: join(arrays.map { $0.bools }))
     }
