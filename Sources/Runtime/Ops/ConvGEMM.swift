@@ -13,14 +13,7 @@ func convForward(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: Uns
         return
     }
     if Winograd.applies(s) {
-        if let u = winogradFilters {
-            Winograd.forward(X, filters: u, Y, s, ep, parallel: parallel)
-        } else {
-            ScratchPool.shared.with(16 * s.M * s.C) { u in
-                Winograd.transformFilters(Wp, u, s, parallel: parallel)
-                Winograd.forward(X, filters: u, Y, s, ep, parallel: parallel)
-            }
-        }
+        Winograd.forward(X, Wp, Y, s, ep, parallel: parallel, filters: winogradFilters)
         return
     }
     let pointwise = s.pointwise

@@ -38,6 +38,20 @@ enum Winograd {
         }
     }
 
+    /// Y = epilogue(conv(X, W)), with W's transformed filters when given (cached), else
+    /// transformed for this call.
+    static func forward(_ X: UnsafePointer<Float>, _ W: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
+                        _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool, filters: UnsafePointer<Float>?) {
+        if let filters {
+            forward(X, filters: filters, Y, s, ep, parallel: parallel)
+            return
+        }
+        ScratchPool.shared.with(16 * s.M * s.C) { u in
+            transformFilters(W, u, s, parallel: parallel)
+            forward(X, filters: u, Y, s, ep, parallel: parallel)
+        }
+    }
+
     /// Y = epilogue(conv(X)) with the transformed filters `U` (from `transformFilters`).
     static func forward(_ X: UnsafePointer<Float>, filters U: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                         _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
