@@ -2,6 +2,11 @@
 // nncodec — compress neural-network models (ONNX in, ONNX out) the MPEG-7 Part 17 (NNC) way.
 import PackageDescription
 
+// Debug builds (swift build, swift test, the Python cross-checks) compile the compute-heavy
+// modules with optimization: their tests run the engine, the coder and training loops on
+// real models, which are 10–50× slower at -Onone. Every other module stays at -Onone.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "nncodec",
     platforms: [.macOS(.v13)],
@@ -39,23 +44,24 @@ let package = Package(
         // ONNX models as Swift value types: load, save, external data.
         .target(name: "ONNXIO", dependencies: ["CONNXProto", "CProtobufC", "SystemIO"]),
         // Context-adaptive binary arithmetic coder of the NNC standard.
-        .target(name: "CABAC"),
+        .target(name: "CABAC", swiftSettings: optimizedInDebug),
         // Quantization, NNR units, encode/decode pipeline.
-        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib", "SystemIO"]),
+        .target(name: "Codec", dependencies: ["ONNXIO", "CABAC", "CZlib", "SystemIO"],
+                swiftSettings: optimizedInDebug),
         // The sizes the NNC papers report: .xz and genuine .7z archives through liblzma.
         .target(name: "Archives", dependencies: ["CLZMA", "SystemIO"]),
         // CPU inference engine for ONNX graphs (accuracy, pruning, constant propagation).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         // n-d arrays, .npy/.npz/.pb readers, broadcasting, BLAS, conv geometry and im2col.
-        .target(name: "Tensors", dependencies: ["ONNXIO", "CZlib", "COpenBLAS"]),
+        .target(name: "Tensors", dependencies: ["ONNXIO", "CZlib", "COpenBLAS"], swiftSettings: optimizedInDebug),
         // glibc heap policy (mallopt) for steady-state runs.
         .systemLibrary(name: "CHeap", path: "Sources/CHeap"),
-        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap"]),
+        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap"], swiftSettings: optimizedInDebug),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
-        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"], swiftSettings: optimizedInDebug),
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
         .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
