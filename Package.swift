@@ -2,9 +2,9 @@
 // nncodec — compress neural-network models (ONNX in, ONNX out) the MPEG-7 Part 17 (NNC) way.
 import PackageDescription
 
-// Debug builds (swift build, swift test, the Python cross-checks) compile the compute-heavy
-// modules with optimization: their tests run the engine, the coder and training loops on
-// real models, which are 10–50× slower at -Onone. Every other module stays at -Onone.
+// Debug builds (swift build, swift test, the Python cross-checks) compile the modules that
+// compute with optimization: their tests run the engine, the coder and training loops on
+// real models, 5–10× slower at -Onone (docs/architecture.md). The rest stays at -Onone.
 let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
@@ -59,17 +59,22 @@ let package = Package(
         .systemLibrary(name: "CHeap", path: "Sources/CHeap"),
         .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap"], swiftSettings: optimizedInDebug),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
-        .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"]),
+        .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"],
+                swiftSettings: optimizedInDebug),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
         .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"], swiftSettings: optimizedInDebug),
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
-        .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
+        .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"],
+                swiftSettings: optimizedInDebug),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
-        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train"]),
+        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train"],
+                swiftSettings: optimizedInDebug),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
-        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"]),
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"],
+                swiftSettings: optimizedInDebug),
         // Per-tensor rate allocation: the smallest stream that meets an accuracy budget.
-        .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train"]),
+        .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train"],
+                swiftSettings: optimizedInDebug),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
         .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation"]),
         // One library call per job (encode, decode, prune, simplify, evaluate, sweep, report, …), returning report values.
