@@ -1,6 +1,3 @@
-internal import CONNXProto
-internal import CProtobufC
-
 /// How `save` lays out tensor payloads.
 public struct SaveOptions: Sendable {
     public enum ExternalData: Sendable, Equatable {
@@ -32,7 +29,7 @@ extension Model {
                             detail: "messages nest more than \(NestingScan.maxDepth) levels deep (subgraphs or types)",
                             hint: "the file is corrupt or crafted; real models nest a few levels")
         }
-        guard let m = onnx__model_proto__unpack(nil, bytes.count, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) else {
+        guard let model = ProtobufBridge.unpack(bytes, as: .model, ProtoDecode.model) else {
             if let p = WireScan.firstProblem(bytes) {
                 throw ONNXError(.malformed, file: source, offset: p.offset, detail: "not a valid ONNX protobuf: \(p.detail)",
                                 hint: "the file is truncated or corrupt; re-export or re-download it")
@@ -40,8 +37,6 @@ extension Model {
             throw ONNXError(.malformed, file: source, detail: "not a valid ONNX protobuf (\(bytes.count) bytes could not be parsed)",
                             hint: "the file is corrupt or not an ONNX model")
         }
-        defer { onnx__model_proto__free_unpacked(m, nil) }
-        let model = ProtoDecode.model(m)
         guard model.irVersion != nil, model.graph != nil else {
             throw ONNXError(.notAModel, file: source, detail: "parses as protobuf but has no ir_version or graph",
                             hint: "this is not an ONNX model")
@@ -122,12 +117,7 @@ extension Model {
     /// tensors are written inline but keep their external-data record; use `save` to lay
     /// out data files).
     public func serialized() -> [UInt8] {
-        let arena = CArena()
-        let m = ProtoEncode.model(self, arena)
-        let size = protobuf_c_message_get_packed_size(UnsafeRawPointer(m).assumingMemoryBound(to: ProtobufCMessage.self))
-        return [UInt8](unsafeUninitializedCapacity: size) { buf, n in
-            n = size == 0 ? 0 : protobuf_c_message_pack(UnsafeRawPointer(m).assumingMemoryBound(to: ProtobufCMessage.self), buf.baseAddress!)
-        }
+        ProtobufBridge.serialize(.model) { ProtoEncode.model(self, $0) }
     }
 
     /// Writes the model to `path` (atomically), and its external data next to it.
@@ -175,11 +165,8 @@ extension Model {
                 }
             }
         }
-        let arena = CArena()
-        let m = ProtoEncode.model(out, arena)
         try FileIO.writeAtomically(path) { (fd) throws(ONNXError) in
-            let n = onnxio_pack_to_fd(UnsafeRawPointer(m).assumingMemoryBound(to: ProtobufCMessage.self), fd)
-            if n < 0 {
+            guard ProtobufBridge.write(.model, to: fd, { ProtoEncode.model(out, $0) }) else {
                 throw ONNXError(.writeFailed, file: path, detail: "write failed", hint: "is the disk full?")
             }
         }
