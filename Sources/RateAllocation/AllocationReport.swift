@@ -7,6 +7,9 @@ public struct AllocationOptions: Sendable {
     public var bisectionSteps = 10
     /// Evaluations of the final greedy pass (one-step coarsenings of single tensors).
     public var greedyEvaluations = 24
+    /// At most this many uniform allocations (every weight tensor at one qp, as NNCodec codes)
+    /// are probed after the bisection, smallest first, while smaller than the best so far.
+    public var uniformEvaluations = 16
     /// Samples per inference batch.
     public var batchSize = 64
     /// Samples per gradient batch of the Fisher estimate.

@@ -64,6 +64,11 @@ public struct Lagrangian: Sendable {
         return scored.sorted { $0.1 > $1.1 }.map(\.0)
     }
 
+    /// Every weight tensor at grid index `k`, the non-weights at `nonWeightIndex`.
+    public func uniform(at k: Int) -> [Int] {
+        table.tensors.map { $0.weight ? k : nonWeightIndex }
+    }
+
     /// `choice` with every non-weight tensor at grid index `k`.
     public func withNonWeights(_ choice: [Int], at k: Int) -> [Int] {
         choice.indices.map { table.tensors[$0].weight ? choice[$0] : k }

@@ -67,7 +67,9 @@ struct Prober {
         }
     }
 
-    /// Finest, coarsest, bisection on log λ, greedy pass; the smallest probe that met the budget.
+    /// Finest, coarsest, bisection on log λ, then non-weights and the greedy pass; the same
+    /// refinement from the smallest uniform allocation that met the budget, if one beat it.
+    /// The smallest probe that met the budget.
     mutating func search(_ lag: Lagrangian, options: AllocationOptions) throws -> Result {
         let finest = try probe(lag.finest, phase: "finest", lambda: nil)
         guard finest.meets else {
@@ -90,8 +92,33 @@ struct Prober {
             }
             best = smaller(best, try probe(lag.choose(exp(hi)), phase: "bisection", lambda: exp(hi)))
         }
-        best = try coarsenNonWeights(from: best, lag)
-        return try greedy(from: best, lag, evaluations: options.greedyEvaluations)
+        let equalSlope = try refine(best, lag, options)
+        guard let uniform = try uniformFloor(below: equalSlope, lag, evaluations: options.uniformEvaluations) else {
+            return equalSlope
+        }
+        return smaller(equalSlope, try refine(uniform, lag, options))
+    }
+
+    /// The non-weights moved together, then the greedy pass.
+    mutating func refine(_ start: Result, _ lag: Lagrangian, _ options: AllocationOptions) throws -> Result {
+        try greedy(from: try coarsenNonWeights(from: start, lag), lag, evaluations: options.greedyEvaluations)
+    }
+
+    /// Uniform allocations (one qp for every weight tensor), coarsest (smallest) first, until
+    /// one meets the budget: the equal-slope allocation rests on a Fisher estimate, and a
+    /// uniform step the validation data accepts can be smaller (NNCodec's best is one).
+    /// Only allocations the rate table estimates below `bound` are probed; nil when none met it.
+    mutating func uniformFloor(below bound: Result, _ lag: Lagrangian, evaluations: Int) throws -> Result? {
+        var left = evaluations
+        for k in table.qps.indices.reversed() where left > 0 {
+            let choice = lag.uniform(at: k)
+            guard table.bytes(choice) < bound.bytes else { break }
+            guard cache[choice] == nil else { continue }
+            left -= 1
+            let r = try probe(choice, phase: "uniform", lambda: nil)
+            if r.meets { return r.bytes < bound.bytes ? r : nil }
+        }
+        return nil
     }
 
     /// Moves all non-weight tensors together to the coarsest grid index that still meets the

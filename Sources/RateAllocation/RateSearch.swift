@@ -9,7 +9,8 @@ import Runtime
 /// uniform encode per candidate qp (`RateTable`); then probes, each a real encode, decode
 /// and evaluation: the finest allocation (refused if it misses the budget), the coarsest,
 /// a bisection on log λ of the equal-slope allocation (`Lagrangian`), and a greedy pass of
-/// one-step coarsenings kept only when they still meet the budget. The result is always a
+/// one-step coarsenings kept only when they still meet the budget; the same refinement from
+/// the smallest uniform allocation that met it, if that was smaller. The result is always a
 /// probed allocation that met the budget.
 public enum RateSearch {
     /// Searches per-tensor qps for `model` encoded with `encode` (DQ, param_opt, … as set
