@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),
         .testTarget(name: "CommandsTests", dependencies: ["TestSupport", "NNCodecCommands", "ONNXIO", "Codec", "Prune"]),
-        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "Runtime", "ONNXIO"]),
+        .testTarget(name: "PipelineJobTests", dependencies: ["TestSupport", "Pipeline", "Codec", "Prune", "Reports", "Runtime", "ONNXIO"]),
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FlipFrequencyTests", dependencies: ["TestSupport", "FlipFrequency", "Train", "Runtime", "Prune", "ONNXIO", "Tensors"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),

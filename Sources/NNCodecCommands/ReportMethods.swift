@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ONNXIO
+import Pipeline
 import Prune
 import Reports
 
@@ -18,16 +19,14 @@ extension ReportCommand {
 
     func runMethods() throws {
         let specs = try methods.map(Self.methodSpec)
-        let outputs = [output, svg].compactMap { $0 }
-        for o in outputs { try OutputPath.check(o, inputs: [model, data, labels] + specs.flatMap { [$0.model] + [$0.log].compactMap { $0 } }, force: force) }
-        let entries = try specs.map { try MethodEntry.load(label: $0.label, model: $0.model, log: $0.log) }
-        let d = try LabelledData.load(data: data, labels: labels)
-        var settings = MethodsReport.Settings()
-        settings.sevenZip = !no7z
-        settings.curveQs = curveSteps
+        for o in [output, svg].compactMap({ $0 }) {
+            try OutputPath.check(o, inputs: [model, data, labels] + specs.flatMap { [$0.model] + [$0.log].compactMap { $0 } }, force: force)
+        }
+        var job = MethodsReportJob(baseline: model, data: data, labels: labels, methods: specs.map { .init(label: $0.label, model: $0.model, log: $0.log) })
+        job.settings.sevenZip = !no7z
+        job.settings.curveQs = curveSteps
         let progress = Progress("report")
-        let report = try MethodsReport.run(baseline: try Model.load(path: model), name: FileIO.fileName(of: model), methods: entries,
-                                           data: d, settings: settings) { progress.update($0, $1, $2) }
+        let report = try Pipeline.methodsReport(job) { progress.update($0, $1, $2) }
         progress.finish()
         let text = format == "json" ? Output.json(report) + "\n" : report.markdown
         if let svg { try FileIO.writeAtomically(svg, bytes: Array(report.svg.utf8)) }

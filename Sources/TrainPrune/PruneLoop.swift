@@ -67,13 +67,15 @@ final class PruneLoop {
         let names = layers.flatMap(\.parameterNames)
         let dead = DeadNeurons(layers, graph: graph.model.graph!)
         var twt = options.resolvedTWT, failures = 0
+        let deadline = options.maxSeconds.map { t0 + .milliseconds(Int64($0 * 1000)) }
+        var outOfTime: Bool { deadline.map { clock.now >= $0 } ?? false }
         while epochs.count < options.maxEpochs {
             var topt = trainingOptions
             topt.epochs = options.maxEpochs - epochs.count
             topt.seed = options.seed &+ UInt64(stages.count) &* 7919
             var hooks = reg.hooks
             var last = graph.parameters
-            hooks.afterEpoch = { [graph] _ in last = graph.parameters; return true }
+            hooks.afterEpoch = { [graph] _ in last = graph.parameters; return !outOfTime }
             let trainer = try Trainer(graph: graph, options: topt, hooks: hooks)
             trainer.masks = masks(graph.parameters)
             let stage = stages.count + 1
@@ -114,6 +116,7 @@ final class PruneLoop {
                     kept.stopped = String(format: "validation top-1 %.2f%% below the target %.2f%%", 100 * t1, 100 * target)
                     return kept
                 }
+                if outOfTime { break }
                 twt /= 4
                 continue
             }
@@ -124,7 +127,9 @@ final class PruneLoop {
                 kept.stopped = "the last pruning stage removed nothing"
                 return kept
             }
+            if outOfTime { break }
         }
+        if outOfTime { kept.stopped = String(format: "time budget of %.0f s spent", options.maxSeconds ?? 0) }
         return kept
     }
 

@@ -60,9 +60,11 @@ struct NeuronSensitivity {
         return result
     }
 
-    /// Mean over samples of |Σ over positions of g| per neuron.
+    /// Mean of |g| over the samples and, for a Conv channel, over its positions (as the
+    /// SeReNe authors' code averages the absolute pre-activation gradient of a channel).
     static func meanAbs(_ g: NDArray, _ l: PrunableLayer, _ n: Int) -> [Double] {
-        perNeuron(g, axis: l.valueAxis, samples: n) { Double($0) }.map { sums in sums.reduce(0) { $0 + abs($1) } / Double(max(n, 1)) }
+        let positions = Double(max(g.count / max(g.shape[l.valueAxis ?? (g.rank - 1)] * n, 1), 1))
+        return perNeuron(g, axis: l.valueAxis, samples: n) { Double(abs($0)) }.map { $0.reduce(0, +) / (Double(max(n, 1)) * positions) }
     }
 
     /// For each neuron, one value per sample: the sum of `f` over the neuron's positions.

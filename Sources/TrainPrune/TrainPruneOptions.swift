@@ -14,6 +14,9 @@ public struct TrainPruneOptions: Sendable {
     public var twt: Double?
     /// Epochs over all stages.
     public var maxEpochs = 1000
+    /// Wall-clock budget in seconds (nil: none). When it is spent the learning stage ends
+    /// after the current epoch, one last pruning stage runs and the loop stops.
+    public var maxSeconds: Double?
     /// Validation top-1 (fraction) below which SeReNe and L2 stop (nil: start − 0.005).
     public var targetTop1: Double?
     /// serene/l2: a pruning stage that ends below the target is undone and the loop goes on
@@ -41,6 +44,7 @@ public struct TrainPruneOptions: Sendable {
         guard maxEpochs >= 1 else { throw bad("max epochs", "must be at least 1, got \(maxEpochs)") }
         guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
         if let a = targetTop1, !(a >= 0 && a <= 1) { throw bad("target top-1", "must be a fraction in [0, 1], got \(a)") }
+        if let m = maxSeconds, !(m > 0) { throw bad("time budget", "must be a positive number of seconds, got \(m)") }
         guard retries >= 0 else { throw bad("retries", "must be at least 0, got \(retries)") }
         guard epsilon > 0, epsilon < 0.5 else { throw bad("epsilon", "must be in (0, 0.5), got \(epsilon)") }
     }

@@ -77,6 +77,49 @@ enum Paths {
         }
     }
 
+    /// A spent time budget ends the learning stage after its epoch; one pruning stage still
+    /// runs and the run says why it stopped.
+    @Test func timeBudgetStopsAfterOneStage() throws {
+        let r = try TrainingPruner.run(Self.request(.serene, "budget.onnx") { $0.lambda = 1e-3; $0.maxEpochs = 50; $0.maxSeconds = 1e-3 })
+        #expect(r.epochs.count == 1)
+        #expect(r.stages.count == 1)
+        #expect(r.stopped == "time budget of 0 s spent")
+        let e = #expect(throws: TrainPruneError.self) { try TrainingPruner.run(Self.request(.serene, "bad.onnx") { $0.maxSeconds = 0 }) }
+        #expect(e?.kind == .invalidOption && e?.location == "time budget")
+    }
+
+    /// A Conv channel's sensitivity is the mean of |∂J/∂p| over samples and positions, and the
+    /// bounds keep their order on LeNet-5's channels.
+    @Test func convSensitivityAveragesPositions() throws {
+        let m = try Model.load(path: Paths.testdata("lenet5.onnx"))
+        let probe = try GradientGraph(model: m)
+        let layers = try PrunableLayer.find(m, parameters: probe.parameters)
+        let hidden = layers.filter { !$0.isLast }.map(\.layer.output)
+        let g = try GradientGraph(model: m, extraSources: hidden)
+        let x = try NPY.read(path: Paths.testdata("digits_test_x28.npy")).cast(to: .float32).slice(rows: 0..<4)
+        let tape = try g.forward(inputs: [g.inputNames[0]: x], training: false)
+        func measure(_ k: SensitivityKind) throws -> [String: [Double]] {
+            try NeuronSensitivity(graph: g, layers: layers, output: g.objectiveValues[0], kind: k).measure(tape)
+        }
+        let lb = try measure(.lb), ex = try measure(.exact), ub = try measure(.ub)
+        let conv = layers.first { $0.layer.op == "Conv" }!
+        let y = tape.values[g.objectiveValues[0]]!
+        let c = y.shape[1]
+        let seed = NDArray(shape: y.shape, floats: [Float](repeating: 1 / Float(c), count: y.count))
+        let grad = try g.backward(tape, seeds: [g.objectiveValues[0]: seed], wrt: [conv.layer.output])[conv.layer.output]!
+        let (n, ch) = (grad.shape[0], grad.shape[1]), hw = grad.count / (n * ch)
+        let v = grad.floats
+        let channel0 = (0..<n).flatMap { s in (0..<hw).map { abs(Double(v[(s * ch) * hw + $0])) } }.reduce(0, +) / Double(n * hw)
+        #expect(abs(lb[conv.layer.output]![0] - channel0) <= 1e-9 + 1e-6 * channel0)
+        for (k, vals) in lb {
+            #expect(vals.count == layers.first { $0.layer.output == k }!.neurons)
+            for i in vals.indices {
+                #expect(vals[i] <= ex[k]![i] + 1e-6)
+                #expect(ex[k]![i] <= ub[k]![i] + 1e-6)
+            }
+        }
+    }
+
     /// The bisection finds the largest threshold within the bound.
     @Test func thresholdBisection() throws {
         let p = ["w": NDArray(shape: [8], floats: [0.1, -0.2, 0.3, -0.4, 0.5, 0.6, -0.7, 0.8])]
