@@ -14,7 +14,7 @@ struct FlipArgumentTests {
 
     @Test("negative --final-epochs or --max-rounds are refused with the flag's name")
     func refused() {
-        #expect(ArgumentTests.refusal(Self.base + ["--final-epochs", "-1"]) == "--final-epochs: must not be negative, got -1")
-        #expect(ArgumentTests.refusal(Self.base + ["--max-rounds", "-3"]) == "--max-rounds: must not be negative, got -3")
+        #expect(ArgumentTests.refusal(Self.base + ["--final-epochs=-1"]) == "--final-epochs: must not be negative, got -1")
+        #expect(ArgumentTests.refusal(Self.base + ["--max-rounds=-3"]) == "--max-rounds: must not be negative, got -3")
     }
 }

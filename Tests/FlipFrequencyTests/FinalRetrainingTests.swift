@@ -84,9 +84,15 @@ import TestSupport
         let mean = graph.parameters["bn1.running_mean"]!.floats, variance = graph.parameters["bn1.running_var"]!.floats
         let v = x.floats
         for ch in 0..<c {
-            let vals = (0..<n).flatMap { i in v[((i * c + ch) * s)..<((i * c + ch + 1) * s)] }.map(Double.init)
-            let mu = vals.reduce(0, +) / Double(vals.count)
-            let va = vals.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(vals.count - 1)
+            var vals: [Double] = []
+            for i in 0..<n {
+                let start: Int = (i * c + ch) * s
+                for k in start..<(start + s) { vals.append(Double(v[k])) }
+            }
+            let mu: Double = vals.reduce(0, +) / Double(vals.count)
+            var ss = 0.0
+            for x in vals { ss += (x - mu) * (x - mu) }
+            let va: Double = ss / Double(vals.count - 1)
             #expect(abs(Double(mean[ch]) - mu) <= 1e-4 * max(1, abs(mu)), "channel \(ch)")
             #expect(abs(Double(variance[ch]) - va) <= 1e-3 * max(1, va), "channel \(ch)")
         }
