@@ -13,8 +13,12 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
     /// Epochs of a last retraining of the result on training and validation samples together,
     /// after every decision is made (0: none).
     public var finalEpochs = 0
-    /// Adam's learning rate for the interval and the retraining.
+    /// Adam's learning rate for the interval (constant) and, without `retrainLearningRate`,
+    /// the retraining's start (cosine to 0).
     public var learningRate = 1e-3
+    /// The retraining's (and the final retraining's) starting rate, when it differs from
+    /// the interval's (e.g. the original training's peak rate).
+    public var retrainLearningRate: Double?
     public var batchSize = 64
     /// Seeds shuffling.
     public var seed: UInt64 = 0
@@ -30,6 +34,7 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
         guard maxRounds >= 0 else { throw bad("max rounds", "must not be negative, got \(maxRounds)") }
         guard finalEpochs >= 0 else { throw bad("final epochs", "must not be negative, got \(finalEpochs)") }
         guard learningRate > 0 && learningRate.isFinite else { throw bad("learning rate", "must be positive, got \(learningRate)") }
+        if let r = retrainLearningRate, !(r > 0 && r.isFinite) { throw bad("retrain learning rate", "must be positive, got \(r)") }
         guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
     }
 }

@@ -126,6 +126,7 @@ public enum FlipPruner {
         // settles instead of ending at the noise level of a constant rate.
         var t = trainingOptions(o, epochs: epochs, seed: o.seed &+ UInt64(2 * round + 1))
         t.schedule = .cosine(floor: 0)
+        t.learningRate = o.retrainLearningRate ?? o.learningRate
         let evaluator = try Trainer(graph: graph, options: trainingOptions(o, epochs: 1, seed: o.seed))
         var bestTop1 = -1.0, bestParameters = graph.parameters
         var failure: Error?
