@@ -15,7 +15,7 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in
             withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u) { pu in
                 convForward(px.baseAddress!, pw.baseAddress!, y, s,
-                            ConvEpilogue(bias: pb, residual: pr, activation: activation),
+                            ConvEpilogue(bias: pb, residual: pr, activation: activation, native: ctx.options.nativeKernels),
                             strategy: ctx.options.convStrategy, parallel: ctx.options.parallel, winogradFilters: pu)
             } } }
         } }

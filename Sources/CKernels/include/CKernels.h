@@ -1,0 +1,28 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+/* nncodec's own AVX2/FMA kernels for the Runtime. Every function is compiled for AVX2 and
+   FMA by a per-function target attribute; callers check ck_cpu_has_avx2_fma() first and keep
+   their portable path otherwise (the library never executes an AVX2 instruction on a CPU
+   without it). On other architectures the check returns 0 and the kernels do nothing. */
+
+/* Activation codes of ck_epilogue (parameters p0, p1 as noted). */
+enum {
+    CK_IDENTITY = 0,
+    CK_RELU = 1,
+    CK_CLIP = 2,          /* min(max(x, p0), p1) */
+    CK_SIGMOID = 3,
+    CK_SILU = 4,          /* x * sigmoid(x) */
+    CK_HARD_SIGMOID = 5,  /* max(0, min(1, p0 * x + p1)) */
+    CK_HARD_SWISH = 6,    /* x * max(0, min(1, x / 6 + 1/2)) */
+    CK_LEAKY_RELU = 7     /* x >= 0 ? x : p0 * x */
+};
+
+/* 1 when the CPU executes AVX2 and FMA instructions. */
+int ck_cpu_has_avx2_fma(void);
+
+/* dst[i] = act(src[i] + bias + residual[i]) for i < n (residual may be NULL; src may be dst). */
+void ck_epilogue(const float *src, float *dst, long n, float bias, const float *residual,
+                 int act, float p0, float p1);
+
+#endif
