@@ -24,6 +24,24 @@ enum CPUKernels {
         ck_epilogue(src, dst, n, bias, residual, code, p0, p1)
         return true
     }
+
+    /// W (m × k) packed for `pointwise` (nil when the kernels are unavailable).
+    static func packPointwise(_ w: UnsafePointer<Float>, m: Int, k: Int) -> [Float]? {
+        guard available else { return nil }
+        return [Float](unsafeUninitializedCapacity: ck_packed_panels_size(m, k)) { p, n in
+            ck_pack_panels(w, m, k, p.baseAddress!)
+            n = p.count
+        }
+    }
+
+    /// y (m × n) = epilogue(W · x (k × n)) for one image, W packed by `packPointwise`;
+    /// `residual` has y's layout, bias one value per row.
+    static func pointwise(_ packed: UnsafePointer<Float>, m: Int, k: Int, _ x: UnsafePointer<Float>, n: Int,
+                          _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                          activation: Activation) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_packed(packed, m, k, x, n, y, bias, residual, code, p0, p1)
+    }
 }
 
 extension Activation {

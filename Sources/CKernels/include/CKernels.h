@@ -25,4 +25,13 @@ int ck_cpu_has_avx2_fma(void);
 void ck_epilogue(const float *src, float *dst, long n, float bias, const float *residual,
                  int act, float p0, float p1);
 
+/* 1×1 convolution of one image with a fused epilogue (gemm.c). W (m × k, row-major) is
+   packed by ck_pack_panels into ck_packed_panels_size(m, k) floats; then
+   y[r·n + j] = act(Σ_p W[r, p]·x[p·n + j] + bias[r] + residual[r·n + j]) for r < m, j < n
+   (bias and residual may be NULL). */
+long ck_packed_panels_size(long m, long k);
+void ck_pack_panels(const float *w, long m, long k, float *out);
+void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
+                    const float *bias, const float *residual, int act, float p0, float p1);
+
 #endif

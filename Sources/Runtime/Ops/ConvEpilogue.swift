@@ -13,7 +13,10 @@ struct ConvEpilogue {
     @inline(__always)
     func apply(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count n: Int, channel m: Int, offset: Int) {
         let b = bias?[m] ?? 0
-        if native, bias != nil || residual != nil || activation != .identity,
+        // Short rows (grouped and wide paths: one output row per call) stay inline unless
+        // the activation is an exponential.
+        if native, n >= 64 || activation == .silu || activation == .sigmoid,
+           bias != nil || residual != nil || activation != .identity,
            CPUKernels.epilogue(src, dst, count: n, bias: b, residual: residual.map { $0 + offset }, activation: activation) {
             return
         }
