@@ -12,30 +12,19 @@ import Foundation
 ///
 /// Steady state: the same buffers cycle through the same nodes batch after batch; the pool
 /// keeps at most `limit` floats (over it, the arrays given longest ago are dropped: in a
-/// run where other kernels allocate fresh outputs, those are the surplus). After each run
-/// the executor lowers the limit to that run's peak of live poolable activations
-/// (`fit(peak:)`): a graph never holds more at once, so more free arrays are never needed.
+/// run where other kernels allocate fresh outputs, those are the surplus).
 final class ActivationPool: @unchecked Sendable {
     /// Smallest array worth pooling by default (4 MB): glibc reuses smaller blocks itself.
     static let defaultMinimum = 1 << 20
     /// Smallest array (floats) kept and handed out.
     let minimum: Int
-    private var limit: Int
+    private let limit: Int
     private let lock = NSLock()
     private var free: [[Float]] = []
 
-    /// The cap before a run has measured its peak: 128 Mi floats (512 MB).
-    static let defaultLimit = 128 << 20
-
-    init(minimum: Int = ActivationPool.defaultMinimum, limit: Int = ActivationPool.defaultLimit) {
+    init(minimum: Int = ActivationPool.defaultMinimum, limit: Int = 128 << 20) {
         self.minimum = max(1, minimum)
         self.limit = limit
-    }
-
-    /// The current cap in floats (for tests).
-    var cap: Int {
-        lock.lock(); defer { lock.unlock() }
-        return limit
     }
 
     /// Floats currently held (for tests).
@@ -49,21 +38,6 @@ final class ActivationPool: @unchecked Sendable {
         guard array.capacity >= minimum else { return }
         lock.lock(); defer { lock.unlock() }
         free.append(array)
-        trim()
-    }
-
-    /// Caps the pool at the largest `peak` seen (the total of poolable activations alive
-    /// at once in a run; a smaller last batch does not shrink it), dropping the arrays
-    /// given longest ago when over it.
-    func fit(peak: Int) {
-        lock.lock(); defer { lock.unlock() }
-        measuredPeak = max(measuredPeak, peak)
-        limit = min(Self.defaultLimit, max(measuredPeak, minimum))
-        trim()
-    }
-    private var measuredPeak = 0
-
-    private func trim() {
         var total = free.reduce(0) { $0 + $1.capacity }
         while total > limit, let first = free.first {   // the longest unused go first
             total -= first.capacity

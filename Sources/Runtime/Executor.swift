@@ -163,7 +163,6 @@ public final class Session: Sendable {
             for inp in s.node.inputs where !inp.isEmpty { lastUse[inp] = i }
         }
         let keep = Set(wanted)
-        var live = 0, peak = 0   // floats of poolable node outputs alive; their largest total
 
         for (i, step) in steps.enumerated() where needed[i] {
             let n = step.node
@@ -190,18 +189,14 @@ public final class Session: Sendable {
             observer?.nodeFinished?(step.origin, clock.now - t0)
             for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
                 if overrides[o] == nil { values[o] = results[j] }
-                if case .float(let f) = results[j].storage, f.count >= pool.minimum { live += f.count }
             }
-            peak = max(peak, live)
             for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
                 if let v = values.removeValue(forKey: inp), plan.producer[inp] != nil, overrides[inp] == nil, case .float(let f) = v.storage {
-                    if f.count >= pool.minimum { live -= f.count }
                     pool.give(f)
                 }
                 observer?.freed?(inp, values.count)
             }
         }
-        pool.fit(peak: peak)
         var result: [String: NDArray] = [:]
         for w in wanted {
             guard let v = values[w] ?? plan.constants[w] ?? initializers[w] else {
