@@ -25,6 +25,15 @@ enum CPUKernels {
         return true
     }
 
+    /// One depthwise output plane (`DepthwiseGeometry.convolve`); false (nothing done) when
+    /// the kernels are unavailable.
+    static func depthwisePlane(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, offsets: UnsafePointer<Int>, taps: Int,
+                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>) -> Bool {
+        guard available else { return false }
+        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y)
+        return true
+    }
+
     /// W (m × k) packed for `pointwise` (nil when the kernels are unavailable).
     static func packPointwise(_ w: UnsafePointer<Float>, m: Int, k: Int) -> [Float]? {
         guard available else { return nil }

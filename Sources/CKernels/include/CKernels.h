@@ -34,4 +34,9 @@ void ck_pack_panels(const float *w, long m, long k, float *out);
 void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
                     const float *bias, const float *residual, int act, float p0, float p1);
 
+/* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
+   (depthwise.c): y[oy·ow + ox] = Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox]. */
+void ck_depthwise_plane(const float *pad, const float *k, const long *offsets, long taps,
+                        long oh, long ow, long row_step, float *y);
+
 #endif
