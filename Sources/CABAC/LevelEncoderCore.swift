@@ -4,7 +4,7 @@
 struct LevelEncoderCore {
     var low: UInt32
     var range: UInt32
-    var bitsLeft: Int32
+    var bitsLeft: Int
     var bufferedByte: UInt8
     var numBufferedBytes: Int
     var written: Int
@@ -17,7 +17,7 @@ struct LevelEncoderCore {
     init(_ e: BinEncoder, out: UnsafeMutablePointer<UInt8>, tables: RawTables) {
         low = e.low
         range = e.range
-        bitsLeft = e.bitsLeft
+        bitsLeft = Int(e.bitsLeft)
         bufferedByte = e.bufferedByte
         numBufferedBytes = e.numBufferedBytes
         written = e.written
@@ -31,7 +31,7 @@ struct LevelEncoderCore {
     func store(into e: inout BinEncoder) {
         e.low = low
         e.range = range
-        e.bitsLeft = bitsLeft
+        e.bitsLeft = Int32(truncatingIfNeeded: bitsLeft)
         e.bufferedByte = bufferedByte
         e.numBufferedBytes = numBufferedBytes
         e.written = written
@@ -49,60 +49,64 @@ struct LevelEncoderCore {
             out[written] = bufferedByte &+ UInt8(truncatingIfNeeded: carry)
             written &+= 1
             bufferedByte = UInt8(truncatingIfNeeded: leadByte)
-            let fill = UInt8(truncatingIfNeeded: 0xFF &+ carry)
-            while numBufferedBytes > 1 {
-                out[written] = fill
-                written &+= 1
-                numBufferedBytes &-= 1
-            }
+            if numBufferedBytes > 1 { writeFill(carry: carry) }
         } else {
             numBufferedBytes = 1
             bufferedByte = UInt8(truncatingIfNeeded: leadByte)
         }
     }
 
+    /// Writes the run of 0xFF bytes held back after the buffered byte, with the carry
+    /// (rare: kept out of line so the bin loops stay small).
+    @inline(never)
+    mutating func writeFill(carry: UInt32) {
+        let fill = UInt8(truncatingIfNeeded: 0xFF &+ carry)
+        while numBufferedBytes > 1 {
+            out[written] = fill
+            written &+= 1
+            numBufferedBytes &-= 1
+        }
+    }
+
     /// Codes `bin` (0 or 1) with the context at `c`, adapting it.
     @_transparent
     mutating func encode(_ bin: UInt32, _ c: UnsafeMutablePointer<ContextModel>) {
-        var m = c.pointee
-        let lpsR = m.lpsRange(range, bySum: lps)
+        let w = ContextWord.load(c)
+        let sum = ContextWord.sum(w)
+        let word = lps[Int((sum >> 7) & 511)]
+        let lpsR = UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
         let rMps = range &- lpsR
-        if (bin != 0) == (m.sum < 0) {
+        if (bin != 0) == (sum < 0) {
             let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
             low = (low &+ rMps) &<< n
             range = lpsR &<< n
-            bitsLeft &-= Int32(bitPattern: n)
-            if bitsLeft < 12 { writeOut() }
-        } else if rMps < 256 {
-            low = low &<< 1
-            range = rMps &<< 1
-            bitsLeft &-= 1
+            bitsLeft &-= Int(n)
             if bitsLeft < 12 { writeOut() }
         } else {
-            range = rMps
+            // At most one renormalization shift, taken without a branch.
+            let n = (rMps >> 8) ^ 1
+            low = low &<< n
+            range = rMps &<< n
+            bitsLeft &-= Int(n)
+            if bitsLeft < 12 { writeOut() }
         }
-        m.update(bin, fastNext: fastNext, steps: steps)
-        c.pointee.s0 = m.s0
-        c.pointee.sum = m.sum
+        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
     }
 
-    /// Bypass-codes the low `count` bits of `bins` (1...32), most significant first.
+    /// Bypass-codes the low `count` bits of `bins` (1...32), most significant first, up to
+    /// eight at a time.
     @inline(__always)
     mutating func encodeBypass(_ bins: UInt32, count: Int) {
         var remaining = count
-        var value = bins
-        while remaining > 8 {
-            remaining &-= 8
-            let pattern = (value >> UInt32(truncatingIfNeeded: remaining)) & 0xFF
-            low = (low &<< 8) &+ range &* pattern
-            bitsLeft &-= 8
+        repeat {
+            let step = min(remaining, 8)
+            remaining &-= step
+            let s = UInt32(truncatingIfNeeded: step)
+            let pattern = (bins >> UInt32(truncatingIfNeeded: remaining)) & ((1 &<< s) &- 1)
+            low = (low &<< s) &+ range &* pattern
+            bitsLeft &-= step
             if bitsLeft < 12 { writeOut() }
-        }
-        let pattern = value & ((1 &<< UInt32(truncatingIfNeeded: remaining)) &- 1)
-        value = pattern
-        low = (low &<< UInt32(truncatingIfNeeded: remaining)) &+ range &* value
-        bitsLeft &-= Int32(truncatingIfNeeded: remaining)
-        if bitsLeft < 12 { writeOut() }
+        } while remaining > 0
     }
 
     /// The bins of quantization index `k` (see `binarizeLevel`); `ctx` is the context store.
@@ -148,21 +152,16 @@ extension LevelEncoderCore {
                                          _ k: UnsafePointer<Int32>, end: Int, cursor: inout LevelCursor, rowWidth: Int,
                                          rowIsZero: UnsafePointer<Bool>?, g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelEncoderCore(coder, out: out, tables: RawTables.shared)
-        var i = cursor.position
-        var column = cursor.column
-        var row = cursor.row
-        var state = cursor.dqState
-        var nb = cursor.neighbour
-        while i < end {
-            if let rowIsZero, column == 0, rowIsZero[row] {
-                if Mode.dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
-                i &+= rowWidth
-                row &+= 1
+        var at = cursor
+        while at.position < end {
+            if at.atSkippedRow(rowIsZero) {
+                at.skipRow(Mode.self, width: rowWidth)
                 continue
             }
-            // The rest of this row, or up to `end`.
-            let stop = min(end, i &+ (rowWidth &- column))
-            let start = i
+            let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: end)
+            var i = at.position
+            var state = at.dqState
+            var nb = at.neighbour
             while i < stop {
                 let value = k[i]
                 core.encodeLevel(value, significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
@@ -170,17 +169,11 @@ extension LevelEncoderCore {
                 if Mode.dq { state = DependentQuantization.nextState(state, index: value) }
                 i &+= 1
             }
-            column &+= i &- start
-            if column == rowWidth {
-                column = 0
-                row &+= 1
-            }
+            at.dqState = state
+            at.neighbour = nb
+            at.advance(to: i, rowWidth: rowWidth)
         }
-        cursor.position = i
-        cursor.column = column
-        cursor.row = row
-        cursor.dqState = state
-        cursor.neighbour = nb
+        cursor = at
         core.store(into: &coder)
     }
 
