@@ -61,22 +61,24 @@ let package = Package(
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"],
                 swiftSettings: optimizedInDebug),
+        // The error shape shared by the computing modules (kind, location, message).
+        .target(name: "LocatedErrors"),
         // Learning on ONNX graphs: backward rules, tape, losses, optimizers, fine-tuning.
-        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime"], swiftSettings: optimizedInDebug),
+        .target(name: "Train", dependencies: ["ONNXIO", "Tensors", "Runtime", "LocatedErrors"], swiftSettings: optimizedInDebug),
         // Capacity (Shannon–Hartley criticality) scores, static pruning and its experiments.
-        .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"],
+        .target(name: "Criticality", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train", "LocatedErrors"],
                 swiftSettings: optimizedInDebug),
         // Sign-flip counting for flip-frequency channel pruning of binary networks.
-        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train"],
+        .target(name: "FlipFrequency", dependencies: ["ONNXIO", "Tensors", "Runtime", "Train", "LocatedErrors"],
                 swiftSettings: optimizedInDebug),
         // Training-time pruning as the seeds train it: LOBSTER, SeReNe, L2 + pruning.
-        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train"],
+        .target(name: "TrainPrune", dependencies: ["ONNXIO", "Tensors", "Runtime", "Prune", "Train", "LocatedErrors"],
                 swiftSettings: optimizedInDebug),
         // Per-tensor rate allocation: the smallest stream that meets an accuracy budget.
-        .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train"],
+        .target(name: "RateAllocation", dependencies: ["ONNXIO", "Codec", "Runtime", "Train", "LocatedErrors"],
                 swiftSettings: optimizedInDebug),
         // Rate–accuracy sweeps and comparison reports (tables, CSV, SVG).
-        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation"]),
+        .target(name: "Reports", dependencies: ["ONNXIO", "Codec", "Archives", "Runtime", "Prune", "RateAllocation", "LocatedErrors"]),
         // One library call per job (encode, decode, prune, simplify, evaluate, sweep, report, …), returning report values.
         .target(name: "Pipeline", dependencies: ["ONNXIO", "Codec", "Archives", "Tensors", "Runtime", "Prune", "Train", "Criticality", "Reports", "RateAllocation"]),
         // Testable command implementations behind the thin executable.
