@@ -4,7 +4,7 @@
 struct LevelEncoderCore {
     var low: UInt32
     var range: UInt32
-    var bitsLeft: Int
+    var bitsLeft: Int32
     var bufferedByte: UInt8
     var numBufferedBytes: Int
     var written: Int
@@ -17,7 +17,7 @@ struct LevelEncoderCore {
     init(_ e: BinEncoder, out: UnsafeMutablePointer<UInt8>, tables: RawTables) {
         low = e.low
         range = e.range
-        bitsLeft = Int(e.bitsLeft)
+        bitsLeft = e.bitsLeft
         bufferedByte = e.bufferedByte
         numBufferedBytes = e.numBufferedBytes
         written = e.written
@@ -31,7 +31,7 @@ struct LevelEncoderCore {
     func store(into e: inout BinEncoder) {
         e.low = low
         e.range = range
-        e.bitsLeft = Int32(truncatingIfNeeded: bitsLeft)
+        e.bitsLeft = bitsLeft
         e.bufferedByte = bufferedByte
         e.numBufferedBytes = numBufferedBytes
         e.written = written
@@ -49,64 +49,60 @@ struct LevelEncoderCore {
             out[written] = bufferedByte &+ UInt8(truncatingIfNeeded: carry)
             written &+= 1
             bufferedByte = UInt8(truncatingIfNeeded: leadByte)
-            if numBufferedBytes > 1 { writeFill(carry: carry) }
+            let fill = UInt8(truncatingIfNeeded: 0xFF &+ carry)
+            while numBufferedBytes > 1 {
+                out[written] = fill
+                written &+= 1
+                numBufferedBytes &-= 1
+            }
         } else {
             numBufferedBytes = 1
             bufferedByte = UInt8(truncatingIfNeeded: leadByte)
         }
     }
 
-    /// Writes the run of 0xFF bytes held back after the buffered byte, with the carry
-    /// (rare: kept out of line so the bin loops stay small).
-    @inline(never)
-    mutating func writeFill(carry: UInt32) {
-        let fill = UInt8(truncatingIfNeeded: 0xFF &+ carry)
-        while numBufferedBytes > 1 {
-            out[written] = fill
-            written &+= 1
-            numBufferedBytes &-= 1
-        }
-    }
-
     /// Codes `bin` (0 or 1) with the context at `c`, adapting it.
     @_transparent
     mutating func encode(_ bin: UInt32, _ c: UnsafeMutablePointer<ContextModel>) {
-        let w = ContextWord.load(c)
-        let sum = ContextWord.sum(w)
-        let word = lps[Int((sum >> 7) & 511)]
-        let lpsR = UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+        var m = c.pointee
+        let lpsR = m.lpsRange(range, bySum: lps)
         let rMps = range &- lpsR
-        if (bin != 0) == (sum < 0) {
+        if (bin != 0) == (m.sum < 0) {
             let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
             low = (low &+ rMps) &<< n
             range = lpsR &<< n
-            bitsLeft &-= Int(n)
+            bitsLeft &-= Int32(bitPattern: n)
+            if bitsLeft < 12 { writeOut() }
+        } else if rMps < 256 {
+            low = low &<< 1
+            range = rMps &<< 1
+            bitsLeft &-= 1
             if bitsLeft < 12 { writeOut() }
         } else {
-            // At most one renormalization shift, taken without a branch.
-            let n = (rMps >> 8) ^ 1
-            low = low &<< n
-            range = rMps &<< n
-            bitsLeft &-= Int(n)
-            if bitsLeft < 12 { writeOut() }
+            range = rMps
         }
-        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
+        m.update(bin, fastNext: fastNext, steps: steps)
+        c.pointee.s0 = m.s0
+        c.pointee.sum = m.sum
     }
 
-    /// Bypass-codes the low `count` bits of `bins` (1...32), most significant first, up to
-    /// eight at a time.
+    /// Bypass-codes the low `count` bits of `bins` (1...32), most significant first.
     @inline(__always)
     mutating func encodeBypass(_ bins: UInt32, count: Int) {
         var remaining = count
-        repeat {
-            let step = min(remaining, 8)
-            remaining &-= step
-            let s = UInt32(truncatingIfNeeded: step)
-            let pattern = (bins >> UInt32(truncatingIfNeeded: remaining)) & ((1 &<< s) &- 1)
-            low = (low &<< s) &+ range &* pattern
-            bitsLeft &-= step
+        var value = bins
+        while remaining > 8 {
+            remaining &-= 8
+            let pattern = (value >> UInt32(truncatingIfNeeded: remaining)) & 0xFF
+            low = (low &<< 8) &+ range &* pattern
+            bitsLeft &-= 8
             if bitsLeft < 12 { writeOut() }
-        } while remaining > 0
+        }
+        let pattern = value & ((1 &<< UInt32(truncatingIfNeeded: remaining)) &- 1)
+        value = pattern
+        low = (low &<< UInt32(truncatingIfNeeded: remaining)) &+ range &* value
+        bitsLeft &-= Int32(truncatingIfNeeded: remaining)
+        if bitsLeft < 12 { writeOut() }
     }
 
     /// The bins of quantization index `k` (see `binarizeLevel`); `ctx` is the context store.
