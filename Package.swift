@@ -57,7 +57,10 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["ONNXIO", "CZlib", "COpenBLAS"], swiftSettings: optimizedInDebug),
         // glibc heap policy (mallopt) for steady-state runs.
         .systemLibrary(name: "CHeap", path: "Sources/CHeap"),
-        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap"], swiftSettings: optimizedInDebug),
+        // The engine's own AVX2/FMA kernels (per-function target attributes, run-time CPU check).
+        .target(name: "CKernels", path: "Sources/CKernels",
+                cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        .target(name: "Runtime", dependencies: ["ONNXIO", "Tensors", "CHeap", "CKernels"], swiftSettings: optimizedInDebug),
         // Pruning (unstructured, structured, LOBSTER search) and topology simplification.
         .target(name: "Prune", dependencies: ["ONNXIO", "Tensors", "Runtime"],
                 swiftSettings: optimizedInDebug),

@@ -43,7 +43,7 @@ def digits(name):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
-def train(model, x, y, epochs, lr=1e-3, batch=64):
+def train(model, x, y, epochs, lr=1e-3, batch=16):
     g = torch.Generator().manual_seed(0)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
@@ -79,7 +79,7 @@ def fold_batchnorm(model):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=8)
     a = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(max(1, os.cpu_count() or 1))

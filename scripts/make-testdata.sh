@@ -9,4 +9,5 @@ setup=${NNC_REF_SETUP:-/work/shared/tools/nnc-ref/setup.sh}
 py=$(bash "$setup" | tail -n 1)
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 "$py" "$here/make_testdata.py" "$@"
-exec "$py" "$here/make_testdata_bnn.py" "$@"
+"$py" "$here/make_testdata_bnn.py" "$@"
+exec "$py" "$here/make_testdata_bnn.py" --heldout "$@"

@@ -143,6 +143,22 @@ def main():
     chain_case("wino_chain_bn_add_relu", (2, 16, 10, 10), 16, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
     conv_case("wino_3x3_c128", (2, 128, 7, 7), 64, 3, pads=[1] * 4)
     conv_case("wino_3x3_wide", (1, 16, 20, 34), 16, 3, pads=[1] * 4)
+    # CKernels (AVX2/FMA): the packed 1×1 GEMM — k blocked (400 = 3 × 134), rows past a
+    # 6-row panel, 16-column tiles with masked tails of 15 and 2 columns — and its fused
+    # epilogue (residual, SiLU, HardSwish, LeakyRelu); epilogue rows of ≥ 64 outputs on the
+    # GEMM's wide path; whole-array activations of odd lengths.
+    conv_case("ck_pointwise_deep", (1, 400, 12, 13), 38, 1)
+    conv_case("ck_pointwise_tail15", (2, 20, 11, 13), 7, 1)
+    conv_case("ck_pointwise_tail2", (1, 20, 10, 13), 13, 1)
+    chain_case("ck_pointwise_add_silu", (1, 200, 12, 11), 200, 1, lambda g, y: g.silu(g.op("Add", [y, "x"])))
+    chain_case("ck_pointwise_hardswish", (2, 16, 16, 16), 20, 1, lambda g, y: g.op("HardSwish", [y]))
+    chain_case("ck_pointwise_leakyrelu", (2, 24, 12, 12), 30, 1, lambda g, y: g.op("LeakyRelu", [y], alpha=0.1), bn=False)
+    chain_case("ck_rows_hardswish", (1, 8, 6, 70), 16, 3, lambda g, y: g.op("HardSwish", [y]), pads=[1] * 4)
+    chain_case("ck_rows_add_relu", (1, 8, 6, 70), 8, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
+    chain_case("ck_rows_clip", (1, 8, 5, 67), 8, 3, lambda g, y: g.op("Clip", [y], min=-0.2, max=0.3), opset=10, pads=[1] * 4)
+    g = G(f32(2, 3, 7, 9) * 8)
+    t = g.op("HardSigmoid", [g.op("LeakyRelu", [g.op("HardSwish", ["x"])], alpha=0.2)], alpha=0.3, beta=0.4)
+    g.save("ck_standalone_acts", g.op("Relu", [g.op("Sigmoid", [t])]))
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -149,8 +149,13 @@ def main():
     global EXPORTING
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(here, "..", "testdata"))
+    ap.add_argument("--heldout", action="store_true",
+                    help="only the held-out fixtures (bnn_*_heldout.onnx); every other file is left as it is")
     args = ap.parse_args()
     out = os.path.abspath(args.out)
+    if args.heldout:
+        import make_testdata_bnn_heldout as ho
+        return ho.main(out, sys.modules[__name__])
     mt.set_determinism()
     data, ytr, yte = mt.make_data()
     xtr, xte = data[28]["train"], data[28]["test"]

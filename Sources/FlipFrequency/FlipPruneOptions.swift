@@ -8,9 +8,17 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
     public var retrainEpochs = 6
     /// A weight counts as unstable when it flipped at least this often in the interval.
     public var flipThreshold = 2
+    /// At most this many pruning rounds; 0 runs round 0 alone (what retraining does without a shrink).
     public var maxRounds = 5
-    /// Adam's learning rate for the interval and the retraining.
+    /// Epochs of a last retraining of the result on training and validation samples together,
+    /// after every decision is made (0: none).
+    public var finalEpochs = 0
+    /// Adam's learning rate for the interval (constant) and, without `retrainLearningRate`,
+    /// the retraining's start (cosine to 0).
     public var learningRate = 1e-3
+    /// The retraining's (and the final retraining's) starting rate, when it differs from
+    /// the interval's (e.g. the original training's peak rate).
+    public var retrainLearningRate: Double?
     public var batchSize = 64
     /// Seeds shuffling.
     public var seed: UInt64 = 0
@@ -23,8 +31,10 @@ public struct FlipPruneOptions: Sendable, Codable, Equatable {
         guard intervalEpochs >= 1 else { throw bad("interval epochs", "must be at least 1, got \(intervalEpochs)") }
         guard retrainEpochs >= 1 else { throw bad("retrain epochs", "must be at least 1, got \(retrainEpochs)") }
         guard flipThreshold >= 1 else { throw bad("flip threshold", "must be at least 1, got \(flipThreshold)") }
-        guard maxRounds >= 1 else { throw bad("max rounds", "must be at least 1, got \(maxRounds)") }
+        guard maxRounds >= 0 else { throw bad("max rounds", "must not be negative, got \(maxRounds)") }
+        guard finalEpochs >= 0 else { throw bad("final epochs", "must not be negative, got \(finalEpochs)") }
         guard learningRate > 0 && learningRate.isFinite else { throw bad("learning rate", "must be positive, got \(learningRate)") }
+        if let r = retrainLearningRate, !(r > 0 && r.isFinite) { throw bad("retrain learning rate", "must be positive, got \(r)") }
         guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
     }
 }
@@ -61,6 +71,8 @@ public struct FlipPruneResult: Sendable, Codable, Equatable {
     public var rounds: [FlipRound] = []
     /// Why the rounds ended.
     public var stopped = ""
+    /// The last retraining on training and validation samples (`finalEpochs` > 0).
+    public var finalRetraining: FinalRetraining?
 
     /// The last accepted round (the written network).
     public var final: FlipRound? { rounds.last { $0.accepted } }
@@ -71,9 +83,18 @@ public struct FlipPruneResult: Sendable, Codable, Equatable {
     }
 }
 
+/// The retraining of the result on every sample after the last round.
+public struct FinalRetraining: Sendable, Codable, Equatable {
+    public var epochs: Int
+    /// Training and validation samples together.
+    public var samples: Int
+    public var seconds: Double
+}
+
 /// Progress of a run.
 public enum FlipEvent: Sendable {
-    /// Training inside round `round`: `phase` is "interval" or "retrain".
+    /// Training inside round `round`: `phase` is "interval", "retrain" or "final" (the last
+    /// retraining on every sample; `round` is then one past the last round).
     case training(round: Int, phase: String, epoch: Int, of: Int, top1: Double?)
     case round(FlipRound)
 }

@@ -12,7 +12,9 @@ import Train
 /// and round(p_l × channels) output channels go, the most-flipping first (`FlipCounter`);
 /// the smaller network is rebuilt (`ChannelShrink`) and retrained for `retrainEpochs`.
 /// Rounds repeat while validation top-1 stays within `deltaAcc` of the start's; a round that
-/// falls below is rejected and the previous network is the result.
+/// falls below is rejected and the previous network is the result. Every decision is made on
+/// the validation samples; only afterwards, with `finalEpochs` > 0, the result is retrained
+/// once more on training and validation samples together (no selection: the last epoch).
 public enum FlipPruner {
     public static func prune(_ model: Model, train: Dataset, validation: Dataset, options: FlipPruneOptions,
                              progress: ((FlipEvent) -> Void)? = nil) throws -> (Model, FlipPruneResult) {
@@ -31,13 +33,15 @@ public enum FlipPruner {
         // retraining as every round, on the same training part (a pretrained model may have
         // seen the validation samples; its own top-1 on them is not what retraining can keep).
         let t0 = clock.now
-        var current = try retrain(try interval(model, layers, train, options, round: 0, progress: progress).0, train, validation, options, round: 0, progress: progress)
+        var current = try retrain(try interval(model, layers, train, options, round: 0, progress: progress).0, train, validation, options,
+                                  epochs: options.retrainEpochs, round: 0, phase: "retrain", progress: progress)
         let start = try top1(current, validation, options)
         result.rounds.append(FlipRound(round: 0, channels: layers.map(\.channels), shares: layers.map { _ in 0 }, removed: layers.map { _ in 0 },
                                        binaryOps: layers.reduce(0) { $0 + $1.binaryOps }, validationTop1: start, accepted: true,
                                        seconds: (clock.now - t0).seconds))
         progress?(.round(result.rounds[0]))
-        for round in 1...options.maxRounds {
+        if options.maxRounds == 0 { result.stopped = "max rounds (0): round 0 only" }
+        for round in stride(from: 1, through: options.maxRounds, by: 1) {
             let t0 = clock.now
             // The pruning interval, re-run with a flip counter.
             let (trained, counter) = try interval(current, layers, train, options, round: round, progress: progress)
@@ -52,7 +56,7 @@ public enum FlipPruner {
                 break
             }
             let shrunk = try ChannelShrink.apply(trained, layers: layers, remove: remove)
-            let retrained = try retrain(shrunk, train, validation, options, round: round, progress: progress)
+            let retrained = try retrain(shrunk, train, validation, options, epochs: options.retrainEpochs, round: round, phase: "retrain", progress: progress)
             let newLayers = try BinaryLayer.find(in: retrained)
             let acc = try top1(retrained, validation, options)
             let accepted = start - acc <= options.deltaAcc + 1e-12
@@ -68,6 +72,12 @@ public enum FlipPruner {
             current = retrained
             layers = newLayers
             if round == options.maxRounds { result.stopped = "max rounds (\(options.maxRounds))" }
+        }
+        if options.finalEpochs > 0 {
+            let t0 = clock.now
+            let all = try train.appending(validation)
+            current = try retrain(current, all, nil, options, epochs: options.finalEpochs, round: result.rounds.count, phase: "final", progress: progress)
+            result.finalRetraining = FinalRetraining(epochs: options.finalEpochs, samples: all.count, seconds: (clock.now - t0).seconds)
         }
         return (current, result)
     }
@@ -101,28 +111,38 @@ public enum FlipPruner {
         return (try graph.updatedModel(), box.value)
     }
 
-    /// Retraining after a shrink (cosine learning-rate decay); the best validation top-1 epoch is kept.
-    static func retrain(_ model: Model, _ train: Dataset, _ validation: Dataset, _ o: FlipPruneOptions, round: Int,
-                        progress: ((FlipEvent) -> Void)?) throws -> Model {
+    /// Retraining after a shrink: a fresh Adam (no state carried over), cosine decay of the
+    /// rate to 0 over `epochs`, latent weights clipped. After every epoch the BatchNorm running
+    /// statistics are recomputed on `train` (`BatchNormStatistics`); with validation data the
+    /// epoch of the best validation top-1 is kept (a binary network's accuracy swings from
+    /// epoch to epoch; the loss-best epoch is often not the top-1-best one), without it the last.
+    static func retrain(_ model: Model, _ train: Dataset, _ validation: Dataset?, _ o: FlipPruneOptions, epochs: Int,
+                        round: Int, phase: String, progress: ((FlipEvent) -> Void)?) throws -> Model {
         let graph = try GradientGraph(model: model)
         let names = try BinaryLayer.find(in: model).map(\.latent)
         var hooks = TrainingHooks()
         hooks.afterUpdate = { _, params in clip(&params, names) }
         // Cosine decay to zero, like the end of the original training, so the retrained network
         // settles instead of ending at the noise level of a constant rate.
-        var t = trainingOptions(o, epochs: o.retrainEpochs, seed: o.seed &+ UInt64(2 * round + 1))
+        var t = trainingOptions(o, epochs: epochs, seed: o.seed &+ UInt64(2 * round + 1))
         t.schedule = .cosine(floor: 0)
-        // The epoch of the best validation top-1 is kept (a binary network's accuracy swings
-        // from epoch to epoch; the loss-best epoch is often not the top-1-best one).
+        t.learningRate = o.retrainLearningRate ?? o.learningRate
+        let evaluator = try Trainer(graph: graph, options: trainingOptions(o, epochs: 1, seed: o.seed))
         var bestTop1 = -1.0, bestParameters = graph.parameters
+        var failure: Error?
         hooks.afterEpoch = { rec in
-            if let a = rec.validationTop1, a > bestTop1 { bestTop1 = a; bestParameters = graph.parameters }
-            return true
+            do {
+                try BatchNormStatistics.recompute(graph, data: train, batchSize: o.batchSize)
+                let top1 = try validation.map { try evaluator.evaluate($0).top1 ?? 0 }
+                if let top1, top1 > bestTop1 { bestTop1 = top1; bestParameters = graph.parameters }
+                if validation == nil { bestParameters = graph.parameters }
+                progress?(.training(round: round, phase: phase, epoch: rec.epoch, of: epochs, top1: top1))
+                return true
+            } catch { failure = error; return false }
         }
         let trainer = try Trainer(graph: graph, options: t, hooks: hooks)
-        _ = try trainer.fit(train: train, validation: validation) { e in
-            if case .epoch(let rec) = e { progress?(.training(round: round, phase: "retrain", epoch: rec.epoch, of: o.retrainEpochs, top1: rec.validationTop1)) }
-        }
+        _ = try trainer.fit(train: train, validation: nil)
+        if let failure { throw failure }
         graph.parameters = bestParameters
         return try graph.updatedModel()
     }

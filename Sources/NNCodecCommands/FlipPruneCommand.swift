@@ -10,7 +10,9 @@ struct FlipArguments: ParsableArguments {
     @Option(help: "Epochs of the re-run pruning interval in which latent weights' sign flips are counted.") var intervalEpochs = 2
     @Option(help: "Epochs of retraining after each round's channel removal.") var retrainEpochs = 6
     @Option(help: "Weights flipping at least this often are unstable; per layer, their share is the share of channels removed.") var flipThreshold = 2
-    @Option(help: "At most this many rounds.") var maxRounds = 5
+    @Option(help: "At most this many rounds (0: round 0 alone, the retraining without a shrink).") var maxRounds = 5
+    @Option(help: "Starting learning rate of the retraining after each round and of the final retraining (cosine to 0; default: --lr).") var retrainLr: Double?
+    @Option(help: "After the last round, retrain the result this many epochs on training and validation samples together (0: no).") var finalEpochs = 0
 
     func check(_ p: PruneArguments, _ t: TrainPruneArguments, criterion: PruneCriterion?) throws {
         if criterion != nil || p.sparsity != nil || p.threshold != nil || p.twt != nil {
@@ -25,12 +27,13 @@ struct FlipArguments: ParsableArguments {
 
     /// The flags of FlipPruneOptions' settings, as FlipError names them.
     static let flags = ["Δacc": "--delta-acc", "interval epochs": "--interval-epochs", "retrain epochs": "--retrain-epochs",
-                        "flip threshold": "--flip-threshold", "max rounds": "--max-rounds", "learning rate": "--lr", "batch size": "--batch"]
+                        "flip threshold": "--flip-threshold", "max rounds": "--max-rounds", "final epochs": "--final-epochs", "learning rate": "--lr", "retrain learning rate": "--retrain-lr", "batch size": "--batch"]
 
     func options(_ t: TrainPruneArguments) -> FlipPruneOptions {
         var o = FlipPruneOptions()
         o.deltaAcc = deltaAcc; o.intervalEpochs = intervalEpochs; o.retrainEpochs = retrainEpochs
-        o.flipThreshold = flipThreshold; o.maxRounds = maxRounds
+        o.flipThreshold = flipThreshold; o.maxRounds = maxRounds; o.finalEpochs = finalEpochs
+        o.retrainLearningRate = retrainLr
         o.learningRate = t.lr ?? 1e-3; o.batchSize = t.batch; o.seed = t.seed
         return o
     }
@@ -63,8 +66,9 @@ extension PruneCommand {
 
     static func flipText(_ job: FlipPruner.Job) -> String {
         let res = job.result, o = res.options
-        var lines = [String(format: "%@ → %@: flip-frequency pruning, Δacc %.2f%%, interval %d epochs, retrain %d epochs, threshold %d flips; %d training / %d validation samples",
-                            job.model, job.output, 100 * o.deltaAcc, o.intervalEpochs, o.retrainEpochs, o.flipThreshold, res.trainSamples, res.validationSamples)]
+        var lines = [String(format: "%@ → %@: flip-frequency pruning, Δacc %.2f%%, interval %d epochs at %g, retrain %d epochs from %g, threshold %d flips; %d training / %d validation samples",
+                            job.model, job.output, 100 * o.deltaAcc, o.intervalEpochs, o.learningRate, o.retrainEpochs, o.retrainLearningRate ?? o.learningRate,
+                            o.flipThreshold, res.trainSamples, res.validationSamples)]
         let header = ["round"] + res.layers + ["binary MACs", "GOPs", "val top-1", ""]
         let rows = res.rounds.map { r in
             ["\(r.round)"] + zip(r.channels, r.removed).map { r.round == 0 ? "\($0)" : "\($0) (−\($1))" }
@@ -75,6 +79,10 @@ extension PruneCommand {
         if let s = res.rounds.first, let f = res.final {
             lines.append(String(format: "binary operations %.1f%% fewer (%@ → %@ per sample), validation top-1 %.2f%% → %.2f%%; stopped: %@",
                                 100 * res.opsReduction, Output.grouped(s.binaryOps), Output.grouped(f.binaryOps), 100 * s.validationTop1, 100 * f.validationTop1, res.stopped))
+        }
+        if let fr = res.finalRetraining {
+            lines.append(String(format: "then retrained %d epochs on all %d training and validation samples (%.0f s); its validation top-1 is no longer held out",
+                                fr.epochs, fr.samples, fr.seconds))
         }
         return lines.joined(separator: "\n")
     }

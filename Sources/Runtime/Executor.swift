@@ -19,6 +19,9 @@ public final class Session: Sendable {
         }
         /// Smallest activation (floats) the session keeps for reuse; tests lower it.
         var poolMinimum = ActivationPool.defaultMinimum
+        /// CPUKernels' AVX2/FMA kernels where the CPU has them; tests turn them off to run
+        /// the portable Swift loops.
+        var nativeKernels = true
     }
 
     public let model: Model

@@ -126,6 +126,6 @@ func fusedConv(_ ctx: NodeContext, batchNorm: Bool, epsilon: Float, activation: 
         throw ctx.fail("cannot add \(r.elementType) \(r.shape) to the convolution output \(shape)")
     }
     var sum = added
-    sum.withUnsafeMutableBufferPointer { p in if let a = p.baseAddress { act.apply(a, count: p.count) } }
+    sum.withUnsafeMutableBufferPointer { p in if let a = p.baseAddress { act.apply(a, count: p.count, native: ctx.options.nativeKernels) } }
     return [NDArray(shape: s, floats: sum)]
 }

@@ -14,10 +14,15 @@ import ONNXIO
     }()
 
     @Test func manifestIsPresent() {
-        #expect(Self.cases.count >= 40)
+        #expect(Self.cases.count >= 60)
     }
 
-    static let strategies: [Session.Options] = [.init(), .init(convStrategy: .batched), .init(parallel: false)]
+    /// The thread settings, and the portable Swift kernels in place of CPUKernels (AVX2/FMA).
+    static let strategies: [Session.Options] = [.init(), .init(convStrategy: .batched), .init(parallel: false), {
+        var o = Session.Options()
+        o.nativeKernels = false
+        return o
+    }()]
 
     /// Inputs and expected outputs of a case.
     static func load(_ name: String) throws -> (Model, [String: NDArray], [String: NDArray]) {
@@ -48,7 +53,8 @@ import ONNXIO
 
     /// The fused chains really are fused: the optimised plan has fewer steps than nodes.
     @Test(arguments: ["chain_bn_relu6", "chain_bn_silu", "chain_dw5_bn_silu", "chain_silu_swapped", "chain_hardswish",
-                      "chain_hardsigmoid", "chain_leakyrelu", "chain_clip_opset10", "chain_add_silu", "bn_relu_conv"])
+                      "chain_hardsigmoid", "chain_leakyrelu", "chain_clip_opset10", "chain_add_silu", "bn_relu_conv",
+                      "ck_pointwise_add_silu", "ck_rows_hardswish", "ck_rows_add_relu"])
     func chainIsFused(_ name: String) throws {
         let (model, _, _) = try Self.load(name)
         let session = try Session(model: model)

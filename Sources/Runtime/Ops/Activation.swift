@@ -22,8 +22,9 @@ enum Activation: Sendable, Equatable {
     case hardSwish
     case leakyRelu(alpha: Float)
 
-    /// p[0..<n] = f(p[0..<n]).
-    func apply(_ p: UnsafeMutablePointer<Float>, count n: Int) {
+    /// p[0..<n] = f(p[0..<n]); `native`: through CPUKernels when the CPU allows.
+    func apply(_ p: UnsafeMutablePointer<Float>, count n: Int, native: Bool) {
+        if native, self != .identity, CPUKernels.epilogue(p, p, count: n, bias: 0, residual: nil, activation: self) { return }
         switch self {
         case .identity: return
         case .relu: for i in 0..<n { p[i] = p[i] > 0 ? p[i] : 0 }
@@ -39,7 +40,7 @@ enum Activation: Sendable, Equatable {
     /// The activation of a single value (tails, tests).
     func callAsFunction(_ x: Float) -> Float {
         var v = x
-        apply(&v, count: 1)
+        apply(&v, count: 1, native: false)
         return v
     }
 }
@@ -98,13 +99,16 @@ func activationKernel(_ ctx: NodeContext, _ act: Activation) throws -> [NDArray]
     let v = try ctx.floats(0)
     let n = v.count
     if n == 0 { return [x] }
+    let native = ctx.options.nativeKernels
     let out = ctx.outputFloats(n) { dst in
         v.withUnsafeBufferPointer { src in
             let s = src.baseAddress!
             RuntimeThreading.chunks((n + 4095) / 4096, parallel: ctx.options.parallel && n >= 1 << 15) { r in
                 let lo = r.lowerBound * 4096, hi = min(n, r.upperBound * 4096)
+                if native,
+                   CPUKernels.epilogue(s + lo, dst + lo, count: hi - lo, bias: 0, residual: nil, activation: act) { return }
                 (dst + lo).update(from: s + lo, count: hi - lo)
-                act.apply(dst + lo, count: hi - lo)
+                act.apply(dst + lo, count: hi - lo, native: false)
             }
         }
     }

@@ -25,10 +25,11 @@ func batchNormalization(_ ctx: NodeContext, activation: Activation) throws -> [N
         a[c] = scale[c] / sqrtf(variance[c] + eps)
         b[c] = bias[c] - mean[c] * a[c]
     }
+    let native = ctx.options.nativeKernels
     let out = mapPlanes(xv, planes: x.shape[0] * C, size: S, parallel: ctx.options.parallel, pool: ctx.pool) { p, src, dst in
         let ac = a[p % C], bc = b[p % C]
         for i in 0..<S { dst[i] = src[i] * ac + bc }
-        activation.apply(dst, count: S)
+        activation.apply(dst, count: S, native: native)
     }
     return [NDArray(shape: x.shape, floats: out)]
 }

@@ -11,16 +11,32 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
     if total == 0 { return NDArray(shape: outShape, floats: []) }
     // Winograd's transformed filters, once per constant weight.
     let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared { Winograd.filters(wv, s, parallel: ctx.options.parallel) } : nil
+    // 1×1 weights packed for CPUKernels' pointwise GEMM, once per constant weight.
+    let panels = pointwisePanels(ctx, wv, s)
     let out = ctx.outputFloats(total) { y in
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in
-            withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u) { pu in
-                convForward(px.baseAddress!, pw.baseAddress!, y, s,
-                            ConvEpilogue(bias: pb, residual: pr, activation: activation),
+            withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u ?? panels) { pu in
+                let ep = ConvEpilogue(bias: pb, residual: pr, activation: activation, native: ctx.options.nativeKernels)
+                if let pu, panels != nil {
+                    convPointwise(px.baseAddress!, pu, y, s, ep, parallel: ctx.options.parallel)
+                    return
+                }
+                convForward(px.baseAddress!, pw.baseAddress!, y, s, ep,
                             strategy: ctx.options.convStrategy, parallel: ctx.options.parallel, winogradFilters: pu)
             } } }
         } }
     }
     return NDArray(shape: outShape, floats: out)
+}
+
+/// The packed weights of an ungrouped 1×1 stride-1 convolution for `convPointwise` (cached
+/// in the step's FoldCache for a constant weight), nil when that path does not apply: maps
+/// under 128 pixels (7×7) stay with OpenBLAS, which multiplies several images side by side
+/// (the 16-column tiles would leave a third of a 7×7 map's last tile idle).
+private func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
+    guard s.pointwise, s.group == 1, s.HW >= 128, ctx.options.nativeKernels, CPUKernels.available else { return nil }
+    let pack = { wv.withUnsafeBufferPointer { CPUKernels.packPointwise($0.baseAddress!, m: s.M, k: s.K) ?? [] } }
+    return ctx.cache?.prepared(pack) ?? pack()
 }
 
 func registerConv(_ k: inout [String: Kernel]) {

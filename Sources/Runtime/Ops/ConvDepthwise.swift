@@ -20,7 +20,7 @@ func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: U
                     // Output channel m of image n: plane = n·group + c, m = c·Mg + j.
                     let n = plane / s.group, c = plane % s.group, m = c * Mg + j
                     let off = (n * s.M + m) * OHW
-                    g.convolve(pad, Wp + m * KK, Y + off)
+                    g.convolve(pad, Wp + m * KK, Y + off, native: ep.native)
                     ep.apply(Y + off, Y + off, count: OHW, channel: m, offset: off)
                 }
             }
@@ -94,8 +94,9 @@ struct DepthwiseGeometry {
     }
 
     /// y[oy, ox] = Σ k[ki, kj] · padded[oy·sh + ki·dh, ox·sw + kj·dw]: all taps of eight
-    /// outputs accumulate in one register, so each output is stored once.
-    func convolve(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    /// outputs accumulate in one register, so each output is stored once (`native`: the
+    /// same loop in CPUKernels, sixteen outputs at a time with FMA, when the CPU allows).
+    func convolve(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, native: Bool) {
         let OW = w.output, kw = w.kernel, taps = h.kernel * kw, sw = w.stride
         withUnsafeTemporaryAllocation(of: Int.self, capacity: taps) { offsets in
             // Offset of each tap from the start of its output row's first padded row.
@@ -105,6 +106,8 @@ struct DepthwiseGeometry {
                     offsets[ki * kw + kj] = ki * h.dilation * rowLength + (c % sw) * phaseLength + c / sw
                 }
             }
+            if native, CPUKernels.depthwisePlane(pad, k, offsets: UnsafePointer(offsets.baseAddress!), taps: taps, rows: h.output,
+                                                 columns: OW, rowStep: h.stride * rowLength, y) { return }
             for oy in 0..<h.output {
                 let base = pad + oy * h.stride * rowLength, dst = y + oy * OW
                 var ox = 0

@@ -1,23 +1,10 @@
 import Runtime
 
-/// One spatial axis of a convolution window: `input` is the image side that is unfolded,
-/// `output` the number of window positions.
-struct WindowAxis {
-    var input: Int
-    var kernel: Int
-    var stride: Int
-    var dilation: Int
-    var padBegin: Int
-    var output: Int
-    var padEnd = 0
-    static let unit = WindowAxis(input: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, output: 1)
-}
-
 /// Window axes of a Conv/pool node whose input and output spatial sizes are known (2-D;
 /// 1-D widened with a unit height). `autoPadLowerFirst`: ConvTranspose splits SAME padding
 /// the other way round.
 func windowAxes(_ ctx: RuleContext, image: [Int], windows: [Int], kernel: [Int],
-                transposed: Bool = false) throws -> (WindowAxis, WindowAxis) {
+                transposed: Bool = false) throws -> (AxisPlan, AxisPlan) {
     let r = image.count
     guard r == 1 || r == 2, windows.count == r, kernel.count == r else {
         throw ctx.fail("only 1-D and 2-D windows are supported, got spatial dims \(image)")
@@ -27,7 +14,7 @@ func windowAxes(_ ctx: RuleContext, image: [Int], windows: [Int], kernel: [Int],
     let pads = ctx.ints("pads")
     let autoPad = ctx.string("auto_pad", "NOTSET")
     let outPad = ctx.ints("output_padding") ?? [Int](repeating: 0, count: r)
-    var axes: [WindowAxis] = []
+    var axes: [AxisPlan] = []
     for i in 0..<r {
         let ek = (kernel[i] - 1) * dil[i] + 1
         var begin = 0, end = 0
@@ -43,8 +30,8 @@ func windowAxes(_ ctx: RuleContext, image: [Int], windows: [Int], kernel: [Int],
             begin = upper ? total / 2 : total - total / 2
             end = total - begin
         }
-        axes.append(WindowAxis(input: image[i], kernel: kernel[i], stride: strides[i], dilation: dil[i],
-                               padBegin: begin, output: windows[i], padEnd: end))
+        axes.append(AxisPlan(input: image[i], kernel: kernel[i], stride: strides[i], dilation: dil[i],
+                             padBegin: begin, padEnd: end, output: windows[i]))
     }
     return r == 1 ? (.unit, axes[0]) : (axes[0], axes[1])
 }
@@ -57,37 +44,8 @@ func insideRange(offset dx: Int, stride: Int, width W: Int, count OW: Int) -> Ra
     return min(lo, OW)..<max(min(lo, OW), hi)
 }
 
-/// Unfolds `channels` planes of `x` into `col`: rows (c, ki, kj), columns (oy, ox).
-func unfold(_ x: UnsafePointer<Float>, channels: Int, _ h: WindowAxis, _ w: WindowAxis, _ col: UnsafeMutablePointer<Float>) {
-    let H = h.input, W = w.input, OH = h.output, OW = w.output
-    var row = col
-    for c in 0..<channels {
-        let xc = x + c * H * W
-        for ki in 0..<h.kernel {
-            for kj in 0..<w.kernel {
-                let dx = kj * w.dilation - w.padBegin
-                let r = insideRange(offset: dx, stride: w.stride, width: W, count: OW)
-                for oy in 0..<OH {
-                    let iy = oy * h.stride + ki * h.dilation - h.padBegin
-                    let dst = row + oy * OW
-                    if iy < 0 || iy >= H || r.isEmpty { dst.update(repeating: 0, count: OW); continue }
-                    let src = xc + iy * W + dx
-                    if r.lowerBound > 0 { dst.update(repeating: 0, count: r.lowerBound) }
-                    if w.stride == 1 {
-                        (dst + r.lowerBound).update(from: src + r.lowerBound, count: r.count)
-                    } else {
-                        for ox in r { dst[ox] = src[ox * w.stride] }
-                    }
-                    if r.upperBound < OW { (dst + r.upperBound).update(repeating: 0, count: OW - r.upperBound) }
-                }
-                row += OH * OW
-            }
-        }
-    }
-}
-
-/// The adjoint of `unfold`: adds each column entry back into its image position.
-func fold(_ col: UnsafePointer<Float>, channels: Int, _ h: WindowAxis, _ w: WindowAxis, _ x: UnsafeMutablePointer<Float>) {
+/// The adjoint of `im2col` (Tensors): adds each column entry back into its image position.
+func fold(_ col: UnsafePointer<Float>, channels: Int, _ h: AxisPlan, _ w: AxisPlan, _ x: UnsafeMutablePointer<Float>) {
     let H = h.input, W = w.input, OH = h.output, OW = w.output
     var row = col
     for c in 0..<channels {

@@ -1,7 +1,7 @@
 import Foundation
 import Runtime
 
-// Conv (stride, padding, dilation, groups, depthwise) and ConvTranspose: unfold + sgemm
+// Conv (stride, padding, dilation, groups, depthwise) and ConvTranspose: im2col (Tensors) + sgemm
 // per image and group, images spread over the cores with one weight-gradient buffer each.
 
 func registerConvRules(_ t: inout [String: BackwardRule]) {
@@ -43,7 +43,7 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
     guard groups >= 1, C % groups == 0, M % groups == 0 else { throw ctx.fail("group \(groups) does not divide the channels") }
     let Cg = C / groups, Mg = M / groups
     let kernel = Array(w.shape.dropFirst(2)), k = kernel.reduce(1, *)
-    // Conv unfolds X (windows = Y's positions); ConvTranspose unfolds dY (windows = X's).
+    // Conv unfolds X with im2col (windows = Y's positions); ConvTranspose unfolds dY (windows = X's).
     let xs = Array(x.shape.dropFirst(2)), ys = Array(g.shape.dropFirst(2))
     let (h, wa) = try windowAxes(ctx, image: transposed ? ys : xs, windows: transposed ? xs : ys, kernel: kernel, transposed: transposed)
     let X = x.f, Wt = w.f, G = g.f
@@ -67,13 +67,13 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
                             let yg = gp.p + (n * M + gi * Mg) * HWy
                             if !transposed {
                                 let wg = wp.p + gi * Mg * Cg * k, dwg = DW.baseAddress! + gi * Mg * Cg * k
-                                unfold(xg, channels: Cg, h, wa, cb)
+                                im2col(xg, channels: Cg, h, wa, cb, ld: h.output * wa.output)
                                 sgemm(false, true, Mg, rows, cols, 1, yg, cols, cb, cols, 1, dwg, rows, parallel: false)
                                 sgemm(true, false, rows, cols, Mg, 1, wg, rows, yg, cols, 0, cb, cols, parallel: false)
                                 fold(cb, channels: Cg, h, wa, dxg)
                             } else {
                                 let wg = wp.p + gi * Cg * Mg * k, dwg = DW.baseAddress! + gi * Cg * Mg * k
-                                unfold(yg, channels: Mg, h, wa, cb)
+                                im2col(yg, channels: Mg, h, wa, cb, ld: h.output * wa.output)
                                 sgemm(false, false, Cg, cols, rows, 1, wg, rows, cb, cols, 0, dxg, cols, parallel: false)
                                 sgemm(false, true, Cg, rows, cols, 1, xg, cols, cb, cols, 1, dwg, rows, parallel: false)
                             }

@@ -1,0 +1,111 @@
+#include "CKernels.h"
+#include "ck_vec.h"
+
+/* Y = epilogue(W · X) for a 1×1 convolution of one image: W (m × k) packed once into panels
+   of 6 rows stored k-major, X (k × n) read in place (no packing), 6 × 16 output tiles
+   accumulated in twelve registers and finished (bias, residual, activation) before the store. */
+
+long ck_packed_panels_size(long m, long k) { return (m + 5) / 6 * 6 * k; }
+
+void ck_pack_panels(const float *w, long m, long k, float *out) {
+    for (long p = 0; p < m; p += 6)
+        for (long j = 0; j < k; j++)
+            for (long r = 0; r < 6; r++)
+                *out++ = p + r < m ? w[(p + r) * k + j] : 0.0f;
+}
+
+#if defined(__x86_64__)
+typedef struct {
+    const float *bias;
+    long ldy;
+    int act;
+    float p0, p1;
+} ck_finish;
+
+/* One tile: `rows` (≤ 6) rows of a panel `a` (k-major, 6 per step; bias from row0 on),
+   columns [0, w) of b, y and res (w ≤ 16; masked loads and stores when w < 16; res may be
+   NULL). `first`: start from zero, else from y (an earlier block of k); `last`: finish with
+   the epilogue, else store the partial sums. */
+static inline __attribute__((always_inline)) CK_AVX2 void
+ck_tile(const float *a, long k, const float *b, long ldb, float *y, const float *res, int rows, long w,
+        const ck_finish *f, long row0, int masked, int first, int last) {
+    __m256 c[6][2];
+    __m256i m0 = _mm256_set1_epi32(-1), m1 = m0;
+    if (masked) {
+        m0 = ck_mask8(w < 8 ? w : 8);
+        m1 = w > 8 ? ck_mask8(w - 8) : _mm256_setzero_si256();
+    }
+    for (int r = 0; r < 6; r++) {
+        if (first || r >= rows) {
+            c[r][0] = c[r][1] = _mm256_setzero_ps();
+        } else {
+            const float *yr = y + r * f->ldy;
+            c[r][0] = masked ? _mm256_maskload_ps(yr, m0) : _mm256_loadu_ps(yr);
+            c[r][1] = masked ? _mm256_maskload_ps(yr + 8, m1) : _mm256_loadu_ps(yr + 8);
+        }
+    }
+    for (long p = 0; p < k; p++) {
+        const float *bp = b + p * ldb;
+        __m256 b0 = masked ? _mm256_maskload_ps(bp, m0) : _mm256_loadu_ps(bp);
+        __m256 b1 = masked ? _mm256_maskload_ps(bp + 8, m1) : _mm256_loadu_ps(bp + 8);
+        const float *ap = a + p * 6;
+        for (int r = 0; r < 6; r++) {
+            __m256 av = _mm256_broadcast_ss(ap + r);
+            c[r][0] = _mm256_fmadd_ps(av, b0, c[r][0]);
+            c[r][1] = _mm256_fmadd_ps(av, b1, c[r][1]);
+        }
+    }
+    for (int r = 0; r < 6; r++) {
+        if (r >= rows) break;
+        __m256 v0 = c[r][0], v1 = c[r][1];
+        float *yr = y + r * f->ldy;
+        if (last) {
+            __m256 bias = _mm256_set1_ps(f->bias ? f->bias[row0 + r] : 0.0f);
+            v0 = _mm256_add_ps(v0, bias);
+            v1 = _mm256_add_ps(v1, bias);
+            if (res) {
+                const float *rr = res + r * f->ldy;
+                v0 = _mm256_add_ps(v0, masked ? _mm256_maskload_ps(rr, m0) : _mm256_loadu_ps(rr));
+                v1 = _mm256_add_ps(v1, masked ? _mm256_maskload_ps(rr + 8, m1) : _mm256_loadu_ps(rr + 8));
+            }
+            v0 = ck_activate8(v0, f->act, f->p0, f->p1);
+            v1 = ck_activate8(v1, f->act, f->p0, f->p1);
+        }
+        if (masked) {
+            _mm256_maskstore_ps(yr, m0, v0);
+            _mm256_maskstore_ps(yr + 8, m1, v1);
+        } else {
+            _mm256_storeu_ps(yr, v0);
+            _mm256_storeu_ps(yr + 8, v1);
+        }
+    }
+}
+
+void CK_AVX2 ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
+                            const float *bias, const float *residual, int act, float p0, float p1) {
+    const ck_finish f = { bias, n, act, p0, p1 };
+    /* A 16-column strip of X, one block of at most 192 rows of k (12 KB), stays in L1 while
+       every panel of W passes over it; W's panels stream from L2. */
+    long blocks = (k + 191) / 192, kc = (k + blocks - 1) / blocks;
+    for (long j = 0; j < n; j += 16) {
+        long w = n - j < 16 ? n - j : 16;
+        for (long k0 = 0; k0 < k; k0 += kc) {
+            long kn = k - k0 < kc ? k - k0 : kc;
+            int first = k0 == 0, last = k0 + kn == k;
+            for (long p = 0; p < m; p += 6) {
+                int rows = m - p < 6 ? (int)(m - p) : 6;
+                const float *a = packed + p * k + k0 * 6, *b = x + k0 * n + j;
+                const float *res = residual ? residual + p * n + j : 0;
+                if (w == 16) ck_tile(a, kn, b, n, y + p * n + j, res, rows, 16, &f, p, 0, first, last);
+                else ck_tile(a, kn, b, n, y + p * n + j, res, rows, w, &f, p, 1, first, last);
+            }
+        }
+    }
+}
+#else
+void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
+                    const float *bias, const float *residual, int act, float p0, float p1) {
+    (void)packed; (void)m; (void)k; (void)x; (void)n; (void)y; (void)bias; (void)residual;
+    (void)act; (void)p0; (void)p1;
+}
+#endif

@@ -1,0 +1,42 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+/* nncodec's own AVX2/FMA kernels for the Runtime. Every function is compiled for AVX2 and
+   FMA by a per-function target attribute; callers check ck_cpu_has_avx2_fma() first and keep
+   their portable path otherwise (the library never executes an AVX2 instruction on a CPU
+   without it). On other architectures the check returns 0 and the kernels do nothing. */
+
+/* Activation codes of ck_epilogue (parameters p0, p1 as noted). */
+enum {
+    CK_IDENTITY = 0,
+    CK_RELU = 1,
+    CK_CLIP = 2,          /* min(max(x, p0), p1) */
+    CK_SIGMOID = 3,
+    CK_SILU = 4,          /* x * sigmoid(x) */
+    CK_HARD_SIGMOID = 5,  /* max(0, min(1, p0 * x + p1)) */
+    CK_HARD_SWISH = 6,    /* x * max(0, min(1, x / 6 + 1/2)) */
+    CK_LEAKY_RELU = 7     /* x >= 0 ? x : p0 * x */
+};
+
+/* 1 when the CPU executes AVX2 and FMA instructions. */
+int ck_cpu_has_avx2_fma(void);
+
+/* dst[i] = act(src[i] + bias + residual[i]) for i < n (residual may be NULL; src may be dst). */
+void ck_epilogue(const float *src, float *dst, long n, float bias, const float *residual,
+                 int act, float p0, float p1);
+
+/* 1×1 convolution of one image with a fused epilogue (gemm.c). W (m × k, row-major) is
+   packed by ck_pack_panels into ck_packed_panels_size(m, k) floats; then
+   y[r·n + j] = act(Σ_p W[r, p]·x[p·n + j] + bias[r] + residual[r·n + j]) for r < m, j < n
+   (bias and residual may be NULL). */
+long ck_packed_panels_size(long m, long k);
+void ck_pack_panels(const float *w, long m, long k, float *out);
+void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
+                    const float *bias, const float *residual, int act, float p0, float p1);
+
+/* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
+   (depthwise.c): y[oy·ow + ox] = Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox]. */
+void ck_depthwise_plane(const float *pad, const float *k, const long *offsets, long taps,
+                        long oh, long ow, long row_step, float *y);
+
+#endif

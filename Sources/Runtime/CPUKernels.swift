@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+private import CKernels
+
+/// The engine's own AVX2/FMA kernels (C, `Sources/CKernels`), used when the CPU has AVX2
+/// and FMA; otherwise every caller keeps its portable Swift path (SIMD8 compiled for the
+/// x86-64 baseline). The only Runtime file that calls CKernels.
+///
+/// `NNCODEC_NO_AVX2` in the environment (any value) turns them off for the process (A/B
+/// timing); `Session.Options.nativeKernels = false` for one session (tests of the fallback).
+enum CPUKernels {
+    static let available: Bool = ck_cpu_has_avx2_fma() != 0 && getenv("NNCODEC_NO_AVX2") == nil
+
+    /// dst[i] = act(src[i] + bias + residual[i]) for i < n; false (nothing done) when the
+    /// kernels are unavailable.
+    @inline(__always)
+    static func epilogue(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count n: Int, bias: Float,
+                         residual: UnsafePointer<Float>?, activation: Activation) -> Bool {
+        guard available else { return false }
+        let (code, p0, p1) = activation.kernelCode
+        ck_epilogue(src, dst, n, bias, residual, code, p0, p1)
+        return true
+    }
+
+    /// One depthwise output plane (`DepthwiseGeometry.convolve`); false (nothing done) when
+    /// the kernels are unavailable.
+    static func depthwisePlane(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, offsets: UnsafePointer<Int>, taps: Int,
+                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>) -> Bool {
+        guard available else { return false }
+        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y)
+        return true
+    }
+
+    /// W (m × k) packed for `pointwise` (nil when the kernels are unavailable).
+    static func packPointwise(_ w: UnsafePointer<Float>, m: Int, k: Int) -> [Float]? {
+        guard available else { return nil }
+        return [Float](unsafeUninitializedCapacity: ck_packed_panels_size(m, k)) { p, n in
+            ck_pack_panels(w, m, k, p.baseAddress!)
+            n = p.count
+        }
+    }
+
+    /// y (m × n) = epilogue(W · x (k × n)) for one image, W packed by `packPointwise`;
+    /// `residual` has y's layout, bias one value per row.
+    static func pointwise(_ packed: UnsafePointer<Float>, m: Int, k: Int, _ x: UnsafePointer<Float>, n: Int,
+                          _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                          activation: Activation) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_packed(packed, m, k, x, n, y, bias, residual, code, p0, p1)
+    }
+}
+
+extension Activation {
+    /// The activation as CKernels' code and parameters.
+    fileprivate var kernelCode: (Int32, Float, Float) {
+        switch self {
+        case .identity: return (Int32(CK_IDENTITY), 0, 0)
+        case .relu: return (Int32(CK_RELU), 0, 0)
+        case .clip(let lo, let hi): return (Int32(CK_CLIP), lo, hi)
+        case .sigmoid: return (Int32(CK_SIGMOID), 0, 0)
+        case .silu: return (Int32(CK_SILU), 0, 0)
+        case .hardSigmoid(let a, let b): return (Int32(CK_HARD_SIGMOID), a, b)
+        case .hardSwish: return (Int32(CK_HARD_SWISH), 0, 0)
+        case .leakyRelu(let a): return (Int32(CK_LEAKY_RELU), a, 0)
+        }
+    }
+}
