@@ -8,7 +8,7 @@
 struct LevelDecoderCore {
     var range: UInt32
     var value: UInt32
-    var bitsNeeded: Int32
+    var bitsNeeded: Int
     var next: UnsafePointer<UInt8>
     let lps: UnsafePointer<UInt64>
     let steps: UnsafePointer<Int32>
@@ -20,7 +20,7 @@ struct LevelDecoderCore {
     init(_ d: BinDecoder, padded: UnsafePointer<UInt8>, tables: RawTables) {
         range = d.range
         value = d.value
-        bitsNeeded = d.bitsNeeded
+        bitsNeeded = Int(d.bitsNeeded)
         next = padded + d.consumed
         lps = tables.lpsBySum
         steps = tables.steps
@@ -31,7 +31,7 @@ struct LevelDecoderCore {
     func store(into d: inout BinDecoder, padded: UnsafePointer<UInt8>) {
         d.range = range
         d.value = value
-        d.bitsNeeded = bitsNeeded
+        d.bitsNeeded = Int32(truncatingIfNeeded: bitsNeeded)
         d.consumed = next - padded
         d.missing = max(0, d.consumed - d.inputCount)
     }
@@ -45,29 +45,29 @@ struct LevelDecoderCore {
 
     @inline(__always)
     mutating func decode(_ c: UnsafeMutablePointer<ContextModel>) -> UInt32 {
-        var m = c.pointee
-        let lpsR = m.lpsRange(range, bySum: lps)
+        let w = ContextWord.load(c)
+        let sum = ContextWord.sum(w)
+        let word = lps[Int((sum >> 7) & 511)]
+        let lpsR = UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
         let rMps = range &- lpsR
         let scaled = rMps &<< 7
-        let mps = UInt32(truncatingIfNeeded: (Int32(m.sum) >> 15) &+ 1)
+        let mps = UInt32(truncatingIfNeeded: (sum >> 15) &+ 1)
         let bin: UInt32
         if lpsR <= Self.skewed {
             // A skewed context: the MPS is likely, so branch (predicted) instead of selecting.
             if value < scaled {
                 bin = mps
-                if rMps < 256 {
-                    range = rMps &<< 1
-                    value = value &<< 1
-                    bitsNeeded &+= 1
-                } else {
-                    range = rMps
-                }
+                // At most one renormalization shift, taken without a branch.
+                let n = (rMps >> 8) ^ 1
+                range = rMps &<< n
+                value = value &<< n
+                bitsNeeded &+= Int(n)
             } else {
                 bin = mps ^ 1
                 let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
                 range = lpsR &<< n
                 value = (value &- scaled) &<< n
-                bitsNeeded &+= Int32(bitPattern: n)
+                bitsNeeded &+= Int(n)
             }
         } else {
             let isLps = value >= scaled
@@ -77,15 +77,13 @@ struct LevelDecoderCore {
             let n = UInt32(truncatingIfNeeded: r.leadingZeroBitCount &- 23)
             range = r &<< n
             value = value &<< n
-            bitsNeeded &+= Int32(bitPattern: n)
+            bitsNeeded &+= Int(n)
         }
         if bitsNeeded >= 0 {
             value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
             bitsNeeded &-= 8
         }
-        m.update(bin, fastNext: fastNext, steps: steps)
-        c.pointee.s0 = m.s0
-        c.pointee.sum = m.sum
+        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
         return bin
     }
 
@@ -101,7 +99,7 @@ struct LevelDecoderCore {
             // Shift `step` bits into the value register (at most one byte read).
             let s = UInt32(truncatingIfNeeded: step)
             value &<<= s
-            bitsNeeded &+= Int32(truncatingIfNeeded: step)
+            bitsNeeded &+= step
             if bitsNeeded >= 0 {
                 value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
                 bitsNeeded &-= 8
@@ -168,21 +166,17 @@ extension LevelDecoderCore {
                                          g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelDecoderCore(coder, padded: padded, tables: RawTables.shared)
         let limit = padded + coder.inputCount
-        var i = cursor.position
-        var column = cursor.column
-        var row = cursor.row
-        var state = cursor.dqState
-        var nb = cursor.neighbour
-        while i < end && core.next <= limit {
-            if let rowIsZero, column == 0, rowIsZero[row] {
-                (out + i).update(repeating: 0, count: rowWidth)
-                if Mode.dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
-                i &+= rowWidth
-                row &+= 1
+        var at = cursor
+        while at.position < end && core.next <= limit {
+            if at.atSkippedRow(rowIsZero) {
+                (out + at.position).update(repeating: 0, count: rowWidth)
+                at.skipRow(Mode.self, width: rowWidth)
                 continue
             }
-            let stop = min(end, i &+ (rowWidth &- column), i &+ chunk)
-            let start = i
+            let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: chunk)
+            var i = at.position
+            var state = at.dqState
+            var nb = at.neighbour
             if Mode.dq {
                 while i < stop {
                     let k = core.decodeLevel(significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
@@ -202,17 +196,11 @@ extension LevelDecoderCore {
                     i &+= 1
                 }
             }
-            column &+= i &- start
-            if column == rowWidth {
-                column = 0
-                row &+= 1
-            }
+            at.dqState = state
+            at.neighbour = nb
+            at.advance(to: i, rowWidth: rowWidth)
         }
-        cursor.position = i
-        cursor.column = column
-        cursor.row = row
-        cursor.dqState = state
-        cursor.neighbour = nb
+        cursor = at
         core.store(into: &coder, padded: padded)
     }
 

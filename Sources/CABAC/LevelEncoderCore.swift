@@ -148,21 +148,16 @@ extension LevelEncoderCore {
                                          _ k: UnsafePointer<Int32>, end: Int, cursor: inout LevelCursor, rowWidth: Int,
                                          rowIsZero: UnsafePointer<Bool>?, g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelEncoderCore(coder, out: out, tables: RawTables.shared)
-        var i = cursor.position
-        var column = cursor.column
-        var row = cursor.row
-        var state = cursor.dqState
-        var nb = cursor.neighbour
-        while i < end {
-            if let rowIsZero, column == 0, rowIsZero[row] {
-                if Mode.dq { state = DependentQuantization.stateAfterZeros(state, count: rowWidth) }
-                i &+= rowWidth
-                row &+= 1
+        var at = cursor
+        while at.position < end {
+            if at.atSkippedRow(rowIsZero) {
+                at.skipRow(Mode.self, width: rowWidth)
                 continue
             }
-            // The rest of this row, or up to `end`.
-            let stop = min(end, i &+ (rowWidth &- column))
-            let start = i
+            let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: end)
+            var i = at.position
+            var state = at.dqState
+            var nb = at.neighbour
             while i < stop {
                 let value = k[i]
                 core.encodeLevel(value, significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
@@ -170,17 +165,11 @@ extension LevelEncoderCore {
                 if Mode.dq { state = DependentQuantization.nextState(state, index: value) }
                 i &+= 1
             }
-            column &+= i &- start
-            if column == rowWidth {
-                column = 0
-                row &+= 1
-            }
+            at.dqState = state
+            at.neighbour = nb
+            at.advance(to: i, rowWidth: rowWidth)
         }
-        cursor.position = i
-        cursor.column = column
-        cursor.row = row
-        cursor.dqState = state
-        cursor.neighbour = nb
+        cursor = at
         core.store(into: &coder)
     }
 

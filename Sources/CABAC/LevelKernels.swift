@@ -15,6 +15,39 @@ struct LevelCursor {
     var dqState = 0
     var neighbour = 0
     init() {}
+
+    /// Whether the next level starts a row marked all-zero in `rowIsZero`.
+    @inline(__always)
+    func atSkippedRow(_ rowIsZero: UnsafePointer<Bool>?) -> Bool {
+        guard let rowIsZero, column == 0 else { return false }
+        return rowIsZero[row]
+    }
+
+    /// Steps over a skipped row of `width` zeros (the DQ state moves as for coded zeros).
+    @inline(__always)
+    mutating func skipRow<Mode: QuantizerMode>(_ mode: Mode.Type, width: Int) {
+        if Mode.dq { dqState = DependentQuantization.stateAfterZeros(dqState, count: width) }
+        position &+= width
+        row &+= 1
+    }
+
+    /// The end of the run of levels the loop codes next: the rest of the row, at most
+    /// `limit` levels, and not beyond `end`.
+    @inline(__always)
+    func segmentEnd(end: Int, rowWidth: Int, limit: Int) -> Int {
+        min(end, position &+ (rowWidth &- column), position &+ limit)
+    }
+
+    /// Moves to `position` after coding the levels from the current one, in the same row.
+    @inline(__always)
+    mutating func advance(to newPosition: Int, rowWidth: Int) {
+        column &+= newPosition &- position
+        position = newPosition
+        if column == rowWidth {
+            column = 0
+            row &+= 1
+        }
+    }
 }
 
 /// Compile-time choice of the quantizer (specializes the level loops).
@@ -22,3 +55,35 @@ protocol QuantizerMode { static var dq: Bool { get } }
 enum UniformMode: QuantizerMode { static var dq: Bool { false } }
 enum DependentMode: QuantizerMode { static var dq: Bool { true } }
 
+/// A context model read and written as machine words by the level loops: one 64-bit load
+/// gives both states and both window sizes, one 32-bit store writes both states back.
+/// `RawTables.shared` checks the field offsets this relies on.
+enum ContextWord {
+    /// s0 (bits 0...15), sum (16...31), shift0 (32...39), shift1 (40...47).
+    @inline(__always)
+    static func load(_ c: UnsafeMutablePointer<ContextModel>) -> UInt64 {
+        UnsafeRawPointer(c).load(as: UInt64.self)
+    }
+
+    /// The signed `sum` field of a loaded word.
+    @inline(__always)
+    static func sum(_ w: UInt64) -> Int32 { Int32(Int16(truncatingIfNeeded: w &>> 16)) }
+
+    /// Adapts the context loaded as `w` to `bin` and stores its new states (the same
+    /// arithmetic as `ContextModel.update(_:fastNext:steps:)`).
+    @inline(__always)
+    static func adapt(_ c: UnsafeMutablePointer<ContextModel>, _ w: UInt64, bin: UInt32,
+                      fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) {
+        let b = Int(bin & 1)
+        let fast = Int32(Int16(truncatingIfNeeded: w))
+        var slow = sum(w) &- fast &* 16
+        let shift0 = Int(truncatingIfNeeded: (w &>> 32) & 0xFF)
+        let shift1 = Int(truncatingIfNeeded: (w &>> 40) & 0xFF)
+        let newFast = Int32(fastNext[(shift0 &<< 9) | (b &<< 8) | Int(fast & 255)])
+        let down = Int32(truncatingIfNeeded: b &- 1) & 127   // 0 for a 1, 127 for a 0
+        slow &+= steps[(shift1 &<< 6) | (b &<< 5) | Int(((slow &+ down) >> 7) & 31)]
+        let newSum = slow &+ 16 &* newFast
+        let packed = UInt32(UInt16(truncatingIfNeeded: newFast)) | (UInt32(UInt16(truncatingIfNeeded: newSum)) &<< 16)
+        UnsafeMutableRawPointer(c).storeBytes(of: packed, as: UInt32.self)
+    }
+}

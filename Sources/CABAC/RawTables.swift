@@ -29,6 +29,12 @@ struct RawTables: @unchecked Sendable {
             return UnsafePointer(p)
         }
         precondition(lpsRangeTable.count == 256 && adaptationCurve.count == 32 && estimatedBitsTable.count == 2048)
+        // The field offsets `ContextWord` reads and writes.
+        precondition(MemoryLayout<ContextModel>.offset(of: \ContextModel.s0) == 0
+                     && MemoryLayout<ContextModel>.offset(of: \ContextModel.sum) == 2
+                     && MemoryLayout<ContextModel>.offset(of: \ContextModel.shift0) == 4
+                     && MemoryLayout<ContextModel>.offset(of: \ContextModel.shift1) == 5
+                     && MemoryLayout<ContextModel>.stride == 8, "ContextModel layout changed")
         var packed = [UInt64](repeating: 0, count: 256)
         for c in 0..<256 {
             for row in 0..<8 {
