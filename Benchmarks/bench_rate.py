@@ -12,7 +12,7 @@ increasing size until one passes, which is the same as evaluating all of them. A
 parameters (the digit VGG-16) the grid is searched by bisection per DQ mode instead: the
 coarsest qp that passes, assuming validation top-1 falls monotonically as qp coarsens
 (about 14 encodes instead of 106); the row says which search it used.
-nncodec: `encode --max-drop 0.1 --val-split 0.5 --dq --no-topology` (the same stream form).
+nncodec: `encode --max-drop 0.1 --val-split 0.5 --choose-dq --no-topology` (the same stream form; DQ chosen by the search).
 Top-1 by onnxruntime on both sides. Prints one JSON line per model and writes OUT_DIR/rate.json.
 Run with /opt/nnc-ref/bin/python (numpy, onnx, onnxruntime, nncodec 2.1.3)."""
 import contextlib, io, json, os, subprocess, sys, time
@@ -29,6 +29,23 @@ DROP = 0.1
 BISECT_PARAMS = 5_000_000   # NNCodec's full grid on VGG-16 would take about 2 h here
 
 
+def model_input(model, x):
+    """The digits as the model takes them: 3 x 32 x 32 models (VGG-16) get them padded by 2
+    and repeated over three channels."""
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+    return np.repeat(np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))), 3, axis=1) if dims == [3, 32, 32] else x
+
+
+def data_file(model, work):
+    path = os.path.join(ROOT, "testdata/digits_test_x28.npy")
+    x = model_input(model, X)
+    if x is X:
+        return path
+    path = os.path.join(work, "digits_test_x32.npy")
+    np.save(path, x)
+    return path
+
+
 def top1(model, weights, part):
     m = onnx.ModelProto()
     m.CopyFrom(model)
@@ -38,9 +55,7 @@ def top1(model, weights, part):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     s = ort.InferenceSession(m.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    x = X[part]
-    if tuple(s.get_inputs()[0].shape[1:]) == (3, 32, 32):
-        x = np.repeat(np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))), 3, axis=1)
+    x = model_input(model, X)[part]
     z = s.run(None, {s.get_inputs()[0].name: x})[0]
     return float((z.argmax(1) == Y[part]).mean())
 
@@ -118,9 +133,9 @@ def nncodec_bisect(nnc, model, tensors, work, modes=(0, 1)):
 def ours(nncodec, model, path, work):
     out = os.path.join(work, "ours.nnc")
     t0 = time.perf_counter()
-    r = subprocess.run([nncodec, "encode", path, "--data", os.path.join(ROOT, "testdata/digits_test_x28.npy"),
+    r = subprocess.run([nncodec, "encode", path, "--data", data_file(model, work),
                         "--labels", os.path.join(ROOT, "testdata/digits_test_y.npy"), "--val-split", "0.5",
-                        "--max-drop", str(DROP), "--dq", "--no-topology", "--json", "--force", "-o", out],
+                        "--max-drop", str(DROP), "--choose-dq", "--no-topology", "--json", "--force", "-o", out],
                        capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if r.returncode != 0:

@@ -17,6 +17,8 @@ struct AllocationArguments: ParsableArguments {
     var maxQp: Int = -8
     @Option(parsing: .unconditional, help: "With a budget: the finest candidate qp.")
     var minQp: Int = -60
+    @Flag(help: "With a budget: search with and without dependent quantization and keep the smaller stream (replaces --dq; twice the search time).")
+    var chooseDq = false
 
     var budget: AccuracyBudget? {
         maxDrop.map { .maxDrop(points: $0) } ?? minAgreement.map { .minAgreement($0) } ?? minCosine.map { .minCosine($0) }
@@ -27,6 +29,7 @@ struct AllocationArguments: ParsableArguments {
         if given > 1 { throw ValidationError("give only one of --max-drop, --min-agreement and --min-cosine") }
         guard given == 1 else {
             if valSplit != 1 { throw ValidationError("--val-split goes with --max-drop, --min-agreement or --min-cosine") }
+            if chooseDq { throw ValidationError("--choose-dq goes with --max-drop, --min-agreement or --min-cosine") }
             return
         }
         if pruning { throw ValidationError("rate allocation (--max-drop, …) and --prune cannot be combined yet; prune first with `nncodec prune`") }
@@ -42,6 +45,7 @@ struct AllocationArguments: ParsableArguments {
         guard let budget, let data else { return nil }
         var o = AllocationOptions(budget: budget)
         o.qps = Array(minQp ... maxQp)
+        o.chooseDependentQuantization = chooseDq
         return AllocationJob(options: o, data: try ValidationData.load(data: data, labels: maxDrop == nil ? nil : labels),
                              validationFraction: valSplit)
     }
@@ -65,6 +69,9 @@ struct AllocationArguments: ParsableArguments {
         lines.append(String(format: "search: %d evaluations + %d table encodes in %.2f s (Fisher %.2f s; one encode %.3f s, one evaluation %.3f s; %.2f× (encode + evaluation) per evaluation)",
                             r.evaluations, r.tableEncodes, r.seconds, r.fisherSeconds, r.meanEncodeSeconds,
                             r.meanEvaluationSeconds, r.costRatio))
+        if let other = r.otherModeBytes, let dq = r.dependentQuantization {
+            lines.append("dependent quantization: \(dq ? "on" : "off") (\(Output.grouped(r.bytes)) bytes; \(dq ? "off" : "on"): \(Output.grouped(other)))")
+        }
         return lines.joined(separator: "\n")
     }
 }

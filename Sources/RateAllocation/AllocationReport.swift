@@ -14,6 +14,9 @@ public struct AllocationOptions: Sendable {
     public var batchSize = 64
     /// Samples per gradient batch of the Fisher estimate.
     public var fisherBatch = 8
+    /// Search twice, with and without dependent quantization, and keep the smaller stream
+    /// (the encode options' own DQ setting is then ignored). Twice the search time.
+    public var chooseDependentQuantization = false
 
     public init(budget: AccuracyBudget) { self.budget = budget }
 }
@@ -67,6 +70,10 @@ public struct AllocationReport: Sendable, Codable, Equatable {
     public var meanEvaluationSeconds: Double
     public var fisherSeconds: Double
     public var seconds: Double
+    /// Whether the chosen stream uses dependent quantization; when the search chose it, the
+    /// other mode's best stream bytes (its probes are in `probes`, phases prefixed "other DQ").
+    public var dependentQuantization: Bool? = nil
+    public var otherModeBytes: Int? = nil
 
     public var evaluations: Int { probes.count }
     /// Search time over (one uniform encode + one evaluation) per evaluated configuration.

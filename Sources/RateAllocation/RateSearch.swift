@@ -16,12 +16,18 @@ public enum RateSearch {
     /// Searches per-tensor qps for `model` encoded with `encode` (DQ, param_opt, … as set
     /// there). `progress` gets one line per table encode and per probe.
     /// `table`: a rate table already measured for this model and `encode` (e.g. by a sweep
-    /// over several budgets); nil measures one over `options.qps`.
+    /// over several budgets); nil measures one over `options.qps`. With
+    /// `options.chooseDependentQuantization` (and no table given) it searches with and without
+    /// DQ and keeps the smaller stream.
     public static func run(model: Model, encode: EncodeOptions, data: ValidationData, heldOut: ValidationData? = nil,
                            options: AllocationOptions, table given: RateTable? = nil,
                            progress: ((String) -> Void)? = nil) throws
         -> (options: EncodeOptions, report: AllocationReport) {
         try options.budget.validate()
+        if options.chooseDependentQuantization && given == nil {
+            return try choosingDependentQuantization(model: model, encode: encode, data: data, heldOut: heldOut,
+                                                     options: options, progress: progress)
+        }
         let start = Date()
         let session = try runtime("the model") { try Session(model: model) }
         let judge = try runtime("data") { try BudgetJudge(budget: options.budget, data: data, original: session, batchSize: options.batchSize) }
@@ -50,7 +56,7 @@ public enum RateSearch {
             },
             probes: prober.probes, bytes: best.bytes, tableEncodes: table.qps.count, meanEncodeSeconds: encodeSeconds,
             meanEvaluationSeconds: prober.inferenceSeconds / Double(max(prober.probes.count, 1)),
-            fisherSeconds: fisherSeconds, seconds: 0)
+            fisherSeconds: fisherSeconds, seconds: 0, dependentQuantization: encode.dependentQuantization)
         let chosen = prober.options(for: best.choice)
         if let heldOut {
             try measureHeldOut(&report, model: model, chosen: chosen, heldOut: heldOut, options: options, original: session)

@@ -14,6 +14,7 @@ import Testing
         #expect(Self.refusal(["encode", "m.onnx", "--min-agreement", "0.99", "--data", "x.npy", "-q", "8"])
                 == "the budget chooses the qps; drop -q/--qp")
         #expect(Self.refusal(["encode", "m.onnx", "--val-split", "0.5"]) == "--val-split goes with --max-drop, --min-agreement or --min-cosine")
+        #expect(Self.refusal(["encode", "m.onnx", "--choose-dq"]) == "--choose-dq goes with --max-drop, --min-agreement or --min-cosine")
         #expect(Self.refusal(["encode", "m.onnx", "--min-agreement", "0.99", "--data", "x.npy"]) == nil)
         #expect(Self.refusal(["sweep", "m.onnx", "--data", "x.npy", "--labels", "y.npy", "--allocated", "0.1,x"])
                 == "--allocated takes a list of top-1 drops in points (0.1,0.5,1), not '0.1,x'")

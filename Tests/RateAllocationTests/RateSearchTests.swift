@@ -68,4 +68,33 @@ import TestSupport
                                              data: try ValidationData(inputs: d.inputs, labels: nil), options: a)
         #expect(report.achieved >= 0.98)
     }
+
+    @Test func choosingDependentQuantizationKeepsTheSmallerSearch() throws {
+        let model = try Model.load(path: TestData.path("concat_dw.onnx"))
+        let d = try Self.digits(60)
+        var a = AllocationOptions(budget: .maxDrop(points: 2))
+        a.qps = Array(stride(from: -36, through: -12, by: 4))
+        a.bisectionSteps = 3
+        a.greedyEvaluations = 2
+        a.uniformEvaluations = 2
+        var single: [Bool: AllocationReport] = [:]
+        for dq in [false, true] {
+            var e = EncodeOptions()
+            e.dependentQuantization = dq
+            single[dq] = try RateSearch.run(model: model, encode: e, data: d, options: a).report
+        }
+        a.chooseDependentQuantization = true
+        let (options, report) = try RateSearch.run(model: model, encode: EncodeOptions(), data: d, options: a)
+        let off = single[false]!.bytes, on = single[true]!.bytes
+        #expect(report.bytes == min(off, on))
+        #expect(report.otherModeBytes == max(off, on))
+        #expect(report.dependentQuantization == (on < off))
+        #expect(options.dependentQuantization == (on < off))
+        #expect(report.evaluations == single[false]!.evaluations + single[true]!.evaluations)
+        #expect(report.probes.contains { $0.phase.hasPrefix("other DQ ") })
+        // The stream written is the reported one.
+        var o = options
+        o.carryTopology = false
+        #expect(try ModelEncoder(options: o).encode(model).bytes.count == report.bytes)
+    }
 }
