@@ -353,6 +353,18 @@ def onnx_param_count(path):
     return tot
 
 
+def replace_marked_section(path, begin, end, lines):
+    """Replaces the text between the `begin` and `end` markers of `path` with `lines` (which
+    carry the markers themselves), or appends them when the markers are not there yet."""
+    text = open(path).read()
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + "\n".join(lines) + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -212,14 +212,7 @@ def write_readme_section(out, entries):
         L.append("| `%s` | float32 onnxruntime output of `%s` on digits_test_x28.npy | | | %d | |"
                  % (e["reference_logits_file"], e["file"], os.path.getsize(os.path.join(out, e["reference_logits_file"]))))
     L += ["", "ONNX op types: " + "; ".join("`%s`: %s" % (e["file"], ", ".join(e["op_types"])) for e in entries), END]
-    rpath = os.path.join(out, "README.md")
-    text = open(rpath).read()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + "\n".join(L) + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(L) + "\n"
-    with open(rpath, "w") as f:
-        f.write(text)
+    mt.replace_marked_section(os.path.join(out, "README.md"), BEGIN, END, L)
 
 
 if __name__ == "__main__":

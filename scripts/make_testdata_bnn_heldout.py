@@ -100,11 +100,4 @@ def write_readme_section(out, entries, n_train, n_val):
         L.append("| `%s` | %d | %d | %d | %.4f | %.4f |" % (e["file"], e["params"], e["binary_weights"], e["bytes"],
                                                            e["heldout_val_top1"], e["ort_top1"]))
     L.append(END)
-    rpath = os.path.join(out, "README.md")
-    text = open(rpath).read()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + "\n".join(L) + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(L) + "\n"
-    with open(rpath, "w") as f:
-        f.write(text)
+    mt.replace_marked_section(os.path.join(out, "README.md"), BEGIN, END, L)
