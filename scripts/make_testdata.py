@@ -353,6 +353,16 @@ def onnx_param_count(path):
     return tot
 
 
+def set_manifest_entry(path, key, value):
+    """Sets one top-level key of testdata's manifest.json, keeping the others."""
+    with open(path) as f:
+        manifest = json.load(f)
+    manifest[key] = value
+    with open(path, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
 def replace_marked_section(path, begin, end, lines):
     """Replaces the text between the `begin` and `end` markers of `path` with `lines` (which
     carry the markers themselves), or appends them when the markers are not there yet."""

@@ -185,13 +185,7 @@ def main():
             binary_weights=binary_weights(path), epochs=epochs, lr=lr,
             ort_top1=acc, torch_top1=acc_t, op_types=mt.op_types(path),
             bytes=os.path.getsize(path), sha256=mt.sha256(path)))
-    mpath = os.path.join(out, "manifest.json")
-    with open(mpath) as f:
-        manifest = json.load(f)
-    manifest["binary_models"] = entries
-    with open(mpath, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    mt.set_manifest_entry(os.path.join(out, "manifest.json"), "binary_models", entries)
     write_readme_section(out, entries)
 
 

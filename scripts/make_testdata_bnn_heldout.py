@@ -77,13 +77,7 @@ def main(out, bnn):
             validation_rows_file="bnn_heldout_val_rows.npy", split=dict(fraction=FRACTION, seed=SEED),
             params=mt.n_params(model), binary_weights=bnn.binary_weights(path), epochs=epochs, lr=lr,
             ort_top1=acc, heldout_val_top1=acc_val, bytes=os.path.getsize(path), sha256=mt.sha256(path)))
-    mpath = os.path.join(out, "manifest.json")
-    with open(mpath) as f:
-        manifest = json.load(f)
-    manifest["binary_heldout_models"] = entries
-    with open(mpath, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    mt.set_manifest_entry(os.path.join(out, "manifest.json"), "binary_heldout_models", entries)
     write_readme_section(out, entries, len(train_rows), len(val_rows))
 
 
