@@ -3,7 +3,8 @@
 # Fig. 7.3 report (docs/seed-reproduction.md). Validation is a seeded 20% split of the TRAINING
 # data; the test split is only read by the final report.
 # Usage: scripts/seed-reproduction.sh [NNCODEC] [OUTDIR]   (default: release build, /tmp/seed-repro)
-#        ONLY="name …" scripts/seed-reproduction.sh …   runs (and reports) only those runs.
+#        ONLY="name …" scripts/seed-reproduction.sh …   runs (and reports) only those runs;
+#        REPORT_ONLY=1 makes only the reports, from the runs' outputs already in OUTDIR.
 # Runs one at a time (the machine is shared); each reports its wall time in OUT/NAME.time.
 set -euo pipefail
 NN=${1:-.build/release/nncodec}
@@ -16,6 +17,7 @@ wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 run() {  # name model args...
     local name=$1 model=$2; shift 2
     wanted "$name" || return 0
+    [ -z "${REPORT_ONLY:-}" ] || return 0
     nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/$name.time" \
         "$NN" prune "$TD/$model.onnx" "${TRAIN[@]}" "$@" -o "$OUT/$name.onnx" --force --json > "$OUT/$name.json" 2> "$OUT/$name.log" || true
 }
