@@ -4,7 +4,8 @@
 # PRUNE_SECONDS per method (default 600), the curve at four steps. Validation is the seeded
 # 20% split of the training digits (in-sample for this model: it was trained on all of them);
 # the test split is read only by the report.
-# Usage: scripts/seed-reproduction-vgg.sh [NNCODEC] [OUTDIR]   (env: VGG, PRUNE_SECONDS, LR, LAMBDA, EPSILON)
+# Usage: scripts/seed-reproduction-vgg.sh [NNCODEC] [OUTDIR]   (env: VGG, PRUNE_SECONDS, LR, LAMBDA, EPSILON,
+#        TWT_LOBSTER, TWT_SERENE)
 set -euo pipefail
 NN=${1:-.build/release/nncodec}
 OUT=${2:-/tmp/seed-repro}
@@ -15,6 +16,8 @@ LAMBDA=${LAMBDA:-1e-4}
 # The first convolution's weights reach 1.4 (BatchNorm folded), the deepest ones 0.02: the
 # threshold bisection must go below 1e-3 x max|w| to find a T that keeps the loss bound.
 EPSILON=${EPSILON:-1e-5}
+TWT_LOBSTER=${TWT_LOBSTER:-0.1}
+TWT_SERENE=${TWT_SERENE:-0.3}
 TD=testdata
 if [ ! -f "$VGG" ]; then
     echo "seed-reproduction-vgg: $VGG not found; make it with Benchmarks/train_vgg16_digits.py $VGG" >&2
@@ -24,8 +27,8 @@ mkdir -p "$OUT"
 # The 28x28 digits padded to 32x32 and repeated over three channels, as the model was trained.
 /opt/nnc-ref/bin/python -c "import numpy as np; [np.save(f'$OUT/digits_{s}_x32.npy', np.repeat(np.pad(np.load(f'$TD/digits_{s}_x28.npy').astype(np.float32), ((0,0),(0,0),(2,2),(2,2))), 3, axis=1)) for s in ('train', 'test')]"
 for m in lobster serene_lb; do
-    args=(--method lobster --twt 0.1)
-    [ $m = serene_lb ] && args=(--method serene --sensitivity lb --twt 0.3 --target-top1 0.96)
+    args=(--method lobster --twt "$TWT_LOBSTER")
+    [ $m = serene_lb ] && args=(--method serene --sensitivity lb --twt "$TWT_SERENE" --target-top1 0.96)
     nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/vgg16_$m.time" \
         "$NN" prune "$VGG" --data "$OUT/digits_train_x32.npy" --labels $TD/digits_train_y.npy \
         --val-split 0.2 --seed 0 "${args[@]}" --lambda "$LAMBDA" --lr "$LR" --batch 32 --pwe 1 --epsilon "$EPSILON" \
