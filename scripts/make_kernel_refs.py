@@ -159,6 +159,12 @@ def main():
     g = G(f32(2, 3, 7, 9) * 8)
     t = g.op("HardSigmoid", [g.op("LeakyRelu", [g.op("HardSwish", ["x"])], alpha=0.2)], alpha=0.3, beta=0.4)
     g.save("ck_standalone_acts", g.op("Relu", [g.op("Sigmoid", [t])]))
+    # The 1×1 GEMM's column blocks (k = 16: blocks of 1024 columns, the last one 453 wide with
+    # a 5-column tail) and the depthwise kernel's blocks of four rows (37 = 9 · 4 + 1 and
+    # 18 = 4 · 4 + 2 output rows, 35 = 2 · 16 + 3 columns).
+    chain_case("ck_pointwise_blocks", (1, 16, 41, 61), 14, 1, lambda g, y: g.op("Relu", [y]))
+    conv_case("ck_dw_rows_k3", (2, 4, 37, 35), 4, 3, group=4, pads=[1] * 4)
+    conv_case("ck_dw_rows_k5_s2", (1, 3, 36, 70), 3, 5, group=3, strides=[2, 2], pads=[2] * 4)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
