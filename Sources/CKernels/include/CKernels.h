@@ -33,6 +33,10 @@ long ck_packed_panels_size(long m, long k);
 void ck_pack_panels(const float *w, long m, long k, float *out);
 void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
                     const float *bias, const float *residual, int act, float p0, float p1);
+/* The same with row p of x at x + rows[p] (k offsets) instead of x + p·n: a convolution
+   reading its taps straight from a zero-padded input (Runtime's ConvPhased.swift). */
+void ck_gemm_packed_rows(const float *packed, long m, long k, const float *x, const long *rows, long n,
+                         float *y, const float *bias, const float *residual, int act, float p0, float p1);
 
 /* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
    (depthwise.c): y[oy·ow + ox] = Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox]. */
