@@ -25,12 +25,14 @@ enum CPUKernels {
         return true
     }
 
-    /// One depthwise output plane (`DepthwiseGeometry.convolve`); false (nothing done) when
-    /// the kernels are unavailable.
+    /// One depthwise output plane (`DepthwiseGeometry.convolve`), finished by bias and
+    /// activation; false (nothing done) when the kernels are unavailable.
     static func depthwisePlane(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, offsets: UnsafePointer<Int>, taps: Int,
-                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>) -> Bool {
+                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>,
+                               bias: Float, activation: Activation) -> Bool {
         guard available else { return false }
-        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y)
+        let (code, p0, p1) = activation.kernelCode
+        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y, bias, code, p0, p1)
         return true
     }
 

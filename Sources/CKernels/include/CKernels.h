@@ -39,8 +39,9 @@ void ck_gemm_packed_rows(const float *packed, long m, long k, const float *x, co
                          float *y, const float *bias, const float *residual, int act, float p0, float p1);
 
 /* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
-   (depthwise.c): y[oy·ow + ox] = Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox]. */
+   (depthwise.c): y[oy·ow + ox] = act(Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox] + bias)
+   (activation codes and parameters as ck_epilogue's). */
 void ck_depthwise_plane(const float *pad, const float *k, const long *offsets, long taps,
-                        long oh, long ow, long row_step, float *y);
+                        long oh, long ow, long row_step, float *y, float bias, int act, float p0, float p1);
 
 #endif
