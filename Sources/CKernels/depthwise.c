@@ -79,7 +79,6 @@ void CK_AVX2 ck_depthwise_plane(const float *pad, const float *k, const long *of
     case CK_IDENTITY: ck_dw_plane(pad, k, offsets, taps, oh, ow, row_step, y, CK_IDENTITY, &f); break;
     case CK_RELU: ck_dw_plane(pad, k, offsets, taps, oh, ow, row_step, y, CK_RELU, &f); break;
     case CK_CLIP: ck_dw_plane(pad, k, offsets, taps, oh, ow, row_step, y, CK_CLIP, &f); break;
-    case CK_SILU: ck_dw_plane(pad, k, offsets, taps, oh, ow, row_step, y, CK_SILU, &f); break;
     default: ck_dw_plane(pad, k, offsets, taps, oh, ow, row_step, y, act, &f); break;
     }
 }
