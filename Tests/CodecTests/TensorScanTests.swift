@@ -30,3 +30,15 @@ struct TensorScanTests {
         }
     }
 }
+
+/// The trellis step's hard-coded connections.
+@Suite("DQ trellis connections")
+struct TrellisConnectionTests {
+    @Test("the incoming branches hard-coded in the Viterbi step are the trellis table's")
+    func incoming() {
+        #expect(trellisIncoming == hardCodedIncoming)
+        // Each state has exactly one zero branch (3·prev + 1), and every outgoing branch is used once.
+        for s in 0..<8 { #expect(hardCodedIncoming[3 * s ..< 3 * s + 3].filter { $0 % 3 == 1 }.count == 1) }
+        #expect(Set(hardCodedIncoming) == Set(0..<24))
+    }
+}
