@@ -18,7 +18,7 @@ public enum HeapPolicy {
     }()
 
     /// Applies the policy now (once per process): for jobs that allocate and free buffers of
-    /// a tensor's size per tensor, such as `encode` and `decode` (their sys time halves on
-    /// VGG-16: page faults and zero-fills of fresh mappings).
+    /// a tensor's size per tensor, such as `encode` and `decode` (on VGG-16 the encode's sys
+    /// time halves: page faults and zero-fills of fresh mappings).
     public static func keepFreedMemory() { _ = configured }
 }

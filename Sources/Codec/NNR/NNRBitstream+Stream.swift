@@ -21,14 +21,17 @@ extension NNRBitstream {
     /// their callback, so memory stays near the size of the tensors in flight. With
     /// `largestFirst`, when the decoded tensors take at most `ParallelWork.largestFirstBytes`,
     /// the largest units are decoded first instead and the decoded tensors may wait for the
-    /// smaller ones before them (for callers that keep every tensor anyway).
+    /// smaller ones before them (for callers that keep every tensor anyway). Without
+    /// `keepLevels` the tensors come with empty `levels` (only their values), dropped on the
+    /// worker as soon as they are reconstructed.
     @discardableResult
     public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
-                              largestFirst: Bool = false,
+                              largestFirst: Bool = false, keepLevels: Bool = true,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
-            return try decodeParallel(bytes, limits: limits, threads: threads, largestFirst: largestFirst, topology: topology, tensor: body)
+            return try decodeParallel(bytes, limits: limits, threads: threads, largestFirst: largestFirst, keepLevels: keepLevels,
+                                      topology: topology, tensor: body)
         }
         return try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
             switch unit.body {
@@ -36,9 +39,10 @@ extension NNRBitstream {
                 try topology(t)
             case .compressedData(let ndu):
                 let payloadOffset = offset + unit.size - ndu.payload.count
-                let decoded: NNRDecodedTensor
+                var decoded: NNRDecodedTensor
                 do throws(NNRError) {
                     decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset)
+                    if !keepLevels { decoded.levels = [] }
                 } catch {
                     var e = error
                     e.unitIndex = index
@@ -65,7 +69,7 @@ extension NNRBitstream {
         var elements: Int
     }
 
-    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, largestFirst: Bool,
+    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, largestFirst: Bool, keepLevels: Bool,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         var header = Header()
@@ -107,8 +111,10 @@ extension NNRBitstream {
                     let unit = try NNRUnitSyntax.read(bytes, at: p.offset, index: p.unitIndex, context: &context, limits: limits)
                     guard case .compressedData(let ndu) = unit.body else { return nil }
                     do throws(NNRError) {
-                        return try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                payloadOffset: p.offset + unit.size - ndu.payload.count)
+                        var decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                                       payloadOffset: p.offset + unit.size - ndu.payload.count)
+                        if !keepLevels { decoded.levels = [] }
+                        return decoded
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex
