@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["TestSupport", "Train", "Runtime", "ONNXIO"]),
         .testTarget(name: "FlipFrequencyTests", dependencies: ["TestSupport", "FlipFrequency", "Train", "Runtime", "Prune", "ONNXIO", "Tensors"]),
         .testTarget(name: "CriticalityTests", dependencies: ["Criticality", "Train", "Prune", "Runtime", "ONNXIO"]),
-        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO", "Prune", "Reports"]),
+        .testTarget(name: "TrainPruneTests", dependencies: ["TestSupport", "TrainPrune", "Train", "Runtime", "ONNXIO", "Prune", "Reports", "Tensors"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "RateAllocationTests", dependencies: ["TestSupport", "RateAllocation", "Codec", "Runtime", "ONNXIO"]),
         .testTarget(name: "PruneTests", dependencies: ["TestSupport", "Prune", "Runtime", "ONNXIO"]),

@@ -22,6 +22,7 @@ struct TrainPruneArguments: ParsableArguments {
     @Option(help: "serene/l2 stop below this validation top-1 (fraction; default: the start minus 0.005).") var targetTop1: Double?
     @Option(help: "serene/l2: undo a stage that ends below the target and go on with TWT/4, at most N times in a row (0: stop there).") var retries = 3
     @Option(help: "Seed of the validation split and shuffling.") var seed: UInt64 = 0
+    @Flag(help: "serene: leave the last layer's weights unregularized (before 2026-11-29 08:30; default: they decay with 1 − 1/C).") var noLastLayerPenalty = false
 
     func check(_ p: PruneArguments, criterion: Criterion?) throws {
         if criterion != nil || p.sparsity != nil || p.threshold != nil { throw ValidationError("--method replaces --criterion, --sparsity and --threshold") }
@@ -34,6 +35,7 @@ struct TrainPruneArguments: ParsableArguments {
         var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
         o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
         o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.seed = seed; o.retries = retries
+        o.penalizeLastLayer = !noLastLayerPenalty
         return o
     }
 }

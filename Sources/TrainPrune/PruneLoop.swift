@@ -56,7 +56,7 @@ final class PruneLoop {
         let clock = ContinuousClock(), t0 = clock.now
         defer { seconds = (clock.now - t0).seconds }
         let sensitivity = NeuronSensitivity(graph: graph, layers: layers, output: graph.objectiveValues[0], kind: options.sensitivity)
-        let reg = Regularizer(method: options.method, layers: layers, lambda: options.resolvedLambda, sensitivity: sensitivity)
+        let reg = Regularizer(method: options.method, layers: layers, lambda: options.resolvedLambda, sensitivity: sensitivity, penalizeLast: options.penalizeLastLayer)
         var base = TrainingOptions()
         base.batchSize = options.batchSize
         let evaluator = try Trainer(graph: graph, options: base)

@@ -24,11 +24,18 @@ final class Regularizer {
     /// SeReNe: S per neuron of the current step, per pre-activation value.
     var neuronSensitivity: [String: [Double]] = [:]
 
-    init(method: PruneMethod, layers: [PrunableLayer], lambda: Double, sensitivity: NeuronSensitivity?) {
+    /// SeReNe: S̄ of the last layer's neurons (nil: the last layer is not penalized).
+    let lastInsensitivity: Double?
+
+    init(method: PruneMethod, layers: [PrunableLayer], lambda: Double, sensitivity: NeuronSensitivity?, penalizeLast: Bool = false) {
         self.method = method
         self.layers = layers
         self.lambda = Float(lambda)
         self.sensitivity = sensitivity
+        // An output y_k's sensitivity to itself: (1/C)·|∂Σ_j y_j/∂y_k| = 1/C for lb, exact and ub;
+        // `local` (the output's own activation derivative, 1 without one) gives S̄ = 0.
+        let last = layers.first(where: \.isLast)
+        lastInsensitivity = penalizeLast && sensitivity?.kind != .local ? last.map { 1 - 1 / Double(max($0.neurons, 1)) } : nil
     }
 
     /// Hooks that measure sensitivities and apply the penalty.
@@ -50,10 +57,14 @@ final class Regularizer {
 
     func apply(_ params: inout [String: NDArray]) {
         for l in layers {
-            if method == .serene && l.isLast { continue }
+            if method == .serene && l.isLast && lastInsensitivity == nil { continue }
             let s = neuronSensitivity[l.layer.output]
             for (k, name) in l.parameterNames.enumerated() {
                 guard let p = params[name] else { continue }
+                if method == .serene && l.isLast {
+                    if k == 0 { params[name] = Self.decayed(p, by: lambda * Float(lastInsensitivity!)) }
+                    continue
+                }
                 var w = p.floats
                 let ps = parameterSensitivity[name]
                 for i in 0..<w.count where w[i] != 0 {
@@ -70,5 +81,10 @@ final class Regularizer {
                 params[name] = NDArray(shape: p.shape, floats: w)
             }
         }
+    }
+
+    /// w ← w − r·w (zeros stay zero).
+    static func decayed(_ p: NDArray, by r: Float) -> NDArray {
+        NDArray(shape: p.shape, floats: p.floats.map { $0 - r * $0 })
     }
 }

@@ -24,6 +24,10 @@ public struct TrainPruneOptions: Sendable {
     /// passes), at most this many times in a row
     /// (0: stop at the first such stage, as the thesis does).
     public var retries = 3
+    /// serene (lb/ub/exact): the last layer's weights decay too, with S̄ = 1 − 1/C (its LB
+    /// sensitivity: the seed of the mean output is 1/C per class), as the authors' code does
+    /// (every Linear/Conv is regularized); false: the last layer is not penalized (rounds 1–2).
+    public var penalizeLastLayer = true
     /// Bisection stop: ΔT ≤ epsilon × max|w|.
     public var epsilon = 1e-3
     public var seed: UInt64 = 0
