@@ -159,6 +159,34 @@ def main():
     g = G(f32(2, 3, 7, 9) * 8)
     t = g.op("HardSigmoid", [g.op("LeakyRelu", [g.op("HardSwish", ["x"])], alpha=0.2)], alpha=0.3, beta=0.4)
     g.save("ck_standalone_acts", g.op("Relu", [g.op("Sigmoid", [t])]))
+    # The 1×1 GEMM's column blocks (k = 16: blocks of 1024 columns, the last one 453 wide with
+    # a 5-column tail) and the depthwise kernel's blocks of four rows (37 = 9 · 4 + 1 and
+    # 18 = 4 · 4 + 2 output rows, 35 = 2 · 16 + 3 columns).
+    chain_case("ck_pointwise_blocks", (1, 16, 41, 61), 14, 1, lambda g, y: g.op("Relu", [y]))
+    conv_case("ck_dw_rows_k3", (2, 4, 37, 35), 4, 3, group=4, pads=[1] * 4)
+    conv_case("ck_dw_rows_k5_s2", (1, 3, 36, 70), 3, 5, group=3, strides=[2, 2], pads=[2] * 4)
+    # Phased convolutions (own GEMM over a zero-padded, phase-split input): grouped 3×3 at
+    # strides 1 and 2, a C = 3 stem at stride 2, 7×7 stride 2 with bias, stride 3 with
+    # dilation and asymmetric pads, a BN + Add + Relu chain (residual after the GEMM), 1-D.
+    conv_case("ph_grouped_s1", (2, 32, 15, 13), 32, 3, group=2, pads=[1] * 4)
+    chain_case("ph_grouped_s2_relu", (2, 48, 16, 17), 48, 3, lambda g, y: g.op("Relu", [y]), group=3, strides=[2, 2], pads=[1] * 4)
+    conv_case("ph_stem_s2", (2, 3, 33, 30), 32, 3, strides=[2, 2], pads=[1] * 4)
+    conv_case("ph_7x7_s2", (1, 3, 40, 37), 16, 7, strides=[2, 2], pads=[3] * 4)
+    conv_case("ph_s3_dil_asym", (2, 6, 25, 29), 10, 3, group=2, strides=[3, 2], dilations=[2, 1], pads=[0, 2, 3, 1])
+    chain_case("ph_grouped_bn_add_relu", (2, 8, 18, 18), 8, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4, group=2)
+    g = G(f32(2, 4, 37))
+    g.save("ph_1d_s2", g.conv("x", 4, 6, [5], strides=[2], pads=[2, 1]))
+    # Max pooling through the phase-split planes: ResNet's 3×3 stride 2 pad 1, ceil_mode
+    # with dilation and asymmetric pads, stride 3, 1-D.
+    g = G(f32(2, 5, 17, 19))
+    g.save("maxpool_3x3_s2_p1", g.op("MaxPool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]))
+    g = G(f32(1, 3, 16, 23))
+    g.save("maxpool_ceil_dil", g.op("MaxPool", ["x"], kernel_shape=[3, 2], strides=[3, 2], dilations=[1, 2],
+                                    pads=[0, 1, 2, 0], ceil_mode=1), opset=12)
+    g = G(f32(2, 3, 20, 21))
+    g.save("maxpool_s3", g.op("MaxPool", ["x"], kernel_shape=[4, 4], strides=[3, 3]))
+    g = G(f32(2, 3, 29))
+    g.save("maxpool_1d", g.op("MaxPool", ["x"], kernel_shape=[3], strides=[2], pads=[1, 1]))
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

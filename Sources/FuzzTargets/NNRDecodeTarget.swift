@@ -7,6 +7,7 @@ enum NNRDecodeTarget {
     static func run(_ bytes: [UInt8]) throws(FuzzFinding) {
         var limits = NNRLimits()
         limits.maxTensorElements = FuzzBounds.maxTensorElements
+        try checkHeaderOnly(bytes, limits: limits)
         if declaredElements(bytes, limits: limits) <= FuzzBounds.maxStreamElements,
            let stream = try? NNRBitstream.parse(bytes, limits: limits) {
             for t in stream.tensors {
@@ -31,6 +32,28 @@ enum NNRDecodeTarget {
             if let model = try? TopologyCodec.model(from: unit, source: "fuzz.nnc") {
                 try ONNXLoadTarget.checkReserialization(model, target: .nnrDecode)
             }
+        }
+    }
+
+    /// A header-only listing (what a threaded decode starts with) must find the units and
+    /// the first error a full read finds.
+    static func checkHeaderOnly(_ bytes: [UInt8], limits: NNRLimits) throws(FuzzFinding) {
+        func list(_ headerOnly: Bool) -> String {
+            var out: [String] = []
+            do {
+                try NNRBitstream.readUnits(bytes, limits: limits, headerOnly: headerOnly) { unit, _ in
+                    var u = unit
+                    if case .compressedData(var ndu) = u.body { ndu.payload = []; u.body = .compressedData(ndu) }
+                    out.append("\(u)")
+                }
+            } catch {
+                out.append("error: \(error)")
+            }
+            return out.joined(separator: "\n")
+        }
+        let full = list(false), headers = list(true)
+        guard full == headers else {
+            throw FuzzFinding(.nnrDecode, "a header-only listing differs from a full read:\n\(headers)\nvs\n\(full)")
         }
     }
 

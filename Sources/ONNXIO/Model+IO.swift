@@ -63,8 +63,12 @@ extension Model {
                             hint: "save the model with its tensors as external data (onnx.save(..., save_as_external_data=True))")
         }
         do {
-            let bytes = try FileIO.read(path)
-            model = try bytes.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
+            // Mapped when streaming (no 2 GB read buffer: the parse copies the payloads out of
+            // the page cache); anything a mapping cannot serve is read, with read's errors.
+            var bytes: TensorBytes? = nil
+            if mapExternalData, (FileIO.size(path) ?? 0) > 0 { bytes = try? FileIO.map(path, offset: 0, length: nil) }
+            if bytes == nil { bytes = try FileIO.read(path) }
+            model = try bytes!.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
         }
         if externalData {
             try model.loadExternalData(baseDirectory: FileIO.directory(of: path), modelPath: path, map: mapExternalData)

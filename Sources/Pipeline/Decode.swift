@@ -1,6 +1,7 @@
 import Codec
 import Foundation
 import ONNXIO
+import Runtime
 
 /// One `decode` job: a bitstream back to an .onnx file.
 public struct DecodeJob: Sendable {
@@ -32,6 +33,7 @@ extension Pipeline {
     /// atomically; progress is (tensors done, 0, tensor name).
     public static func decode(_ job: DecodeJob, progress: JobProgress? = nil) throws -> DecodeJobReport {
         let start = Date()
+        HeapPolicy.keepFreedMemory()   // each tensor's levels and values reuse the last one's pages
         let bytes = try NNRFileSource(path: job.input)   // read unit by unit, never whole
         guard bytes.count > 0 else { throw PipelineError(.emptyFile, file: job.input, "file is empty (expected an NNC bitstream)") }
         let graphModel = try job.graph.map { try Model.load(path: $0) }

@@ -77,6 +77,7 @@ public enum Pipeline {
     public static func encode(_ job: EncodeJob, searchProgress: JobProgress? = nil,
                               encodeProgress: JobProgress? = nil,
                               allocationLog: (@Sendable (String) -> Void)? = nil) throws -> EncodeJobReport {
+        HeapPolicy.keepFreedMemory()   // each tensor's copies, levels and payload reuse the last one's pages
         let original = try Model.load(path: job.model, mapExternalData: true)
         var m = original
         var pruneReport: PruneReport?

@@ -25,12 +25,14 @@ enum CPUKernels {
         return true
     }
 
-    /// One depthwise output plane (`DepthwiseGeometry.convolve`); false (nothing done) when
-    /// the kernels are unavailable.
+    /// One depthwise output plane (`DepthwiseGeometry.convolve`), finished by bias and
+    /// activation; false (nothing done) when the kernels are unavailable.
     static func depthwisePlane(_ pad: UnsafePointer<Float>, _ k: UnsafePointer<Float>, offsets: UnsafePointer<Int>, taps: Int,
-                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>) -> Bool {
+                               rows: Int, columns: Int, rowStep: Int, _ y: UnsafeMutablePointer<Float>,
+                               bias: Float, activation: Activation) -> Bool {
         guard available else { return false }
-        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y)
+        let (code, p0, p1) = activation.kernelCode
+        ck_depthwise_plane(pad, k, offsets, taps, rows, columns, rowStep, y, bias, code, p0, p1)
         return true
     }
 
@@ -41,6 +43,27 @@ enum CPUKernels {
             ck_pack_panels(w, m, k, p.baseAddress!)
             n = p.count
         }
+    }
+
+    /// Floats of `packPointwise`'s result for an m × k weight.
+    static func packedSize(m: Int, k: Int) -> Int { ck_packed_panels_size(m, k) }
+
+    /// The `groups` weights (each m × k, consecutive in `w`) packed one after another, each
+    /// `packedSize(m:k:)` floats (nil when the kernels are unavailable).
+    static func packGrouped(_ w: UnsafePointer<Float>, groups: Int, m: Int, k: Int) -> [Float]? {
+        guard available else { return nil }
+        let size = ck_packed_panels_size(m, k)
+        return [Float](unsafeUninitializedCapacity: groups * size) { p, n in
+            for g in 0..<groups { ck_pack_panels(w + g * m * k, m, k, p.baseAddress! + g * size) }
+            n = groups * size
+        }
+    }
+
+    /// y (m × n) = act(W · B + bias) where row p of B is x + rows[p] (k rows of n floats).
+    static func pointwiseRows(_ packed: UnsafePointer<Float>, m: Int, k: Int, _ x: UnsafePointer<Float>, rows: UnsafePointer<Int>,
+                              n: Int, _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_packed_rows(packed, m, k, x, rows, n, y, bias, nil, code, p0, p1)
     }
 
     /// y (m × n) = epilogue(W · x (k × n)) for one image, W packed by `packPointwise`;

@@ -14,7 +14,7 @@ import ONNXIO
     }()
 
     @Test func manifestIsPresent() {
-        #expect(Self.cases.count >= 60)
+        #expect(Self.cases.count >= 74)
     }
 
     /// The thread settings, and the portable Swift kernels in place of CPUKernels (AVX2/FMA).

@@ -9,6 +9,8 @@
 //                          less sensitive to other load than wall time)
 //   profile NAME RUNS    → "<op>=<seconds per run>,..." summed per operator type (Conv split
 //                          into depthwise, 1×1, grouped and other by the node's attributes)
+//   nodes NAME RUNS      → "<node>\t<op>\t<seconds per run>\t..." per node (fused chains under
+//                          their first node; Benchmarks/compare_op_profile.py reads it)
 //   quit
 import Foundation
 import Runtime
@@ -84,6 +86,16 @@ while let line = readLine() {
                 for t in try m.session.profile(inputs: m.inputs) { perOp[kind(t.op, t.node, m.session), default: 0] += t.seconds / Double(n) }
             }
             reply(perOp.sorted { $0.value > $1.value }.map { "\($0.key)=\(String(format: "%.5f", $0.value))" }.joined(separator: ","))
+        case "nodes" where f.count == 3:
+            guard let m = models[f[1]], let n = Int(f[2]) else { reply("error unknown model"); continue }
+            var order: [String] = [], perNode: [String: (String, Double)] = [:]
+            for _ in 0..<n {
+                for t in try m.session.profile(inputs: m.inputs) {
+                    if perNode[t.node] == nil { order.append(t.node) }
+                    perNode[t.node, default: (t.op, 0)].1 += t.seconds / Double(n)
+                }
+            }
+            reply(order.map { "\($0)\t\(perNode[$0]!.0)\t\(String(format: "%.6f", perNode[$0]!.1))" }.joined(separator: "\t"))
         case "quit":
             exit(0)
         default:

@@ -33,10 +33,15 @@ long ck_packed_panels_size(long m, long k);
 void ck_pack_panels(const float *w, long m, long k, float *out);
 void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n, float *y,
                     const float *bias, const float *residual, int act, float p0, float p1);
+/* The same with row p of x at x + rows[p] (k offsets) instead of x + p·n: a convolution
+   reading its taps straight from a zero-padded input (Runtime's ConvPhased.swift). */
+void ck_gemm_packed_rows(const float *packed, long m, long k, const float *x, const long *rows, long n,
+                         float *y, const float *bias, const float *residual, int act, float p0, float p1);
 
 /* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
-   (depthwise.c): y[oy·ow + ox] = Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox]. */
+   (depthwise.c): y[oy·ow + ox] = act(Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox] + bias)
+   (activation codes and parameters as ck_epilogue's). */
 void ck_depthwise_plane(const float *pad, const float *k, const long *offsets, long taps,
-                        long oh, long ow, long row_step, float *y);
+                        long oh, long ow, long row_step, float *y, float bias, int act, float p0, float p1);
 
 #endif

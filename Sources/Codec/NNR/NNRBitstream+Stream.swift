@@ -18,13 +18,20 @@ extension NNRBitstream {
     /// in stream order and the callbacks run in stream order (one at a time, possibly on a
     /// worker thread) as soon as each tensor and those before it are done, with the same
     /// results and the same first error as one thread. Decoded tensors are released after
-    /// their callback, so memory stays near the size of the tensors in flight.
+    /// their callback, so memory stays near the size of the tensors in flight. With
+    /// `largestFirst`, when the decoded tensors take at most `ParallelWork.largestFirstBytes`,
+    /// the largest units are decoded first instead and the decoded tensors may wait for the
+    /// smaller ones before them (for callers that keep every tensor anyway). Without
+    /// `keepLevels` the tensors come with empty `levels` (only their values), dropped on the
+    /// worker as soon as they are reconstructed.
     @discardableResult
     public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
+                              largestFirst: Bool = false, keepLevels: Bool = true,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
-            return try decodeParallel(bytes, limits: limits, threads: threads, topology: topology, tensor: body)
+            return try decodeParallel(bytes, limits: limits, threads: threads, largestFirst: largestFirst, keepLevels: keepLevels,
+                                      topology: topology, tensor: body)
         }
         return try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
             switch unit.body {
@@ -32,9 +39,10 @@ extension NNRBitstream {
                 try topology(t)
             case .compressedData(let ndu):
                 let payloadOffset = offset + unit.size - ndu.payload.count
-                let decoded: NNRDecodedTensor
+                var decoded: NNRDecodedTensor
                 do throws(NNRError) {
                     decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset)
+                    if !keepLevels { decoded.levels = [] }
                 } catch {
                     var e = error
                     e.unitIndex = index
@@ -58,9 +66,10 @@ extension NNRBitstream {
         var offset: Int
         var unitIndex: Int
         var unitSize: Int
+        var elements: Int
     }
 
-    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int,
+    private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, largestFirst: Bool, keepLevels: Bool,
                                        topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         var header = Header()
@@ -68,13 +77,14 @@ extension NNRBitstream {
         var pending: [PendingTensor] = []
         var readError: NNRError? = nil
         do {
-            header = try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
+            header = try forEachUnit(bytes, limits: limits, headerOnly: true) { unit, offset, index, context in
                 switch unit.body {
                 case .topology(let t):
                     items.append(.topology(t))
-                case .compressedData:
+                case .compressedData(let ndu):
                     items.append(.tensor(pending.count))
-                    pending.append(PendingTensor(context: context, offset: offset, unitIndex: index, unitSize: unit.size))
+                    pending.append(PendingTensor(context: context, offset: offset, unitIndex: index, unitSize: unit.size,
+                                                 elements: ndu.header.elementCount))
                 default:
                     break
                 }
@@ -84,19 +94,27 @@ extension NNRBitstream {
         }
         let jobs = pending
         let work = items
+        // Levels and values of every tensor (8 bytes an element) may be held at once.
+        let costs = largestFirst && 8 * jobs.reduce(0) { $0 + $1.elements } <= ParallelWork.largestFirstBytes
+            ? work.map { item -> Int in
+                if case .tensor(let k) = item { return jobs[k].unitSize }
+                return Int.max   // topology units first: later callbacks may need the graph
+            } : nil
         let callbacks = (topology, body)
         try withoutActuallyEscaping(callbacks.0) { topology in
             try withoutActuallyEscaping(callbacks.1) { body in
                 // Decoded in stream order on `threads` threads; the callbacks run in stream order.
-                try ParallelWork.ordered(count: work.count, threads: threads, { n -> NNRDecodedTensor? in
+                try ParallelWork.ordered(count: work.count, threads: threads, costs: costs, { n -> NNRDecodedTensor? in
                     guard case .tensor(let k) = work[n] else { return nil }
                     let p = jobs[k]
                     var context = p.context
                     let unit = try NNRUnitSyntax.read(bytes, at: p.offset, index: p.unitIndex, context: &context, limits: limits)
                     guard case .compressedData(let ndu) = unit.body else { return nil }
                     do throws(NNRError) {
-                        return try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                payloadOffset: p.offset + unit.size - ndu.payload.count)
+                        var decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                                       payloadOffset: p.offset + unit.size - ndu.payload.count)
+                        if !keepLevels { decoded.levels = [] }
+                        return decoded
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex
@@ -117,10 +135,12 @@ extension NNRBitstream {
 
     /// Reads the units of `bytes` without decoding any tensor, calling `body` with each unit
     /// (its `size` is the unit's bytes) and the model parameter set in force.
+    /// With `headerOnly`, compressed-data units come with empty payloads and only their
+    /// headers are read (a stream's tensors listed without reading their data).
     @discardableResult
-    public static func readUnits<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(),
+    public static func readUnits<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), headerOnly: Bool = false,
                                  _ body: (NNRUnit, NNRModelParameterSet) throws -> Void) throws -> Header {
-        try forEachUnit(bytes, limits: limits) { unit, _, _, context in
+        try forEachUnit(bytes, limits: limits, headerOnly: headerOnly) { unit, _, _, context in
             try body(unit, context.mps ?? NNRModelParameterSet())
         }
     }
@@ -129,14 +149,15 @@ extension NNRBitstream {
     /// be a start unit), records what they fix in the header, and calls `body` with each
     /// unit, its byte offset, its index and the syntax context after it. An empty stream is
     /// truncated.
-    private static func forEachUnit<S: NNRByteSource>(_ bytes: S, limits: NNRLimits,
+    private static func forEachUnit<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, headerOnly: Bool = false,
                                     _ body: (NNRUnit, _ offset: Int, _ index: Int, NNRSyntaxContext) throws -> Void) throws -> Header {
         var context = NNRSyntaxContext()
         var header = Header()
         var offset = 0
         while offset < bytes.count {
             let index = header.unitCount
-            let unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits)
+            let unit = try NNRUnitSyntax.read(bytes, at: offset, index: index, context: &context, limits: limits,
+                                              headerOnly: headerOnly)
             if index == 0, unit.header.type != .start {
                 throw NNRError(.badUnitOrder("stream does not begin with a start unit"), byteOffset: offset, unitIndex: 0)
             }

@@ -7,12 +7,18 @@ struct NNRSyntaxContext: Sendable {
 enum NNRUnitSyntax {
     // MARK: Reading
 
+    /// Bytes a header-only read takes first (a compressed-data header rarely needs more).
+    static let headerPrefix = 1024
+
     /// Reads the unit starting at `offset`. Returns it with `byteOffset` and `size` set.
+    /// With `headerOnly`, a compressed-data unit is parsed from its first `headerPrefix` bytes
+    /// and returned with an empty payload (everything else as a full read: the same checks,
+    /// the same errors, since any failure of the short read is redone on the whole unit).
     static func read<S: NNRByteSource>(_ stream: S, at offset: Int, index: Int, context: inout NNRSyntaxContext,
-                                       limits: NNRLimits) throws(NNRError) -> NNRUnit {
+                                       limits: NNRLimits, headerOnly: Bool = false) throws(NNRError) -> NNRUnit {
         let remaining = stream.count - offset
         guard remaining >= 2 else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
-        let first = try stream.bytes(at: offset, length: min(4, remaining))
+        let first = try stream.bytes(at: offset, length: min(5, remaining))
         let long = first[0] & 0x80 != 0
         let fieldSize = long ? 4 : 2
         guard remaining >= fieldSize else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
@@ -21,7 +27,22 @@ enum NNRUnitSyntax {
         guard size >= fieldSize + 1 else { throw NNRError(.badUnitSize(size), byteOffset: offset, unitIndex: index) }
         guard size <= remaining else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
 
-        var r = NNRBitReader(try stream.bytes(at: offset + fieldSize, length: size - fieldSize), streamOffset: offset + fieldSize)
+        let bodySize = size - fieldSize
+        if headerOnly, bodySize > Self.headerPrefix, first.count > fieldSize,
+           first[fieldSize] >> 2 == NNRUnitType.compressedData.rawValue {
+            var shortContext = context
+            var r = NNRBitReader(try stream.bytes(at: offset + fieldSize, length: Self.headerPrefix), streamOffset: offset + fieldSize)
+            if var unit = try? readBody(&r, context: &shortContext, limits: limits, unreadBytes: bodySize - Self.headerPrefix),
+               case .compressedData(var ndu) = unit.body {
+                ndu.payload = []
+                unit.body = .compressedData(ndu)
+                unit.byteOffset = offset
+                unit.size = size
+                context = shortContext
+                return unit
+            }
+        }
+        var r = NNRBitReader(try stream.bytes(at: offset + fieldSize, length: bodySize), streamOffset: offset + fieldSize)
         do throws(NNRError) {
             var unit = try readBody(&r, context: &context, limits: limits)
             unit.byteOffset = offset
@@ -34,8 +55,9 @@ enum NNRUnitSyntax {
         }
     }
 
+    /// `unreadBytes`: bytes of the unit after the end of `r` (a header-only read).
     private static func readBody(_ r: inout NNRBitReader, context: inout NNRSyntaxContext,
-                                 limits: NNRLimits) throws(NNRError) -> NNRUnit {
+                                 limits: NNRLimits, unreadBytes: Int = 0) throws(NNRError) -> NNRUnit {
         let rawType = Int(try r.u(6))
         guard let type = NNRUnitType(rawValue: UInt8(rawType)) else { throw r.error(.badUnitType(rawType)) }
         let independent = try r.flag()
@@ -60,7 +82,7 @@ enum NNRUnitSyntax {
             guard let profile = context.profile else { throw r.error(.badUnitOrder("compressed data before start unit")) }
             guard let mps = context.mps else { throw r.error(.badUnitOrder("compressed data before model parameter set")) }
             if counter != nil { throw r.error(.unsupported("partial_data_counter in a compressed-data unit")) }
-            body = .compressedData(try readNDU(&r, profile: profile, mps: mps, limits: limits))
+            body = .compressedData(try readNDU(&r, profile: profile, mps: mps, limits: limits, unreadBytes: unreadBytes))
         case .layerParameterSet, .quantization, .aggregate:
             throw r.error(.unsupported("unit type \(type)"))
         }
@@ -126,7 +148,7 @@ enum NNRUnitSyntax {
     }
 
     private static func readNDU(_ r: inout NNRBitReader, profile: UInt8, mps: NNRModelParameterSet,
-                                limits: NNRLimits) throws(NNRError) -> NNRCompressedDataUnit {
+                                limits: NNRLimits, unreadBytes: Int) throws(NNRError) -> NNRCompressedDataUnit {
         let rawType = Int(try r.u(5))
         guard let payloadType = NNRPayloadType(rawValue: UInt8(rawType)) else {
             throw r.error(.invalidValue("payload type \(rawType)"))
@@ -177,9 +199,10 @@ enum NNRUnitSyntax {
         }
         let payload = r.remainingBytes()
         if payloadType == .int || payloadType == .float {
-            let most = NNRLimits.maxCodedElements(payloadBytes: payload.count, rowWidth: h.rowWidth, rowSkipping: profile == 1)
+            let payloadBytes = payload.count + unreadBytes
+            let most = NNRLimits.maxCodedElements(payloadBytes: payloadBytes, rowWidth: h.rowWidth, rowSkipping: profile == 1)
             guard h.elementCount <= most else {
-                throw NNRError(.invalidValue("a tensor of \(h.elementCount) elements cannot be coded in \(payload.count) bytes"),
+                throw NNRError(.invalidValue("a tensor of \(h.elementCount) elements cannot be coded in \(payloadBytes) bytes"),
                                byteOffset: r.streamOffset, tensorName: h.tensorName)
             }
         }

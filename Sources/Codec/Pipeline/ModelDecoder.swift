@@ -82,7 +82,7 @@ public enum ModelDecoder {
         buildIndex()
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.decode(bytes, threads: threads, topology: { unit in
+            header = try NNRBitstream.decode(bytes, threads: threads, largestFirst: store == nil, keepLevels: false, topology: { unit in
                 topologyBytes += unit.data.count
                 if graph == nil, let m = try TopologyCodec.model(from: unit, source: source) {
                     model = m

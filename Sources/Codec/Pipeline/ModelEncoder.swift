@@ -56,11 +56,12 @@ public struct ModelEncoder: Sendable {
         return (out, report)
     }
 
-    /// Encodes `model` into `sink`, unit by unit in model order. `largestFirst` schedules the
-    /// biggest tensors first (every unit is held until the end); otherwise tensors are taken
-    /// in model order and each unit goes to `sink` as soon as those before it are written,
-    /// and the payload of each tensor mapped from a file is evicted once it is coded. The
-    /// bytes are the same either way, for any thread count.
+    /// Encodes `model` into `sink`, unit by unit in model order: each unit goes to `sink` as
+    /// soon as those before it are written, and the payload of each tensor mapped from a file
+    /// is evicted once it is coded. `largestFirst` schedules the biggest tensors first (the
+    /// finished units may wait for the small ones before them); otherwise tensors are taken
+    /// in model order with at most 2 × threads in flight. The bytes are the same either way,
+    /// for any thread count.
     func encode(_ model: Model, largestFirst: Bool, progress: (@Sendable (Int, Int, String) -> Void)?,
                 sink: ([UInt8]) throws -> Void) throws -> EncodeReport {
         try options.validate()
@@ -107,12 +108,8 @@ public struct ModelEncoder: Sendable {
             reports[i].bytes = bytes.count
             codedParameters += result.1.parameters
         }
-        if largestFirst {
-            let results = ParallelWork.map(costs: coded.map { tensors[$0].elementCount }, threads: options.threads, job)
-            for k in coded.indices { try write(k, try results[k].get()) }
-        } else {
-            try ParallelWork.ordered(count: coded.count, threads: options.threads, job, consume: write)
-        }
+        let costs = largestFirst ? coded.map { tensors[$0].elementCount } : nil
+        try ParallelWork.ordered(count: coded.count, threads: options.threads, costs: costs, job, consume: write)
         return EncodeReport(options: options, tensors: reports, bitstreamBytes: total,
                             topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
     }

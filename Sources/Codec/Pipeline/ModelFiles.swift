@@ -6,11 +6,14 @@ extension ModelEncoder {
     /// behind on failure): tensors are taken in model order by `options.threads` workers and
     /// each unit is written as soon as those before it are, so memory stays near the tensors
     /// in flight; payloads mapped from files (`Model.load(path:mapExternalData:)`) are evicted
-    /// once coded. The file holds the same bytes `encode(_:)` returns.
+    /// once coded. Models of at most `largestFirstBytes` of tensor data are scheduled largest
+    /// tensor first instead (their units may then wait for the smaller ones before them; the
+    /// second core does not idle at the end). The file holds the same bytes `encode(_:)` returns.
     public func encode(_ model: Model, to path: String, progress: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> EncodeReport {
         var report: EncodeReport? = nil
+        let dataBytes = model.locatedTensors().reduce(0) { $0 + ($1.tensor.rawData?.count ?? 0) }
         try FileIO.writeCapturing(path) { fd in
-            report = try encode(model, largestFirst: false, progress: progress) { bytes in
+            report = try encode(model, largestFirst: dataBytes <= ParallelWork.largestFirstBytes, progress: progress) { bytes in
                 try bytes.withUnsafeBytes { raw in try FileIO.writeAll(fd, raw, file: path) }
             }
         }
@@ -66,7 +69,7 @@ extension ModelDecoder {
     public static func decodedBytes<S: NNRByteSource>(_ bytes: S, source: String) throws -> Int {
         var total = 0
         do {
-            try NNRBitstream.readUnits(bytes) { unit, _ in
+            try NNRBitstream.readUnits(bytes, headerOnly: true) { unit, _ in
                 if case .compressedData(let ndu) = unit.body { total += 4 * ndu.header.elementCount }
             }
         } catch let e as NNRError {

@@ -14,6 +14,10 @@ public enum ParallelWork {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// Models with at most this many bytes of tensor data are coded largest tensor first when
+    /// streamed (the results may then wait in memory for the smaller tensors before them).
+    public static let largestFirstBytes = 512 << 20
+
     /// `body(i)` for every job `i` in `0..<costs.count`, at most `threads` at a time, in
     /// decreasing order of `costs[i]` (ties: lower index first). Every job runs even if
     /// another throws; the returned array holds each job's result in index order.
@@ -63,14 +67,20 @@ extension ParallelWork {
     /// waits before taking more, so a slow `consume` (a disk write) cannot let finished
     /// results pile up, and memory stays bounded by that window. The first error (of `body`
     /// in index order, or of `consume`) stops the taking of new jobs and is rethrown.
-    package static func ordered<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T,
+    ///
+    /// With `costs` (one per job) the jobs are taken largest first (ties: lower index first)
+    /// and there is no window: for work that fits in memory, where the finished results may
+    /// wait for the smaller jobs before them, and the last job taken is a small one.
+    /// `consume` still runs in index order.
+    package static func ordered<T: Sendable>(count: Int, threads: Int, costs: [Int]? = nil, _ body: @Sendable (Int) throws -> T,
                                              consume: (Int, T) throws -> Void) throws {
         if threads <= 1 || count <= 1 {
             for i in 0..<count { try consume(i, try body(i)) }
             return
         }
+        let order = costs.map { c in (0..<count).sorted { c[$0] != c[$1] ? c[$0] > c[$1] : $0 < $1 } } ?? Array(0..<count)
         let state = Mutex(Ordered<T>())
-        let windowSize = 2 * threads
+        let windowSize = costs == nil ? 2 * threads : count
         let window = DispatchSemaphore(value: windowSize)
         withoutActuallyEscaping(consume) { consume in
             let consumeBox = UnsafeSendableBox(consume)
@@ -80,7 +90,7 @@ extension ParallelWork {
                     let next = state.withLock { s -> Int? in
                         guard s.failure == nil, s.taken < count else { return nil }
                         s.taken += 1
-                        return s.taken - 1
+                        return order[s.taken - 1]
                     }
                     // Leaving passes the token on, so a waiting worker wakes and leaves too.
                     guard let i = next else { window.signal(); return }

@@ -70,8 +70,8 @@ enum TensorPlan {
     static func role(of t: Tensor, options: EncodeOptions) -> TensorRole {
         guard t.elementCount > 0, t.name.map({ !$0.isEmpty }) == true, t.dims.allSatisfy({ $0 >= 0 }) else { return .kept }
         if t.dataType.isFloatingPoint {
-            guard let values = try? t.floatValues() else { return .kept }
-            if !values.allSatisfy({ $0.isFinite }) {
+            guard let (finite, largest) = magnitude(of: t) else { return .kept }
+            if !finite {
                 // Quantization has no level for ±inf/NaN: store the tensor exactly.
                 return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
             }
@@ -82,7 +82,6 @@ enum TensorPlan {
             let step = Double(role == .weight
                 ? NNRQuantization.stepSize(qp: options.weightQp(of: t.name), qpDensity: options.qpDensity)
                 : NNRQuantization.stepSize(qp: options.nonWeightQp(of: t.name), qpDensity: options.qpDensity))
-            let largest = values.reduce(Float(0)) { max($0, abs($1)) }
             if Double(largest) / step > QuantStep.maxScaledMagnitude / 4 {
                 return exactInFloat32.contains(t.dataType) ? .rawFloat : .kept
             }
@@ -93,6 +92,27 @@ enum TensorPlan {
             return v.allSatisfy({ $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) }) ? .integer : .kept
         }
         return .kept
+    }
+
+    /// Whether every value of the float tensor `t` is finite, and the largest magnitude (of
+    /// the finite values: meaningful only when all are); nil when its values do not read.
+    /// float32 raw data is scanned in place as bits (|x| orders like its bits without the
+    /// sign; ±inf and NaN are the bit patterns from 0x7F80_0000 up), other layouts through
+    /// `floatValues()`.
+    static func magnitude(of t: Tensor) -> (finite: Bool, largest: Float)? {
+        if t.dataType == .float, let raw = t.rawData, raw.count == 4 * t.elementCount {
+            let top = raw.withUnsafeBytes { bytes -> UInt32 in
+                var m: UInt32 = 0
+                for i in 0..<bytes.count / 4 {   // mapped external data may be unaligned
+                    m = max(m, bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) & 0x7FFF_FFFF)
+                }
+                return m
+            }
+            return (top < 0x7F80_0000, top < 0x7F80_0000 ? Float(bitPattern: top) : .infinity)
+        }
+        guard let values = try? t.floatValues() else { return nil }
+        guard values.allSatisfy({ $0.isFinite }) else { return (false, .infinity) }
+        return (true, values.reduce(Float(0)) { max($0, abs($1)) })
     }
 
     /// `model` with the data of every coded tensor removed (name, dtype and dims stay; a

@@ -34,6 +34,9 @@ struct Candidates {
     }
 }
 
+/// The incoming branches of every state as `Trellis.block` hard-codes them.
+let hardCodedIncoming = [0, 1, 14, 6, 7, 20, 2, 12, 13, 8, 18, 19, 11, 21, 22, 5, 15, 16, 9, 10, 23, 3, 4, 17]
+
 struct Trellis<Mode: TrellisRateMode> {
     let weights: UnsafeBufferPointer<Float>
     let inv: Double
@@ -56,6 +59,7 @@ struct Trellis<Mode: TrellisRateMode> {
         self.unaryLength = unaryLength
         self.refresh = refresh
         self.window = window
+        precondition(trellisIncoming == hardCodedIncoming, "trellis table changed: update Trellis.block")
         contexts = ContextSet(unaryLength: unaryLength)
         table = Mode.rated ? LevelRateTable(contexts: &contexts) : LevelRateTable(unused: ())
     }
@@ -73,10 +77,8 @@ struct Trellis<Mode: TrellisRateMode> {
             let ok = table.costs.withUnsafeBufferPointer { rc in
                 cost.withUnsafeMutableBufferPointer { cp in
                     nb.withUnsafeMutableBufferPointer { np in
-                        trellisBranches.withUnsafeBufferPointer { br in
-                            block(from: i, to: end, current: &current, cost: cp.baseAddress!, nb: np.baseAddress!,
-                                  rates: rc.baseAddress!, branches: br.baseAddress!, decisions: decisions)
-                        }
+                        block(from: i, to: end, current: &current, cost: cp.baseAddress!, nb: np.baseAddress!,
+                              rates: rc.baseAddress!, decisions: decisions)
                     }
                 }
             }
@@ -106,59 +108,52 @@ struct Trellis<Mode: TrellisRateMode> {
     /// best incoming branch without data-dependent jumps.
     @inline(__always)
     func block(from start: Int, to end: Int, current: inout Int, cost: UnsafeMutablePointer<Double>,
-               nb: UnsafeMutablePointer<UInt8>, rates: UnsafePointer<UInt32>, branches: UnsafePointer<UInt8>,
-               decisions: UnsafeMutablePointer<UInt16>) -> Bool {
+               nb: UnsafeMutablePointer<UInt8>, rates: UnsafePointer<UInt32>, decisions: UnsafeMutablePointer<UInt16>) -> Bool {
         var cur = current
         // Outgoing branch costs, 3 per state: [3·prev + 0: parity 0, 1: zero, 2: parity 1].
         var out: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
                   Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double)
             = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        // For each state's incoming branch slot (NNCodec order), its index into `out`, and
-        // whether it is the zero branch.
-        var slot = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-                    UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-                    UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-        withUnsafeMutableBytes(of: &slot) { sl in
-            for j in 0..<24 {
-                let entry = Int(branches[j])
-                let prev = entry & 7, cls = entry >> 3
-                let which = cls == 4 ? 1 : (cls == 3 * (prev & 1) ? 0 : 2)
-                sl[j] = UInt8(3 * prev + which)
-            }
-        }
-        let zeroOut = (0..<8).reduce(0) { $0 | 1 << (3 * $1 + 1) }
         return withUnsafeMutableBytes(of: &out) { outRaw in
-            withUnsafeBytes(of: &slot) { sl in
-                let o = outRaw.baseAddress!.assumingMemoryBound(to: Double.self)
-                for i in start..<end {
-                    guard let cand = Candidates(weights[i], inverseStep: inv, distortionScale: ds) else { return false }
-                    let old = cost + cur * 8, new = cost + (cur ^ 1) * 8
-                    priceBranches(cand, old: old, oldNb: nb + cur * 8, rates: rates, into: o)
-                    let newNb = nb + (cur ^ 1) * 8
-                    let nonZeroClass: UInt8 = cand.negative ? 1 : 2
-                    var code: UInt16 = 0
-                    for s in 0..<8 {
-                        let i0 = Int(sl[3 * s]), i1 = Int(sl[3 * s + 1]), i2 = Int(sl[3 * s + 2])
-                        let c0 = o[i0], c1 = o[i1], c2 = o[i2]
-                        let take1 = c1 < c0
-                        let best01 = take1 ? c1 : c0
-                        let take2 = c2 < best01
-                        new[s] = take2 ? c2 : best01
-                        let b: UInt16 = take2 ? 2 : (take1 ? 1 : 0)
-                        code |= b << UInt16(2 * s)
-                        if Mode.rated {
-                            // Out-index 3·prev + 1 is a zero branch.
-                            let chosen = take2 ? i2 : (take1 ? i1 : i0)
-                            newNb[s] = zeroOut & (1 << chosen) != 0 ? 0 : nonZeroClass
-                        }
-                    }
-                    decisions[i] = code
-                    cur ^= 1
-                }
-                current = cur
-                return true
+            let o = outRaw.baseAddress!.assumingMemoryBound(to: Double.self)
+            for i in start..<end {
+                guard let cand = Candidates(weights[i], inverseStep: inv, distortionScale: ds) else { return false }
+                let old = cost + cur * 8, new = cost + (cur ^ 1) * 8
+                priceBranches(cand, old: old, oldNb: nb + cur * 8, rates: rates, into: o)
+                let newNb = nb + (cur ^ 1) * 8
+                let nz: UInt8 = cand.negative ? 1 : 2
+                // Each state's three incoming branches as indices into `out` (NNCodec's order,
+                // `hardCodedIncoming`, checked in `init` against `trellisBranches`) and which is level 0.
+                var code = pick(o, 0, 1, 14, zero: 1, new, newNb, 0, nz)
+                code |= pick(o, 6, 7, 20, zero: 1, new, newNb, 1, nz)
+                code |= pick(o, 2, 12, 13, zero: 2, new, newNb, 2, nz)
+                code |= pick(o, 8, 18, 19, zero: 2, new, newNb, 3, nz)
+                code |= pick(o, 11, 21, 22, zero: 2, new, newNb, 4, nz)
+                code |= pick(o, 5, 15, 16, zero: 2, new, newNb, 5, nz)
+                code |= pick(o, 9, 10, 23, zero: 1, new, newNb, 6, nz)
+                code |= pick(o, 3, 4, 17, zero: 1, new, newNb, 7, nz)
+                decisions[i] = code
+                cur ^= 1
             }
+            current = cur
+            return true
         }
+    }
+
+    /// State `s`'s best incoming branch of `o[i0]`, `o[i1]`, `o[i2]` (strictly lower cost
+    /// wins, so earlier branches win ties): its cost into `new[s]`, its neighbour class
+    /// (0 after level 0, else `nz`) into `newNb[s]`, and its choice (0...2) at bits 2s.
+    @inline(__always)
+    func pick(_ o: UnsafeMutablePointer<Double>, _ i0: Int, _ i1: Int, _ i2: Int, zero z: Int,
+              _ new: UnsafeMutablePointer<Double>, _ newNb: UnsafeMutablePointer<UInt8>, _ s: Int, _ nz: UInt8) -> UInt16 {
+        let c0 = o[i0], c1 = o[i1], c2 = o[i2]
+        let take1 = c1 < c0
+        let best01 = take1 ? c1 : c0
+        let take2 = c2 < best01
+        new[s] = take2 ? c2 : best01
+        let b = take2 ? 2 : (take1 ? 1 : 0)
+        if Mode.rated { newNb[s] = b == z ? 0 : nz }
+        return UInt16(truncatingIfNeeded: b) << UInt16(2 * s)
     }
 
     /// Prices the three branches leaving every state for one weight into `o`:

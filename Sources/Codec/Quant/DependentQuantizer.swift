@@ -102,3 +102,10 @@ let trellisBranches: [UInt8] = {
     precondition(lists.allSatisfy { $0.count == 3 })
     return lists.flatMap { $0 }
 }()
+
+/// `trellisBranches` as indices into a step's outgoing costs (3·prev + 0: the parity-0
+/// candidate, 1: zero, 2: the parity-1 candidate), three per state in the same order.
+let trellisIncoming: [Int] = trellisBranches.map { entry in
+    let prev = Int(entry) & 7, cls = Int(entry) >> 3
+    return 3 * prev + (cls == 4 ? 1 : (cls == 3 * (prev & 1) ? 0 : 2))
+}

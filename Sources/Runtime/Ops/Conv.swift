@@ -11,12 +11,17 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
     if total == 0 { return NDArray(shape: outShape, floats: []) }
     // Winograd's transformed filters, once per constant weight.
     let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared { Winograd.filters(wv, s, parallel: ctx.options.parallel) } : nil
-    // 1×1 weights packed for CPUKernels' pointwise GEMM, once per constant weight.
-    let panels = pointwisePanels(ctx, wv, s)
+    // Weights packed for CPUKernels' GEMM (1×1, or a phased convolution), once per constant weight.
+    let phased = PhasedConv.applies(s, native: ctx.options.nativeKernels)
+    let panels = phased ? phasedPanels(ctx, wv, s) : pointwisePanels(ctx, wv, s)
     let out = ctx.outputFloats(total) { y in
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in
             withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u ?? panels) { pu in
                 let ep = ConvEpilogue(bias: pb, residual: pr, activation: activation, native: ctx.options.nativeKernels)
+                if let pu, panels != nil, phased {
+                    PhasedConv(s).forward(px.baseAddress!, panels: pu, y, ep, parallel: ctx.options.parallel)
+                    return
+                }
                 if let pu, panels != nil {
                     convPointwise(px.baseAddress!, pu, y, s, ep, parallel: ctx.options.parallel)
                     return
@@ -36,6 +41,12 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
 private func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
     guard s.pointwise, s.group == 1, s.HW >= 128, ctx.options.nativeKernels, CPUKernels.available else { return nil }
     let pack = { wv.withUnsafeBufferPointer { CPUKernels.packPointwise($0.baseAddress!, m: s.M, k: s.K) ?? [] } }
+    return ctx.cache?.prepared(pack) ?? pack()
+}
+
+/// Each group's weights packed for `PhasedConv` (cached like the 1×1 panels).
+private func phasedPanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
+    let pack = { wv.withUnsafeBufferPointer { CPUKernels.packGrouped($0.baseAddress!, groups: s.group, m: s.Mg, k: s.K) ?? [] } }
     return ctx.cache?.prepared(pack) ?? pack()
 }
 

@@ -21,6 +21,10 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
             maxPool2x2(X, Y, planes: NC, h, w, parallel: ctx.options.parallel)
             return
         }
+        if isMax {
+            maxPoolPhased(X, Y, planes: NC, h, w, parallel: ctx.options.parallel)
+            return
+        }
         RuntimeThreading.forEachItem(x.shape[0], parallel: ctx.options.parallel, blas: false) { n in
             for c in 0..<C {
                 let plane = n * C + c
