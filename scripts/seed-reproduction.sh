@@ -61,18 +61,5 @@ report lenet5_heldout lenet5h2 serene_lb
 report lenet300 lenet300 serene_lb l2
 report lenet5 lenet5 serene_lb lobster
 report resnet_small resnet serene_lb lobster
-# Table 7.1 on a digit-trained VGG-16 (Benchmarks/train_vgg16_digits.py makes it; not committed),
-# a short schedule: 300 s per method; the curve at four steps only.
-VGG=${VGG:-Benchmarks/models/vgg16_digits.onnx}
-TEST32=(--data "$OUT/digits_test_x32.npy" --labels $TD/digits_test_y.npy)
-if [ -f "$VGG" ]; then
-    /opt/nnc-ref/bin/python -c "import numpy as np, sys; [np.save(f'$OUT/digits_{s}_x32.npy', np.repeat(np.pad(np.load(f'$TD/digits_{s}_x28.npy').astype(np.float32), ((0,0),(0,0),(2,2),(2,2))), 3, axis=1)) for s in ('train', 'test')]"
-    for m in lobster serene_lb; do
-        args=(--method lobster --twt 0.1); [ $m = serene_lb ] && args=(--method serene --sensitivity lb --twt 0.3 --target-top1 0.96)
-        nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/vgg16_$m.time" "$NN" prune "$VGG" --data "$OUT/digits_train_x32.npy" \
-            --labels $TD/digits_train_y.npy --val-split 0.2 --seed 0 "${args[@]}" --lambda 2e-3 --lr 0.01 --batch 32 --pwe 1 \
-            --max-seconds 300 -o "$OUT/vgg16_$m.onnx" --force --json > "$OUT/vgg16_$m.json" 2> "$OUT/vgg16_$m.log" || true
-    done
-    nice -n 19 "$NN" report "$VGG" "${TEST32[@]}" --methods "serene_lb=$OUT/vgg16_serene_lb.onnx@$OUT/vgg16_serene_lb.json" \
-        "lobster=$OUT/vgg16_lobster.onnx@$OUT/vgg16_lobster.json" --curve-steps 15 7 3 0 --svg "$OUT/vgg16_methods.svg" -o "$OUT/vgg16_methods.md" --force
-fi
+# Table 7.1 on a digit-trained VGG-16 (not committed; skipped when the model is missing).
+bash scripts/seed-reproduction-vgg.sh "$NN" "$OUT"

@@ -28,14 +28,21 @@ struct TrainPruneArguments: ParsableArguments {
         if criterion != nil || p.sparsity != nil || p.threshold != nil { throw ValidationError("--method replaces --criterion, --sparsity and --threshold") }
         guard p.data != nil, p.labels != nil else { throw ValidationError("--method trains: give --data X.npy and --labels Y.npy") }
         if (valData == nil) != (valLabels == nil) { throw ValidationError("--val-data and --val-labels go together") }
-        do { try options(p).validate() } catch let e as TrainPruneError { throw ValidationError(e.description) }
+        do { try options(p).validate() } catch let e as TrainPruneError {
+            throw ValidationError((Self.flags[e.location] ?? e.location) + ": " + e.message)
+        }
     }
+
+    /// The flags of TrainPruneOptions' settings, as TrainPruneError names them.
+    static let flags = ["lambda": "--lambda", "learning rate": "--lr", "TWT": "--twt", "PWE": "--pwe", "max epochs": "--max-epochs",
+                        "batch size": "--batch", "target top-1": "--target-top1", "time budget": "--max-seconds",
+                        "retries": "--retries", "epsilon": "--epsilon"]
 
     func options(_ p: PruneArguments) -> TrainPruneOptions {
         var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
         o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
         o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.seed = seed; o.retries = retries
-        o.penalizeLastLayer = !noLastLayerPenalty
+        o.epsilon = p.epsilon; o.penalizeLastLayer = !noLastLayerPenalty
         return o
     }
 }
