@@ -9,7 +9,7 @@ gives the medians and first/other ratios (above 1: the other binary is faster).
 A binary given as PATH:noavx2 runs with NNCODEC_NO_AVX2 set (the portable Swift kernels)."""
 import argparse, os, statistics, subprocess, sys
 import numpy as np
-import onnx
+from bench_models import parse_spec, random_input
 
 
 def main():
@@ -37,18 +37,11 @@ def main():
 
     names = []
     for spec in a.model:
-        name, path = spec.split("=", 1)
-        batch = 16
-        if "@" in path:
-            path, b = path.rsplit("@", 1); batch = int(b)
-        g = onnx.load(path, load_external_data=False).graph
-        inits = {i.name for i in g.initializer}
-        inp = [i for i in g.input if i.name not in inits][0]
-        shape = [d.dim_value if d.dim_value > 0 else batch for d in inp.type.tensor_type.shape.dim]
-        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        name, path, batch = parse_spec(spec)
+        input_name, x = random_input(path, batch)
         xp = os.path.join(a.work, f"{name}_x.npy"); np.save(xp, x)
         for p in procs:
-            ask(p, f"load {name} {path} {inp.name} {xp}")
+            ask(p, f"load {name} {path} {input_name} {xp}")
         names.append(name)
     res = {(i, m): [] for i in range(len(procs)) for m in names}
     for r in range(a.reps):

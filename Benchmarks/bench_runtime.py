@@ -13,8 +13,8 @@ Extra models (VGG-16, torchvision exports) get a seeded random N(0,1) input of t
 declared shape, the batch axis set to BATCH (default --batch)."""
 import argparse, json, os, statistics, subprocess, sys, time
 import numpy as np
-import onnx
 import onnxruntime as ort
+from bench_models import parse_spec, random_input
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 td = os.path.join(root, "testdata")
@@ -41,16 +41,8 @@ def main():
         x = np.load(os.path.join(td, m["data_file"]))[: a.batch]
         models.append((m["name"], os.path.join(td, m["file"]), m["input_name"], x))
     for e in a.extra:
-        name, path = e.split("=", 1)
-        batch = a.batch
-        if "@" in path:
-            path, b = path.rsplit("@", 1); batch = int(b)
-        g = onnx.load(path, load_external_data=False).graph
-        inits = {i.name for i in g.initializer}
-        inp = [i for i in g.input if i.name not in inits][0]
-        shape = [d.dim_value if d.dim_value > 0 else batch for d in inp.type.tensor_type.shape.dim]
-        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-        models.append((name, path, inp.name, x))
+        name, path, batch = parse_spec(e, a.batch)
+        models.append((name, path) + random_input(path, batch))
     if a.only:
         keep = a.only.split(",")
         models = [m for m in models if m[0] in keep]

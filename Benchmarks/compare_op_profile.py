@@ -18,6 +18,7 @@ import argparse, collections, json, os, statistics, subprocess, sys, time
 import numpy as np
 import onnx
 import onnxruntime as ort
+from bench_models import parse_spec
 
 
 def conv_class(x, w, y):
@@ -91,10 +92,7 @@ def main():
         return r
 
     for spec in a.model:
-        name, path = spec.split("=", 1)
-        batch = 16
-        if "@" in path:
-            path, b = path.rsplit("@", 1); batch = int(b)
+        name, path, batch = parse_spec(spec)
         so = ort.SessionOptions()
         so.intra_op_num_threads = a.threads
         so.enable_profiling = True

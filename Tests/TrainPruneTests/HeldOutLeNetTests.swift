@@ -3,6 +3,7 @@ import ONNXIO
 import Runtime
 import Tensors
 import Testing
+import TestSupport
 import Train
 @testable import TrainPrune
 
@@ -13,12 +14,9 @@ import Train
     static let rowsFile = Paths.testdata("lenet_heldout_val_rows.npy")
 
     @Test func recordedRowsAreTheLibrarySplit() throws {
-        let rows = try NPY.read(path: Self.rowsFile).int64s.map { Int($0) }
-        let count = try NPY.read(path: Paths.testdata("digits_train_y.npy")).int64s.count
-        let split = SeededSplit.rows(count: count, validationFraction: 0.2, seed: 0)
-        #expect(count == 1347 && rows.count == 269)
-        #expect(rows == split.validation)
-        #expect(Set(rows).isDisjoint(with: split.train) && rows.count + split.train.count == count)
+        let h = try HeldOutRows(rowsFile: "lenet_heldout_val_rows.npy", fraction: 0.2)
+        #expect(h.count == 1347 && h.recorded.count == 269)
+        #expect(h.matchesSplit)
     }
 
     /// The validation set of a `prune --method` run (`--val-split 0.2`, seed 0) is exactly the
