@@ -87,7 +87,9 @@ public enum NPY {
         }
         if d.contains("O") { throw fail("pickled object arrays ('\(d)') are not supported") }
         guard d.count >= 3 else { throw fail("unsupported dtype '\(d)'") }
-        let order = d.first!, kind = d.dropFirst().first!, size = Int(d.dropFirst(2)) ?? 0
+        let order = d.first!, kind = d.dropFirst().first!
+        // An item size is a few decimal digits; a sign or a huge value would overflow below.
+        guard let size = Int(d.dropFirst(2)), (1...64).contains(size) else { throw fail("unsupported dtype '\(d)'") }
         if kind == "O" { throw fail("pickled object arrays are not supported") }
         if order == ">" && size > 1 { throw fail("big-endian dtype '\(d)' is not supported") }
         guard "<|=".contains(order) || size == 1 else { throw fail("unsupported dtype '\(d)'") }
@@ -100,13 +102,9 @@ public enum NPY {
             guard !overflow else { throw fail("impossible shape \(shape): its element count overflows") }
             n = p
         }
-        let (bytes, overflow) = n.multipliedReportingOverflow(by: max(size, 1))
-        guard !overflow, bytes <= b.count - data else {
-            throw fail("truncated: shape \(shape) of '\(d)' needs more data bytes than the file's \(b.count - data)")
-        }
-        let need = n * size
-        guard b.count - data >= need else {
-            throw fail("truncated: shape \(shape) of '\(d)' needs \(need) data bytes, the file has \(b.count - data)")
+        let (need, overflow) = n.multipliedReportingOverflow(by: size)
+        guard !overflow, need <= b.count - data else {
+            throw fail("truncated: shape \(shape) of '\(d)' needs " + (overflow ? "more" : "\(need)") + " data bytes, the file has \(b.count - data)")
         }
         if b.count - data > need { throw fail("\(b.count - data - need) bytes after the data of shape \(shape) of '\(d)' (shape/dtype mismatch?)") }
         let raw = UnsafeRawBufferPointer(rebasing: b[data..<(data + need)])

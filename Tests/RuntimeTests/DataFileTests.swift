@@ -37,6 +37,22 @@ private func path(_ f: String) -> String { TestPaths.testdata("datafiles/" + f) 
         #expect(message("missing.npy").contains("missing.npy"))
     }
 
+    @Test("a signed or huge item size in descr is an unsupported dtype, not an overflow trap (fuzz finding)")
+    func rejectsBadItemSizes() {
+        func message(_ descr: String) -> String {
+            var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (3, 4), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)]
+                + Array(header.utf8) + [UInt8](repeating: 0, count: 48)
+            do { _ = try bytes.withUnsafeBytes { try NPY.decode($0, source: "x.npy") }; return "no error" } catch { return "\(error)" }
+        }
+        #expect(message("<f4").hasPrefix("no error"))
+        #expect(message("<f-3358620089509041492").contains("unsupported dtype '<f-3358620089509041492'"))
+        #expect(message("<f-4").contains("unsupported dtype"))
+        #expect(message("<f99999999999999999999").contains("unsupported dtype"))
+    }
+
     @Test func checksExpectedTypeAndShape() throws {
         #expect(try NPY.read(path: path("f4.npy"), as: .float32, shape: [nil, 4]).shape == [3, 4])
         #expect(throws: DataFileError.self) { try NPY.read(path: path("f4.npy"), as: .int64) }
