@@ -8,6 +8,7 @@
 /// accumulate in SIMD8 registers (eight outputs, all taps); the epilogue runs on each finished plane.
 func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                    _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
+    if DepthwiseDirect.run(X, Wp, Y, s, ep, parallel: parallel) { return }
     let g = DepthwiseGeometry(s)
     let HW = s.HW, OHW = s.OHW, KK = s.h.kernel * s.w.kernel, Mg = s.Mg
     RuntimeThreading.chunks(s.N * s.group, parallel: parallel) { r in
