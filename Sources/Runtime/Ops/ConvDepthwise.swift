@@ -1,5 +1,6 @@
 /// Depthwise convolution (one input channel per group, any channel multiplier) for every
-/// stride, padding and dilation.
+/// stride, padding and dilation. 3×3/5×5 kernels at stride 1 or 2 without dilation or
+/// multiplier go to CKernels' in-place kernels first (`DepthwiseDirect`) when the CPU allows.
 ///
 /// Each input plane is copied once into a zero-padded plane whose rows are split into
 /// `stride` column phases (phase p holds padded columns p, p + s, p + 2s, …), so every
