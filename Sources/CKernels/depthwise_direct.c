@@ -2,7 +2,9 @@
 #include "ck_vec.h"
 
 /* Depthwise k×k (k = 3, 5) convolution read straight from the input planes, no zero-padded
-   copy. This file: stride 1 on maps wider than the interleaved kernel takes, and the dispatch.
+   copy. This file: the dispatch, stride 1 on maps wider than the interleaved kernel takes,
+   and stride 2 on those maps through a padded plane split into even and odd columns (filled
+   in C; reading the input in place with deinterleaving loads per tap pair was slower).
    Outputs go in "positions" of eight columns; a position whose taps all lie inside the input
    row ("interior") loads them unaligned, the few border positions masked (lanes outside the
    row read as zero; the masks are computed once per call). Rows above and below the plane read
