@@ -21,6 +21,25 @@ run() {  # name model args...
     nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/$name.time" \
         "$NN" prune "$TD/$model.onnx" "${TRAIN[@]}" "$@" -o "$OUT/$name.onnx" --force --json > "$OUT/$name.json" 2> "$OUT/$name.log" || true
 }
+# Fourth round (2026-11-29, pre-registered in docs/seed-reproduction.md; needs --split-seed
+# and LOBSTER's accuracy stop, commit 2d… or later): the held-out fixtures, validation split
+# seed 0 throughout (--split-seed 0), training order varied by --seed. R4 is the shared setting.
+R4=(--lambda 5e-4 --lr 0.01 --batch 32 --pwe 3 --twt 0.3 --retries 10 --max-epochs 3000 --split-seed 0)
+run lenet300h4_serene_lb_s1 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 1 --max-seconds 840
+run lenet300h4_serene_lb_s2 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 2 --max-seconds 840
+run lenet300h4_serene_lb_s3 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 3 --max-seconds 840
+# LOBSTER with the accuracy stop at the start's validation top-1 minus 0.5 points (LeNet-300
+# 95.91% → 0.954, LeNet-5 97.77% → 0.9727: the same images pass as with SeReNe's default).
+R4_LENET300_LOBSTER=(--lambda TBD)  # set by the protocol's rule from the exploratory runs, before the run
+run lenet300h4_lobster lenet300_heldout --method lobster "${R4_LENET300_LOBSTER[@]}" --lr 0.01 --batch 32 --pwe 3 --retries 10 --max-epochs 3000 --split-seed 0 --target-top1 0.954 --max-seconds 840
+run lenet5h4_lobster lenet5_heldout --method lobster "${R4[@]}" --target-top1 0.9727 --max-seconds 840
+# The missing rows: the shared setting, 600 s each (time; see the protocol).
+for m in l2 ub exact local; do
+    meth=(--method serene --sensitivity $m); name=serene_$m
+    [ $m = l2 ] && meth=(--method l2) && name=l2
+    run lenet300h4_$name lenet300_heldout "${meth[@]}" "${R4[@]}" --max-seconds 600
+    run lenet5h4_$name lenet5_heldout "${meth[@]}" "${R4[@]}" --max-seconds 600
+done
 # Third round (2026-11-29, pre-registered in docs/seed-reproduction.md): the held-out fixtures
 # (scripts/make_testdata_lenet_heldout.py: trained only on the 1,078 training rows of this
 # split), so the 269 validation images are out-of-sample; SeReNe's target is the default
@@ -55,6 +74,8 @@ report() {  # baseline name methods...
     nice -n 19 "$NN" report "$TD/$base.onnx" "${TEST[@]}" --methods "${specs[@]}" \
         --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${name}_methods.svg" -o "$OUT/${name}_methods.md" --force
 }
+report lenet300_heldout lenet300h4 serene_lb_s1 serene_lb_s2 serene_lb_s3 lobster l2 serene_ub serene_exact serene_local
+report lenet5_heldout lenet5h4 lobster l2 serene_ub serene_exact serene_local
 report lenet300_heldout lenet300h serene_lb lobster
 report lenet5_heldout lenet5h serene_lb lobster
 report lenet5_heldout lenet5h2 serene_lb
