@@ -22,7 +22,7 @@ run() {  # name model args...
         "$NN" prune "$TD/$model.onnx" "${TRAIN[@]}" "$@" -o "$OUT/$name.onnx" --force --json > "$OUT/$name.json" 2> "$OUT/$name.log" || true
 }
 # Fourth round (2026-11-29, pre-registered in docs/seed-reproduction.md; needs --split-seed
-# and LOBSTER's accuracy stop, commit 2d… or later): the held-out fixtures, validation split
+# and LOBSTER's accuracy stop, commit 351988b or later): the held-out fixtures, validation split
 # seed 0 throughout (--split-seed 0), training order varied by --seed. R4 is the shared setting.
 R4=(--lambda 5e-4 --lr 0.01 --batch 32 --pwe 3 --twt 0.3 --retries 10 --max-epochs 3000 --split-seed 0)
 run lenet300h4_serene_lb_s1 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 1 --max-seconds 840
