@@ -5,6 +5,7 @@
 # Usage: scripts/seed-reproduction.sh [NNCODEC] [OUTDIR]   (default: release build, /tmp/seed-repro)
 #        ONLY="name …" scripts/seed-reproduction.sh …   runs (and reports) only those runs;
 #        REPORT_ONLY=1 makes only the reports, from the runs' outputs already in OUTDIR.
+#        NO_REPORT=1 makes only the runs (the test split stays unread until the read-out).
 # Runs one at a time (the machine is shared); each reports its wall time in OUT/NAME.time.
 set -euo pipefail
 NN=${1:-.build/release/nncodec}
@@ -68,6 +69,7 @@ run resnet_serene_lb resnet_small --method serene --sensitivity lb --lambda 2e-3
 # Table 5.1 / 7.1 forms and Fig. 7.3 (test split: read here only).
 report() {  # baseline name methods...
     local base=$1 name=$2; shift 2
+    [ -z "${NO_REPORT:-}" ] || return 0
     local specs=()
     for m in "$@"; do wanted "${name}_$m" && [ -f "$OUT/${name}_$m.onnx" ] && specs+=("$m=$OUT/${name}_$m.onnx@$OUT/${name}_$m.json"); done
     [ ${#specs[@]} -gt 0 ] || return 0
@@ -83,4 +85,4 @@ report lenet300 lenet300 serene_lb l2
 report lenet5 lenet5 serene_lb lobster
 report resnet_small resnet serene_lb lobster
 # Table 7.1 on a digit-trained VGG-16 (not committed; skipped when the model is missing).
-bash scripts/seed-reproduction-vgg.sh "$NN" "$OUT"
+[ -n "${NO_REPORT:-}" ] || bash scripts/seed-reproduction-vgg.sh "$NN" "$OUT"
