@@ -43,12 +43,24 @@ struct LevelDecoderCore {
         return b
     }
 
+    /// The LPS sub-range of a context whose signed `sum` field is `sum`.
+    @inline(__always)
+    func lpsRange(sum: Int32) -> UInt32 {
+        let word = lps[Int((sum >> 7) & 511)]
+        return UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+    }
+
     @inline(__always)
     mutating func decode(_ c: UnsafeMutablePointer<ContextModel>) -> UInt32 {
         let w = ContextWord.load(c)
         let sum = ContextWord.sum(w)
-        let word = lps[Int((sum >> 7) & 511)]
-        let lpsR = UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+        return decode(c, word: w, sum: sum, lpsR: lpsRange(sum: sum))
+    }
+
+    /// `decode(_:)` after the context word and its LPS range have been read.
+    @inline(__always)
+    mutating func decode(_ c: UnsafeMutablePointer<ContextModel>, word w: UInt64, sum: Int32,
+                         lpsR: UInt32) -> UInt32 {
         let rMps = range &- lpsR
         let scaled = rMps &<< 7
         let mps = UInt32(truncatingIfNeeded: (sum >> 15) &+ 1)
@@ -79,12 +91,18 @@ struct LevelDecoderCore {
             value = value &<< n
             bitsNeeded &+= Int(n)
         }
+        refill()
+        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
+        return bin
+    }
+
+    /// Reads the next byte into the value register once eight bits have been shifted out.
+    @inline(__always)
+    mutating func refill() {
         if bitsNeeded >= 0 {
             value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
             bitsNeeded &-= 8
         }
-        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
-        return bin
     }
 
     /// Decodes `count` (1...32) bypass bins, most significant first: up to eight at a time
@@ -120,7 +138,33 @@ struct LevelDecoderCore {
         var j = 0
         var c = first
         while j < limit {
-            if decode(c) == 0 { break }
+            let w = ContextWord.load(c)
+            let sum = ContextWord.sum(w)
+            let lpsR = lpsRange(sum: sum)
+            if sum >= 0 && lpsR <= Self.skewed {
+                // The common case of long runs (the greater-than flags and Exp-Golomb prefix
+                // of large levels): a skewed context whose MPS is 1. The coded bin is known
+                // on each side of the one branch, so the adaptation has constant indices.
+                let rMps = range &- lpsR
+                let scaled = rMps &<< 7
+                if value >= scaled {
+                    let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
+                    range = lpsR &<< n
+                    value = (value &- scaled) &<< n
+                    bitsNeeded &+= Int(n)
+                    refill()
+                    ContextWord.adapt(c, w, bin: 0, fastNext: fastNext, steps: steps)
+                    break
+                }
+                let n = (rMps >> 8) ^ 1
+                range = rMps &<< n
+                value = value &<< n
+                bitsNeeded &+= Int(n)
+                refill()
+                ContextWord.adapt(c, w, bin: 1, fastNext: fastNext, steps: steps)
+            } else if decode(c, word: w, sum: sum, lpsR: lpsR) == 0 {
+                break
+            }
             j &+= 1
             c += stride
         }
