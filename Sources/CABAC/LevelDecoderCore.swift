@@ -138,6 +138,19 @@ struct LevelDecoderCore {
         var j = 0
         var c = first
         while j < limit {
+            if decode(c) == 0 { break }
+            j &+= 1
+            c += stride
+        }
+        return j
+    }
+
+    /// `decodeOnes` with a separate step for skewed contexts whose MPS is 1.
+    @inline(__always)
+    mutating func decodeSkewedOnes(_ first: UnsafeMutablePointer<ContextModel>, stride: Int, limit: Int) -> Int {
+        var j = 0
+        var c = first
+        while j < limit {
             let w = ContextWord.load(c)
             let sum = ContextWord.sum(w)
             let lpsR = lpsRange(sum: sum)
@@ -173,15 +186,17 @@ struct LevelDecoderCore {
 
     /// Decodes one quantization index (the inverse of `encodeLevel`; see `decodeLevel`).
     @inline(__always)
-    mutating func decodeLevel(significance: Int, neighbour nb: Int, g: Int,
+    mutating func decodeLevel<Mode: QuantizerMode>(_ mode: Mode.Type, significance: Int, neighbour nb: Int, g: Int,
                               _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
         if decode(ctx + significance) == 0 { return 0 }
         let negative = decode(ctx + (48 &+ nb))
-        let ones = decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
+        let ones = Mode.dq ? decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
+                           : decodeSkewedOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
         var magnitude = UInt32(truncatingIfNeeded: ones) &+ 1
         if ones == g {
             // Order-0 Exp-Golomb remainder: n ones (at most 31), then n bypass bits.
-            let n = decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
+            let n = Mode.dq ? decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
+                            : decodeSkewedOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
             var r1: UInt32 = 1 &<< UInt32(truncatingIfNeeded: n)
             if n > 0 { r1 &+= decodeBypass(count: n) }
             magnitude &+= r1 &- 1
@@ -223,7 +238,7 @@ extension LevelDecoderCore {
             var nb = at.neighbour
             if Mode.dq {
                 while i < stop {
-                    let k = core.decodeLevel(significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
+                    let k = core.decodeLevel(Mode.self, significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
                     nb = ContextLayout.neighbourClass(k)
                     // Reconstruction level 2k, or 2k - sgn(k) in the odd states.
                     let q1 = Int32(truncatingIfNeeded: state & 1)
@@ -234,7 +249,7 @@ extension LevelDecoderCore {
                 }
             } else {
                 while i < stop {
-                    let k = core.decodeLevel(significance: nb, neighbour: nb, g: g, ctx)
+                    let k = core.decodeLevel(Mode.self, significance: nb, neighbour: nb, g: g, ctx)
                     nb = ContextLayout.neighbourClass(k)
                     out[i] = k
                     i &+= 1
