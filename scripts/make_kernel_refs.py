@@ -85,6 +85,34 @@ def chain_case(name, xshape, cout, k, tail, group=1, bn=True, opset=17, **attrs)
     g.save(name, tail(g, y), opset=opset)
 
 
+def prologue_cases():
+    """Pre-activation with a Concat in front (DenseNet's layers): Concat → BN → Relu → Conv,
+    applied while the 1×1 kernel packs its input (k across two blocks of ≤ 256 rows, a
+    128-column block plus a tail, 26 output rows), on a 7×7 map and before a 3×3 (the input
+    built first), and after a fused Conv → BN → Relu (no prologue then). Their own seed, so
+    the other cases keep their data."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1717)
+    g = G(f32(2, 260, 14, 15))
+    parts = ["x", g.conv("x", 260, 8, 3, pads=[1] * 4), g.conv("x", 260, 12, 1)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 280)]), 280, 26, 1, kernel_shape=[1, 1])
+    g.save("pre_concat_pointwise", y)
+    g = G(f32(3, 40, 16, 12))
+    parts = ["x", g.conv("x", 40, 32, 1), g.conv("x", 40, 32, 3, pads=[1] * 4)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 104)]), 104, 20, 1, kernel_shape=[1, 1])
+    g.save("pre_concat_pointwise_relu", g.op("Relu", [y]))
+    g = G(f32(2, 24, 7, 7))
+    parts = ["x", g.conv("x", 24, 8, 3, pads=[1] * 4)]
+    g.save("pre_concat_small_map", g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 32)]), 32, 16, 1))
+    g = G(f32(2, 16, 12, 12))
+    parts = [g.conv("x", 16, 8, 1), "x"]
+    g.save("pre_concat_3x3", g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 24)]), 24, 16, 3, pads=[1] * 4))
+    g = G(f32(2, 16, 12, 12))
+    y = g.op("Relu", [g.bn(g.conv("x", 16, 24, 3, pads=[1] * 4), 24)])
+    g.save("pre_after_conv_chain", g.conv(y, 24, 16, 1))
+    rng = saved
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -187,6 +215,7 @@ def main():
     g.save("maxpool_s3", g.op("MaxPool", ["x"], kernel_shape=[4, 4], strides=[3, 3]))
     g = G(f32(2, 3, 29))
     g.save("maxpool_1d", g.op("MaxPool", ["x"], kernel_shape=[3], strides=[2], pads=[1, 1]))
+    prologue_cases()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -66,6 +66,20 @@ enum CPUKernels {
         ck_gemm_packed_rows(packed, m, k, x, rows, n, y, bias, nil, code, p0, p1)
     }
 
+    /// Floats of the scratch buffer `pointwisePacking` needs for k rows.
+    static func packingScratch(k: Int) -> Int { ck_packb_work_size(k) }
+
+    /// y (m × n) = epilogue(W · B) for one image, row p of B (n floats) at rows[p], each value
+    /// first mapped to v · scale[p] + shift[p] and then (preRelu) to max(·, 0) when scale
+    /// and shift are given; B is packed block by block into `scratch`.
+    static func pointwisePacking(_ packed: UnsafePointer<Float>, m: Int, k: Int, rows: UnsafePointer<UnsafePointer<Float>?>,
+                                 scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, preRelu: Bool, n: Int,
+                                 _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                                 activation: Activation, scratch: UnsafeMutablePointer<Float>) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_packb(packed, m, k, rows, scale, shift, preRelu ? 1 : 0, n, y, bias, residual, code, p0, p1, scratch)
+    }
+
     /// y (m × n) = epilogue(W · x (k × n)) for one image, W packed by `packPointwise`;
     /// `residual` has y's layout, bias one value per row.
     static func pointwise(_ packed: UnsafePointer<Float>, m: Int, k: Int, _ x: UnsafePointer<Float>, n: Int,

@@ -1,10 +1,12 @@
 // Conv: runs a node (or a fused chain) through the GEMM or depthwise path.
 
-/// Conv with an epilogue; `weights`/`bias` replace inputs 1 and 2 (BatchNorm folded in).
-func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: [Float]?, activation: Activation) throws -> NDArray {
-    let x = try ctx.input(0), wt = try ctx.input(1)
-    let xv = try ctx.floats(0)
-    let (s, outShape) = try convShape(ctx, x, wt)
+/// Conv with an epilogue; `weights`/`bias` replace inputs 1 and 2 (BatchNorm folded in),
+/// `input` input 0.
+func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: [Float]?, activation: Activation,
+             input: NDArray? = nil) throws -> NDArray {
+    let x = try input ?? ctx.input(0), wt = try ctx.input(1)
+    let xv = try input.map { $0.floats } ?? ctx.floats(0)
+    let (s, outShape) = try convShape(ctx, xShape: x.shape, wt)
     if let bias, bias.count != s.M { throw ctx.fail("B has \(bias.count) values for \(s.M) output channels") }
     let total = s.N * s.M * s.OHW
     if let residual, residual.count != total { throw ctx.fail("residual has \(residual.count) values for \(outShape)") }
@@ -38,7 +40,7 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
 /// in the step's FoldCache for a constant weight), nil when that path does not apply: maps
 /// under 128 pixels (7×7) stay with OpenBLAS, which multiplies several images side by side
 /// (the 16-column tiles would leave a third of a 7×7 map's last tile idle).
-private func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
+func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
     guard s.pointwise, s.group == 1, s.HW >= 128, ctx.options.nativeKernels, CPUKernels.available else { return nil }
     let pack = { wv.withUnsafeBufferPointer { CPUKernels.packPointwise($0.baseAddress!, m: s.M, k: s.K) ?? [] } }
     return ctx.cache?.prepared(pack) ?? pack()
