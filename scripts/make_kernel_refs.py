@@ -113,6 +113,18 @@ def prologue_cases():
     rng = saved
 
 
+def winograd_block_cases():
+    """Winograd in blocks of tile rows (maps of ≥ 128 tiles): odd output sizes with padding,
+    a last block of fewer rows (200 channels: two tile rows per block), and a residual chain.
+    Their own seed."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1718)
+    conv_case("wg_blocks_odd", (2, 64, 31, 29), 40, 3, pads=[1, 1, 1, 1])
+    conv_case("wg_blocks_c200", (1, 200, 19, 33), 24, 3, pads=[0, 1, 1, 0])
+    chain_case("wg_blocks_bn_add_relu", (2, 32, 28, 28), 32, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
+    rng = saved
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -216,6 +228,7 @@ def main():
     g = G(f32(2, 3, 29))
     g.save("maxpool_1d", g.op("MaxPool", ["x"], kernel_shape=[3], strides=[2], pads=[1, 1]))
     prologue_cases()
+    winograd_block_cases()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

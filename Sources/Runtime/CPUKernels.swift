@@ -45,6 +45,11 @@ enum CPUKernels {
         }
     }
 
+    /// W (m × k) packed as `packPointwise` does, into `out` (`packedSize(m:k:)` floats).
+    static func packPanels(_ w: UnsafePointer<Float>, m: Int, k: Int, into out: UnsafeMutablePointer<Float>) {
+        ck_pack_panels(w, m, k, out)
+    }
+
     /// Floats of `packPointwise`'s result for an m × k weight.
     static func packedSize(m: Int, k: Int) -> Int { ck_packed_panels_size(m, k) }
 

@@ -12,7 +12,10 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
     if let residual, residual.count != total { throw ctx.fail("residual has \(residual.count) values for \(outShape)") }
     if total == 0 { return NDArray(shape: outShape, floats: []) }
     // Winograd's transformed filters, once per constant weight.
-    let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared { Winograd.filters(wv, s, parallel: ctx.options.parallel) } : nil
+    let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared {
+        Winograd.filters(wv, s, parallel: ctx.options.parallel,
+                         packed: Winograd.blocked(s, ConvEpilogue(native: ctx.options.nativeKernels)))
+    } : nil
     // Weights packed for CPUKernels' GEMM (1×1, or a phased convolution), once per constant weight.
     let phased = PhasedConv.applies(s, native: ctx.options.nativeKernels)
     let panels = phased ? phasedPanels(ctx, wv, s) : pointwisePanels(ctx, wv, s)
