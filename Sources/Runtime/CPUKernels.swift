@@ -50,6 +50,16 @@ enum CPUKernels {
         ck_pack_panels(w, m, k, out)
     }
 
+    /// Winograd's input transform of tile rows `rows` of C padded planes (`plane` floats
+    /// apart, rows of pw): value ξ of tile (ty, tx) of plane c to
+    /// out[ξ·step + c·ldc + (ty − rows.lowerBound)·tw + tx]. False when unavailable.
+    static func winogradInput(_ pad: UnsafePointer<Float>, plane: Int, C: Int, pw: Int, tw: Int, rows: Range<Int>,
+                              _ out: UnsafeMutablePointer<Float>, ldc: Int, step: Int) -> Bool {
+        guard available else { return false }
+        ck_winograd_input(pad, plane, C, pw, tw, rows.lowerBound, rows.upperBound, out, ldc, step)
+        return true
+    }
+
     /// Floats of `packPointwise`'s result for an m × k weight.
     static func packedSize(m: Int, k: Int) -> Int { ck_packed_panels_size(m, k) }
 

@@ -47,6 +47,11 @@ void ck_gemm_packb(const float *packed, long m, long k, const float *const *rows
                    const float *shift, int prerelu, long n, float *y, const float *bias,
                    const float *residual, int act, float p0, float p1, float *work);
 
+/* Winograd F(2×2, 3×3) input transform of tile rows [ty0, ty1) of C zero-padded planes
+   (winograd.c): value ξ of tile (ty, tx) of plane c to out[ξ·step + c·ldc + (ty − ty0)·tw + tx]. */
+void ck_winograd_input(const float *pad, long plane, long C, long pw, long tw, long ty0, long ty1,
+                       float *out, long ldc, long step);
+
 /* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
    (depthwise.c): y[oy·ow + ox] = act(Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox] + bias)
    (activation codes and parameters as ck_epilogue's). */

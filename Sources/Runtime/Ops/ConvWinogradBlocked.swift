@@ -28,7 +28,10 @@ extension Winograd {
                     for c in 0..<C { t.padPlane(x + c * s.HW, pad + c * plane) }
                     for ty0 in stride(from: 0, to: t.th, by: R) {
                         let rows = ty0..<min(t.th, ty0 + R), width = rows.count * t.tw
-                        for c in 0..<C { t.transformPlane(pad + c * plane, V + c * width, step: C * width, rows: rows) }
+                        if !CPUKernels.winogradInput(pad, plane: plane, C: C, pw: t.pw, tw: t.tw, rows: rows, V, ldc: width,
+                                                     step: C * width) {
+                            for c in 0..<C { t.transformPlane(pad + c * plane, V + c * width, step: C * width, rows: rows) }
+                        }
                         for xi in 0..<16 {
                             CPUKernels.pointwise(packed + xi * size, m: M, k: C, V + xi * C * width, n: width, P + xi * M * width,
                                                  bias: nil, residual: nil, activation: .identity)
