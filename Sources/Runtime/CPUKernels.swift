@@ -50,6 +50,19 @@ enum CPUKernels {
         ck_pack_panels(w, m, k, out)
     }
 
+    /// Floats of the scratch buffer `pointwiseImages` needs for k rows.
+    static func imagesScratch(k: Int) -> Int { ck_images_work_size(k) }
+
+    /// `pointwisePacking` for `images` images of a small map (hw ≥ 8) side by side: row p of
+    /// image i at rows[i·k + p], output and residual of image i at i·m·hw.
+    static func pointwiseImages(_ packed: UnsafePointer<Float>, m: Int, k: Int, rows: UnsafePointer<UnsafePointer<Float>?>,
+                                scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, hw: Int, images: Int,
+                                _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                                activation: Activation, scratch: UnsafeMutablePointer<Float>) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_images(packed, m, k, rows, scale, shift, scale != nil ? 1 : 0, hw, images, y, bias, residual, code, p0, p1, scratch)
+    }
+
     /// Winograd's input transform of tile rows `rows` of C padded planes (`plane` floats
     /// apart, rows of pw): value ξ of tile (ty, tx) of plane c to
     /// out[ξ·step + c·ldc + (ty − rows.lowerBound)·tw + tx]. False when unavailable.

@@ -43,6 +43,47 @@ import TestSupport
         }
     }
 
+    /// The small-map kernel (several images per call) against a plain loop: maps of 9, 49 and
+    /// 110 pixels (strips over up to three images), with and without the prologue.
+    @Test(arguments: [(13, 40, 9, 5, true), (26, 300, 49, 3, false), (7, 520, 110, 2, true), (6, 16, 8, 4, false)])
+    func imagesGEMMMatchesLoop(_ c: (Int, Int, Int, Int, Bool)) throws {
+        let (m, k, hw, images, pre) = c
+        let w = CPUKernelsTests.values(m * k, seed: 21, scale: 0.5), x = CPUKernelsTests.values(images * k * hw, seed: 22, scale: 1)
+        let a = CPUKernelsTests.values(k, seed: 23, scale: 1.5), s = CPUKernelsTests.values(k, seed: 24, scale: 0.5)
+        let b = CPUKernelsTests.values(m, seed: 25, scale: 1), r = CPUKernelsTests.values(images * m * hw, seed: 26, scale: 1)
+        guard CPUKernels.available else { return }
+        var want = [Float](repeating: 0, count: images * m * hw)
+        for i in 0..<images {
+            for o in 0..<m {
+                for j in 0..<hw {
+                    var acc: Double = 0
+                    for p in 0..<k {
+                        let v = x[(i * k + p) * hw + j]
+                        acc += Double(w[o * k + p]) * Double(pre ? max(v * a[p] + s[p], 0) : v)
+                    }
+                    let at = (i * m + o) * hw + j
+                    want[at] = max(Float(acc) + b[o] + r[at], 0)
+                }
+            }
+        }
+        let packed = try #require(w.withUnsafeBufferPointer { CPUKernels.packPointwise($0.baseAddress!, m: m, k: k) })
+        var got = [Float](repeating: .nan, count: images * m * hw)
+        var work = [Float](repeating: 0, count: CPUKernels.imagesScratch(k: k))
+        x.withUnsafeBufferPointer { px in
+            let rows = (0..<(images * k)).map { Optional(px.baseAddress! + $0 * hw) }
+            got.withUnsafeMutableBufferPointer { y in
+                work.withUnsafeMutableBufferPointer { wk in
+                    CPUKernels.pointwiseImages(packed, m: m, k: k, rows: rows, scale: pre ? a : nil, shift: pre ? s : nil, hw: hw,
+                                               images: images, y.baseAddress!, bias: b, residual: r, activation: .relu,
+                                               scratch: wk.baseAddress!)
+                }
+            }
+        }
+        for i in 0..<want.count {
+            #expect(abs(got[i] - want[i]) <= 1e-5 * max(1, abs(want[i])), "\(c) at \(i): \(got[i]) vs \(want[i])")
+        }
+    }
+
     /// Steps of the optimised plan: the Concat, BatchNormalization and Relu before each
     /// convolution are part of its step; after a fused Conv → BN → Relu they stay there.
     @Test(arguments: [("pre_concat_pointwise", 3), ("pre_concat_pointwise_relu", 3), ("pre_concat_small_map", 2),

@@ -47,6 +47,14 @@ void ck_gemm_packb(const float *packed, long m, long k, const float *const *rows
                    const float *shift, int prerelu, long n, float *y, const float *bias,
                    const float *residual, int act, float p0, float p1, float *work);
 
+/* The same for several images of a small map side by side (gemm_images.c): row p of image i
+   at rows[i·k + p] (hw ≥ 8 floats), output (i, r, j) at y[i·m·hw + r·hw + j] (residual alike).
+   work: ck_images_work_size(k) floats (any alignment). */
+long ck_images_work_size(long k);
+void ck_gemm_images(const float *packed, long m, long k, const float *const *rows, const float *scale,
+                    const float *shift, int prerelu, long hw, long images, float *y, const float *bias,
+                    const float *residual, int act, float p0, float p1, float *work);
+
 /* Winograd F(2×2, 3×3) input transform of tile rows [ty0, ty1) of C zero-padded planes
    (winograd.c): value ξ of tile (ty, tx) of plane c to out[ξ·step + c·ldc + (ty − ty0)·tw + tx]. */
 void ck_winograd_input(const float *pad, long plane, long C, long pw, long tw, long ty0, long ty1,

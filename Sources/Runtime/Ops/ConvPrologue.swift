@@ -96,24 +96,13 @@ func runConv(_ ctx: NodeContext, prologue pro: ConvPrologue, weights wv: [Float]
         let x = pro.materialize(pool: ctx.pool, parallel: ctx.options.parallel)
         return try runConv(ctx, weights: wv, bias: bias, residual: residual, activation: activation, input: x)
     }
-    let K = s.C, M = s.M, HW = s.HW
     let out = ctx.outputFloats(total) { y in
         pro.withBases { bases in
             panels.withUnsafeBufferPointer { pw in pro.scale.withUnsafeBufferPointer { sc in pro.shift.withUnsafeBufferPointer { sh in
                 withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in
-                    RuntimeThreading.chunks(s.N, parallel: ctx.options.parallel) { r in
-                        let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: K)
-                        defer { rows.deallocate() }
-                        ScratchPool.shared.with(CPUKernels.packingScratch(k: K)) { scratch in
-                            for n in r {
-                                pro.rows(image: n, bases: bases, into: rows)
-                                CPUKernels.pointwisePacking(pw.baseAddress!, m: M, k: K, rows: rows, scale: sc.baseAddress,
-                                                            shift: sh.baseAddress, preRelu: true, n: HW, y + n * M * HW,
-                                                            bias: pb, residual: pr.map { $0 + n * M * HW }, activation: activation,
-                                                            scratch: scratch)
-                            }
-                        }
-                    }
+                    let ep = ConvEpilogue(bias: pb, residual: pr, activation: activation)
+                    convPointwiseRows(pw.baseAddress!, s, ep, scale: sc.baseAddress, shift: sh.baseAddress,
+                                      parallel: ctx.options.parallel, y) { n, rows in pro.rows(image: n, bases: bases, into: rows) }
                 } }
             } } }
         }
