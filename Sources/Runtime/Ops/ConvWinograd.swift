@@ -99,7 +99,7 @@ enum Winograd {
                     let cnt = min(nb, r.upperBound - n0)
                     let cols = cnt * perImage
                     for i in 0..<cnt {
-                        t.transformInput(X + (n0 + i) * s.C * s.HW, C: s.C, V, column: i * perImage, ld: cols, native: ep.native)
+                        t.transformInput(X + (n0 + i) * s.C * s.HW, C: s.C, V, column: i * perImage, ld: cols)
                     }
                     for xi in 0..<16 {
                         sgemm(transA: false, transB: false, m: s.M, n: cols, k: s.C, alpha: 1,

@@ -17,17 +17,13 @@ struct Tiling {
 
     var tilesPerImage: Int { th * tw }
 
-    /// V[ξ][c][column + tile] = (Bᵀ d B)[ξ] for the 4×4 patch d of each tile of channel c
-    /// (`native`: through CPUKernels' AVX2 transform when available).
-    func transformInput(_ x: UnsafePointer<Float>, C: Int, _ V: UnsafeMutablePointer<Float>, column: Int, ld: Int,
-                        native: Bool = false) {
+    /// V[ξ][c][column + tile] = (Bᵀ d B)[ξ] for the 4×4 patch d of each tile of channel c.
+    func transformInput(_ x: UnsafePointer<Float>, C: Int, _ V: UnsafeMutablePointer<Float>, column: Int, ld: Int) {
         let HW = h.input * w.input
         ScratchPool.shared.with(ph * pw + Tiling.slack) { pad in
             pad.update(repeating: 0, count: ph * pw + Tiling.slack)
             for c in 0..<C {
                 padPlane(x + c * HW, pad)
-                if native, CPUKernels.winogradInput(pad, plane: ph * pw, C: 1, pw: pw, tw: tw, rows: 0..<th,
-                                                    V + c * ld + column, ldc: 0, step: C * ld) { continue }
                 transformPlane(pad, V + c * ld + column, step: C * ld, rows: 0..<th)
             }
         }
