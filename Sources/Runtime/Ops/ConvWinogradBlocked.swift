@@ -4,11 +4,11 @@
 /// V (16 × C × tiles: 6.4 MB per 56×56 image of 128 channels), multiplies with OpenBLAS (which
 /// copies V once more into its own packing) and transforms back: V passes through memory three
 /// times. Here each image is zero-padded once, then a block of tile rows at a time (V of the
-/// block ≤ 512 KB, in L2) is transformed, multiplied by the packed U_ξ with CPUKernels' GEMM
+/// block ≤ 1 MB, about the L2 of a core) is transformed, multiplied by the packed U_ξ with CPUKernels' GEMM
 /// (reading V in place) and transformed back with the epilogue on the block's output rows.
 extension Winograd {
     /// Floats of one block's transformed input at most.
-    static let blockFloats = 1 << 17
+    static let blockFloats = 1 << 18
 
     /// Y = epilogue(conv(X)) with `packed` the 16 U_ξ packed by `CPUKernels.packPanels`.
     static func forwardBlocked(_ X: UnsafePointer<Float>, filters packed: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
