@@ -137,6 +137,9 @@ def pointwise_images_cases():
     parts = ["x", g.conv("x", 16, 8, 3, pads=[1] * 4)]
     y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 24)]), 24, 16, 1, kernel_shape=[1, 1])
     g.save("pw_images_pre_add", g.op("Add", [y, "x"]))
+    # DenseNet's transition pooling, 2×2 stride 2, on an odd-sized map.
+    g = G(f32(2, 3, 9, 11))
+    g.save("avgpool_2x2_s2", g.op("AveragePool", ["x"], kernel_shape=[2, 2], strides=[2, 2]))
     rng = saved
 
 
