@@ -19,9 +19,10 @@ struct TrainPruneArguments: ParsableArguments {
     @Option(help: "Plateau waiting epochs of each learning stage.") var pwe = 20
     @Option(help: "Epochs over all stages.") var maxEpochs = 1000
     @Option(help: "Wall-clock budget in seconds: the stage in progress ends, one last pruning stage runs, the run stops.") var maxSeconds: Double?
-    @Option(help: "serene/l2 stop below this validation top-1 (fraction; default: the start minus 0.005).") var targetTop1: Double?
-    @Option(help: "serene/l2: undo a stage that ends below the target and go on with TWT/4, at most N times in a row (0: stop there).") var retries = 3
-    @Option(help: "Seed of the validation split and shuffling.") var seed: UInt64 = 0
+    @Option(help: "Stop below this validation top-1 (fraction; serene/l2 default: the start minus 0.005; lobster: no accuracy stop unless given).") var targetTop1: Double?
+    @Option(help: "Undo a stage that ends below the target and go on with TWT/4, at most N times in a row (0: stop there).") var retries = 3
+    @Option(help: "Seed of the shuffling (and of the validation split without --split-seed).") var seed: UInt64 = 0
+    @Option(help: "Seed of the validation split (default: --seed), to vary the training order on the same held-out rows.") var splitSeed: UInt64?
     @Flag(help: "serene: leave the last layer's weights unregularized (before 2026-11-29 08:30; default: they decay with 1 − 1/C).") var noLastLayerPenalty = false
 
     func check(_ p: PruneArguments, criterion: Criterion?) throws {
@@ -41,7 +42,7 @@ struct TrainPruneArguments: ParsableArguments {
     func options(_ p: PruneArguments) -> TrainPruneOptions {
         var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
         o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
-        o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.seed = seed; o.retries = retries
+        o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.seed = seed; o.splitSeed = splitSeed; o.retries = retries
         o.epsilon = p.epsilon; o.penalizeLastLayer = !noLastLayerPenalty
         return o
     }

@@ -62,7 +62,7 @@ final class PruneLoop {
         let evaluator = try Trainer(graph: graph, options: base)
         let start = try evaluator.evaluate(validation)
         startTop1 = start.top1
-        target = options.targetTop1 ?? start.top1.map { $0 - 0.005 }
+        target = options.hasAccuracyStop ? options.targetTop1 ?? start.top1.map { $0 - 0.005 } : nil
         var kept = Outcome(parameters: graph.parameters, loss: start.loss, top1: start.top1, stopped: "max epochs")
         let names = layers.flatMap(\.parameterNames)
         let dead = DeadNeurons(layers, graph: graph.model.graph!)
@@ -109,7 +109,7 @@ final class PruneLoop {
                                sparsity: count.sparsity, neurons: count.neurons)
             stages.append(s)
             progress?(.stage(s))
-            if options.method != .lobster, let target, let t1 = after.top1, t1 < target {
+            if let target, let t1 = after.top1, t1 < target {
                 graph.parameters = kept.parameters
                 failures += 1
                 if failures > options.retries {

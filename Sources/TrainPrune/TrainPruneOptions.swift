@@ -18,8 +18,10 @@ public struct TrainPruneOptions: Sendable {
     /// after the current epoch, one last pruning stage runs and the loop stops.
     public var maxSeconds: Double?
     /// Validation top-1 (fraction) below which SeReNe and L2 stop (nil: start − 0.005).
+    /// LOBSTER has an accuracy stop only when this is given; without it LOBSTER loops while
+    /// the last stage pruned something, as the issue (and the thesis) define it.
     public var targetTop1: Double?
-    /// serene/l2: a pruning stage that ends below the target is undone and the loop goes on
+    /// A pruning stage that ends below the target is undone and the loop goes on
     /// from the last model above it with TWT divided by 4 (back to TWT after a stage that
     /// passes), at most this many times in a row
     /// (0: stop at the first such stage, as the thesis does).
@@ -30,11 +32,19 @@ public struct TrainPruneOptions: Sendable {
     public var penalizeLastLayer = true
     /// Bisection stop: ΔT ≤ epsilon × max|w|.
     public var epsilon = 1e-3
+    /// Seed of the training order (shuffling; each stage offsets it).
     public var seed: UInt64 = 0
+    /// Seed of the validation split of the training data (nil: `seed`), so that runs with
+    /// different training orders can validate on the same held-out rows.
+    public var splitSeed: UInt64?
 
     public init(method: PruneMethod) { self.method = method }
 
     var resolvedLambda: Double { lambda ?? (method == .lobster ? 1e-4 : 1e-5) }
+    var resolvedSplitSeed: UInt64 { splitSeed ?? seed }
+    /// Whether a stage that ends below the target top-1 is undone (serene and l2 always;
+    /// lobster only with an explicit target).
+    var hasAccuracyStop: Bool { method != .lobster || targetTop1 != nil }
     var resolvedTWT: Double { twt ?? (method == .serene ? (sensitivity == .local ? 1 : 0.3) : 0.05) }
 
     public func validate() throws {

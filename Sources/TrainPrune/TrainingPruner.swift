@@ -80,7 +80,7 @@ public enum TrainingPruner {
         var fr = Finetune.Request(model: request.model, data: request.data, output: request.output)
         fr.labels = request.labels
         fr.validationData = request.validationData; fr.validationLabels = request.validationLabels
-        fr.validationSplit = request.validationSplit; fr.options.seed = o.seed
+        fr.validationSplit = request.validationSplit; fr.options.seed = o.resolvedSplitSeed
         let (train, v, _) = try Finetune.datasets(fr, graph: graph)
         guard let validation = v else {
             throw TrainPruneError(.invalidData, request.data, "needs validation data: validation files or a split of the training data")

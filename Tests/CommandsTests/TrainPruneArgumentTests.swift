@@ -19,4 +19,13 @@ struct TrainPruneArgumentTests {
         #expect(ArgumentTests.refusal(Self.base + ["--lambda", "2"]) == "--lambda: must be in [0, 1) (the share of a weight removed per step), got 2.0")
         #expect(ArgumentTests.refusal(Self.base + ["--max-seconds", "0"]) == "--max-seconds: must be a positive number of seconds, got 0.0")
     }
+
+    @Test("--split-seed sets the validation split's seed; without it the split follows --seed")
+    func splitSeed() throws {
+        let c = try #require(try NNCodecCLI.parseAsRoot(Self.base + ["--seed", "2", "--split-seed", "0"]) as? PruneCommand)
+        let o = c.training.options(c.pruning)
+        #expect(o.seed == 2 && o.splitSeed == 0)
+        let d = try #require(try NNCodecCLI.parseAsRoot(Self.base + ["--seed", "2"]) as? PruneCommand)
+        #expect(d.training.options(d.pruning).splitSeed == nil)
+    }
 }
