@@ -126,16 +126,16 @@ def winograd_block_cases():
 
 
 def pointwise_images_cases():
-    """1×1 convolutions on small maps, several images per GEMM call: a 3×3 map (strips over
-    three images) with BN, residual and Relu, an 11×10 map with 300 input channels, and a
-    pre-activation Concat on a 7×7 map with a residual. Their own seed."""
+    """1×1 convolutions on small maps with ≥ 128 input channels, several images per GEMM call:
+    a 3×3 map (strips over three images) with BN, residual and Relu, an 11×10 map with 300
+    input channels, and a pre-activation Concat on a 7×7 map with a residual. Their own seed."""
     global rng
     saved, rng = rng, np.random.default_rng(1719)
-    chain_case("pw_images_hw9_add_relu", (5, 24, 3, 3), 24, 1, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]))
+    chain_case("pw_images_hw9_add_relu", (5, 136, 3, 3), 136, 1, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]))
     conv_case("pw_images_k300", (3, 300, 11, 10), 20, 1)
-    g = G(f32(4, 16, 7, 7))
-    parts = ["x", g.conv("x", 16, 8, 3, pads=[1] * 4)]
-    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 24)]), 24, 16, 1, kernel_shape=[1, 1])
+    g = G(f32(4, 120, 7, 7))
+    parts = ["x", g.conv("x", 120, 8, 3, pads=[1] * 4)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 128)]), 128, 120, 1, kernel_shape=[1, 1])
     g.save("pw_images_pre_add", g.op("Add", [y, "x"]))
     # DenseNet's transition pooling, 2×2 stride 2, on an odd-sized map.
     g = G(f32(2, 3, 9, 11))
