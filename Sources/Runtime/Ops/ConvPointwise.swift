@@ -2,11 +2,11 @@
 /// constant weight) into 6-row panels, 6 × 16 output tiles finished by the epilogue (bias,
 /// residual, activation) in registers.
 ///
-/// * Maps of ≥ 128 pixels, one image per call (images split over the cores): with fewer than
-///   128 input channels B is read in place (`CPUKernels.pointwise`); from 128 on, and
-///   always with a pre-activation prologue, B is packed per block (`pointwisePacking`; a
-///   C harness over DenseNet's and RegNetX's shapes: 1.0–1.26× the in-place kernel from
-///   k = 128, 0.86–0.95× below).
+/// * Maps of ≥ 128 pixels, one image per call (images split over the cores): B read in place
+///   (`CPUKernels.pointwise`); with a pre-activation prologue, B packed per block
+///   (`pointwisePacking`, the prologue applied while packing; a C harness: 1.0–1.26× the
+///   in-place kernel from k = 128, 0.86–0.95× below; on plain RegNetX-400MF layers
+///   with k = 160 it measured 0.92× in CPU time, so plain convolutions keep the in-place one).
 /// * Smaller maps (8 to 127 pixels: 7×7, 8×8, 11×11) with ≥ 128 input channels: the columns
 ///   of several images side by side in one call (`pointwiseImages`), as OpenBLAS did before
 ///   with copies (C harness: 1.04–1.11× OpenBLAS at k = 400–1024, 0.96 at k = 160).
@@ -15,7 +15,7 @@
 func convPointwise(_ X: UnsafePointer<Float>, _ panels: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                    _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
     let C = s.C, M = s.M, HW = s.HW
-    if HW >= 128 && C < 128 {
+    if HW >= 128 {
         RuntimeThreading.chunks(s.N, parallel: parallel) { r in
             for n in r {
                 CPUKernels.pointwise(panels, m: M, k: C, X + n * C * HW, n: HW, Y + n * M * HW,
@@ -37,8 +37,9 @@ func convPointwiseRows(_ panels: UnsafePointer<Float>, _ s: ConvShape, _ ep: Con
                        fill: (Int, UnsafeMutablePointer<UnsafePointer<Float>?>) -> Void) {
     let K = s.C, M = s.M, HW = s.HW
     let small = HW < 128
-    // Small maps: enough images per call for ≥ 128 columns, within the batch share.
-    let minChunk = small ? max(1, min((128 + HW - 1) / HW, s.N / RuntimeThreading.cores)) : 1
+    // Small maps: two calls per core of several images each (5 calls of 3 images on 2 cores
+    // left one core idle for a fifth of the time: RegNetX-400MF 0.93×).
+    let minChunk = small ? max(1, s.N / (2 * RuntimeThreading.cores)) : 1
     RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: minChunk) { r in
         let perCall = small ? r.count : 1
         let rows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: max(1, K * perCall))
