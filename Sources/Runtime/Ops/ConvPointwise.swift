@@ -38,7 +38,7 @@ func convPointwiseRows(_ panels: UnsafePointer<Float>, _ s: ConvShape, _ ep: Con
     let K = s.C, M = s.M, HW = s.HW
     let small = HW < 128
     // Small maps: two calls per core of several images each (5 calls of 3 images on 2 cores
-    // left one core idle for a fifth of the time: RegNetX-400MF 0.93×).
+    // leave one core idle for a fifth of the time).
     let minChunk = small ? max(1, s.N / (2 * RuntimeThreading.cores)) : 1
     RuntimeThreading.chunks(s.N, parallel: parallel, minChunk: minChunk) { r in
         let perCall = small ? r.count : 1
