@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "ONNXIOTests", dependencies: ["ONNXIO", "TestSupport"]),
         .testTarget(name: "CABACTests", dependencies: ["TestSupport", "CABAC"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["TestSupport", "Runtime", "ONNXIO"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["TestSupport", "Runtime", "ONNXIO", "Tensors"]),
         .testTarget(name: "ArchivesTests", dependencies: ["TestSupport", "Archives"]),
         .testTarget(name: "CodecTests", dependencies: ["TestSupport", "Codec", "ONNXIO"]),
         .testTarget(name: "ReportsTests", dependencies: ["TestSupport", "Reports", "Codec", "ONNXIO", "Runtime"]),

@@ -245,6 +245,30 @@ def main():
     g.save("maxpool_s3", g.op("MaxPool", ["x"], kernel_shape=[4, 4], strides=[3, 3]))
     g = G(f32(2, 3, 29))
     g.save("maxpool_1d", g.op("MaxPool", ["x"], kernel_shape=[3], strides=[2], pads=[1, 1]))
+    # Depthwise read in place (depthwise_direct.c, depthwise_interleaved.c). Rows of eight-column
+    # positions (stride 1; channels not a multiple of 8 or maps wider than 16 / 32 for 5×5):
+    # 37 columns (a 5-lane last position), asymmetric pads, rows of one position (blocks of
+    # eight rows), maps of fewer than four rows, a post-pass activation. Channel-interleaved
+    # (channels a multiple of 8, small maps): 14/7/1 columns, 5×5 up to 32 columns, stride 2
+    # with TF-style pads, a residual chain. Stride 2 on wider maps: the phase-split plane.
+    relu = lambda g, y: g.op("Relu", [y])
+    relu6 = lambda g, y: g.op("Clip", [y, g.init(np.float32(0)), g.init(np.float32(6))])
+    chain_case("dd_rows_k3_relu6", (2, 5, 21, 37), 5, 3, relu6, group=5, pads=[1] * 4)
+    conv_case("dd_rows_k3_asym", (2, 3, 18, 30), 3, 3, group=3, pads=[0, 2, 2, 0])
+    chain_case("dd_rows_k5_hardswish", (1, 8, 12, 41), 8, 5, lambda g, y: g.op("HardSwish", [y]), group=8, pads=[2] * 4)
+    conv_case("dd_rows_one_position", (2, 5, 13, 6), 5, 3, group=5, pads=[1] * 4)
+    conv_case("dd_rows_short", (2, 5, 3, 20), 5, 3, group=5, pads=[1] * 4)
+    conv_case("dd_rows_width9", (2, 3, 9, 11), 3, 3, group=3, pads=[1, 0, 1, 0])
+    conv_case("dd_plane_1x1_rows", (2, 3, 1, 1), 3, 3, group=3, pads=[1] * 4)
+    conv_case("dd_plane_1x1_interleaved", (2, 16, 1, 1), 16, 5, group=16, pads=[2] * 4)
+    chain_case("dd_il_k3_relu6", (3, 24, 14, 14), 24, 3, relu6, group=24, pads=[1] * 4)
+    chain_case("dd_il_k5_silu", (2, 16, 7, 7), 16, 5, lambda g, y: g.silu(y), group=16, pads=[2] * 4)
+    conv_case("dd_il_k5_w28", (1, 8, 28, 28), 8, 5, group=8, pads=[2] * 4)
+    chain_case("dd_il_s2_tf_pads", (2, 16, 28, 28), 16, 3, relu, group=16, strides=[2, 2], pads=[0, 0, 1, 1])
+    conv_case("dd_il_k5_s2_w16", (1, 8, 31, 31), 8, 5, group=8, strides=[2, 2], pads=[2] * 4)
+    chain_case("dd_il_add_relu", (2, 16, 9, 10), 16, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), group=16, pads=[1] * 4)
+    chain_case("dd_s2_phase_relu6", (2, 16, 40, 45), 16, 3, relu6, group=16, strides=[2, 2], pads=[1] * 4)
+    conv_case("dd_s2_phase_k5_asym", (1, 5, 34, 37), 5, 5, group=5, strides=[2, 2], pads=[1, 2, 2, 1])
     prologue_cases()
     winograd_block_cases()
     pointwise_images_cases()

@@ -36,6 +36,27 @@ enum CPUKernels {
         return true
     }
 
+    /// Floats of scratch `depthwiseDirect` needs for a depthwise shape (square 3×3 or 5×5
+    /// kernel, equal strides 1 or 2, no dilation, Mg = 1 — checked by the caller); nil when the
+    /// kernels are unavailable or do not handle the shape.
+    static func depthwiseDirectScratch(_ s: ConvShape) -> Int? {
+        guard available else { return nil }
+        var shape = s.directShape
+        guard ck_depthwise_direct_supports(&shape) != 0 else { return nil }
+        return ck_depthwise_direct_scratch(&shape)
+    }
+
+    /// Planes [first, first + count) of a depthwise convolution read in place
+    /// (`DepthwiseDirect`), bias and activation applied; `scratch` of `depthwiseDirectScratch`
+    /// floats (nil when that is 0).
+    static func depthwiseDirect(_ s: ConvShape, _ x: UnsafePointer<Float>, _ k: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                _ y: UnsafeMutablePointer<Float>, first: Int, count: Int, activation: Activation,
+                                scratch: UnsafeMutablePointer<Float>?) {
+        var shape = s.directShape
+        let (code, p0, p1) = activation.kernelCode
+        ck_depthwise_direct(&shape, x, k, bias, y, first, count, code, p0, p1, scratch)
+    }
+
     /// W (m × k) packed for `pointwise` (nil when the kernels are unavailable).
     static func packPointwise(_ w: UnsafePointer<Float>, m: Int, k: Int) -> [Float]? {
         guard available else { return nil }
@@ -115,6 +136,14 @@ enum CPUKernels {
                           activation: Activation) {
         let (code, p0, p1) = activation.kernelCode
         ck_gemm_packed(packed, m, k, x, n, y, bias, residual, code, p0, p1)
+    }
+}
+
+extension ConvShape {
+    /// The shape as CKernels' depthwise kernels take it.
+    fileprivate var directShape: ck_dw_shape {
+        ck_dw_shape(ih: h.input, iw: w.input, oh: h.output, ow: w.output, kernel: h.kernel, stride: h.stride,
+                    pad_top: h.padBegin, pad_left: w.padBegin, channels: C)
     }
 }
 

@@ -66,4 +66,25 @@ void ck_winograd_input(const float *pad, long plane, long C, long pw, long tw, l
 void ck_depthwise_plane(const float *pad, const float *k, const long *offsets, long taps,
                         long oh, long ow, long row_step, float *y, float bias, int act, float p0, float p1);
 
+/* The shape of a depthwise convolution for ck_depthwise_direct: square kernel 3 or 5, the same
+   stride (1 or 2) on both axes, no dilation, one output channel per input channel. */
+typedef struct {
+    long ih, iw, oh, ow;
+    long kernel, stride;
+    long pad_top, pad_left;  /* below the kernel size; bottom/right padding follows from oh, ow */
+    long channels;           /* plane p (image · channels + c) uses kernel c and bias[c] */
+} ck_dw_shape;
+
+/* 1 when ck_depthwise_direct handles the shape (kernel, stride and pads as above, few border
+   column positions). */
+int ck_depthwise_direct_supports(const ck_dw_shape *s);
+/* Floats of scratch ck_depthwise_direct uses for a shape (0: none). */
+long ck_depthwise_direct_scratch(const ck_dw_shape *s);
+/* Planes [first, first + count) of a depthwise convolution read in place from x (ih × iw each):
+   y[p][oy][ox] = act(Σ_{ki,kj} k[c][ki][kj] · x[p][oy·s + ki − pad_top][ox·s + kj − pad_left] + bias[c])
+   with zero padding (depthwise_direct.c; bias may be NULL; scratch of
+   ck_depthwise_direct_scratch(s) floats, or NULL). Writes only planes [first, first + count). */
+void ck_depthwise_direct(const ck_dw_shape *s, const float *x, const float *k, const float *bias, float *y,
+                         long first, long count, int act, float p0, float p1, float *scratch);
+
 #endif

@@ -1,5 +1,6 @@
 /// Depthwise convolution (one input channel per group, any channel multiplier) for every
-/// stride, padding and dilation.
+/// stride, padding and dilation. 3×3/5×5 kernels at stride 1 or 2 without dilation or
+/// multiplier go to CKernels' in-place kernels first (`DepthwiseDirect`) when the CPU allows.
 ///
 /// Each input plane is copied once into a zero-padded plane whose rows are split into
 /// `stride` column phases (phase p holds padded columns p, p + s, p + 2s, …), so every
@@ -8,6 +9,7 @@
 /// accumulate in SIMD8 registers (eight outputs, all taps); the epilogue runs on each finished plane.
 func convDepthwise(_ X: UnsafePointer<Float>, _ Wp: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                    _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
+    if DepthwiseDirect.run(X, Wp, Y, s, ep, parallel: parallel) { return }
     let g = DepthwiseGeometry(s)
     let HW = s.HW, OHW = s.OHW, KK = s.h.kernel * s.w.kernel, Mg = s.Mg
     RuntimeThreading.chunks(s.N * s.group, parallel: parallel) { r in
