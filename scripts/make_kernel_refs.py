@@ -85,6 +85,64 @@ def chain_case(name, xshape, cout, k, tail, group=1, bn=True, opset=17, **attrs)
     g.save(name, tail(g, y), opset=opset)
 
 
+def prologue_cases():
+    """Pre-activation with a Concat in front (DenseNet's layers): Concat → BN → Relu → Conv,
+    applied while the 1×1 kernel packs its input (k across two blocks of ≤ 256 rows, a
+    128-column block plus a tail, 26 output rows), on a 7×7 map and before a 3×3 (the input
+    built first), and after a fused Conv → BN → Relu (no prologue then). Their own seed, so
+    the other cases keep their data."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1717)
+    g = G(f32(2, 260, 14, 15))
+    parts = ["x", g.conv("x", 260, 8, 3, pads=[1] * 4), g.conv("x", 260, 12, 1)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 280)]), 280, 26, 1, kernel_shape=[1, 1])
+    g.save("pre_concat_pointwise", y)
+    g = G(f32(3, 40, 16, 12))
+    parts = ["x", g.conv("x", 40, 32, 1), g.conv("x", 40, 32, 3, pads=[1] * 4)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 104)]), 104, 20, 1, kernel_shape=[1, 1])
+    g.save("pre_concat_pointwise_relu", g.op("Relu", [y]))
+    g = G(f32(2, 24, 7, 7))
+    parts = ["x", g.conv("x", 24, 8, 3, pads=[1] * 4)]
+    g.save("pre_concat_small_map", g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 32)]), 32, 16, 1))
+    g = G(f32(2, 16, 12, 12))
+    parts = [g.conv("x", 16, 8, 1), "x"]
+    g.save("pre_concat_3x3", g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 24)]), 24, 16, 3, pads=[1] * 4))
+    g = G(f32(2, 16, 12, 12))
+    y = g.op("Relu", [g.bn(g.conv("x", 16, 24, 3, pads=[1] * 4), 24)])
+    g.save("pre_after_conv_chain", g.conv(y, 24, 16, 1))
+    rng = saved
+
+
+def winograd_block_cases():
+    """Winograd in blocks of tile rows (maps of ≥ 128 tiles): odd output sizes with padding,
+    a last block of fewer rows (200 channels: two tile rows per block), and a residual chain.
+    Their own seed."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1718)
+    conv_case("wg_blocks_odd", (2, 64, 31, 29), 40, 3, pads=[1, 1, 1, 1])
+    conv_case("wg_blocks_c200", (1, 200, 19, 33), 24, 3, pads=[0, 1, 1, 0])
+    chain_case("wg_blocks_bn_add_relu", (2, 32, 28, 28), 32, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), pads=[1] * 4)
+    rng = saved
+
+
+def pointwise_images_cases():
+    """1×1 convolutions on small maps with ≥ 128 input channels, several images per GEMM call:
+    a 3×3 map (strips over three images) with BN, residual and Relu, an 11×10 map with 300
+    input channels, and a pre-activation Concat on a 7×7 map with a residual. Their own seed."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1719)
+    chain_case("pw_images_hw9_add_relu", (5, 136, 3, 3), 136, 1, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]))
+    conv_case("pw_images_k300", (3, 300, 11, 10), 20, 1)
+    g = G(f32(4, 120, 7, 7))
+    parts = ["x", g.conv("x", 120, 8, 3, pads=[1] * 4)]
+    y = g.conv(g.op("Relu", [g.bn(g.op("Concat", parts, axis=1), 128)]), 128, 120, 1, kernel_shape=[1, 1])
+    g.save("pw_images_pre_add", g.op("Add", [y, "x"]))
+    # DenseNet's transition pooling, 2×2 stride 2, on an odd-sized map.
+    g = G(f32(2, 3, 9, 11))
+    g.save("avgpool_2x2_s2", g.op("AveragePool", ["x"], kernel_shape=[2, 2], strides=[2, 2]))
+    rng = saved
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -211,6 +269,9 @@ def main():
     chain_case("dd_il_add_relu", (2, 16, 9, 10), 16, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]), group=16, pads=[1] * 4)
     chain_case("dd_s2_phase_relu6", (2, 16, 40, 45), 16, 3, relu6, group=16, strides=[2, 2], pads=[1] * 4)
     conv_case("dd_s2_phase_k5_asym", (1, 5, 34, 37), 5, 5, group=5, strides=[2, 2], pads=[1, 2, 2, 1])
+    prologue_cases()
+    winograd_block_cases()
+    pointwise_images_cases()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -66,6 +66,34 @@ enum CPUKernels {
         }
     }
 
+    /// W (m × k) packed as `packPointwise` does, into `out` (`packedSize(m:k:)` floats).
+    static func packPanels(_ w: UnsafePointer<Float>, m: Int, k: Int, into out: UnsafeMutablePointer<Float>) {
+        ck_pack_panels(w, m, k, out)
+    }
+
+    /// Floats of the scratch buffer `pointwiseImages` needs for k rows.
+    static func imagesScratch(k: Int) -> Int { ck_images_work_size(k) }
+
+    /// `pointwisePacking` for `images` images of a small map (hw ≥ 8) side by side: row p of
+    /// image i at rows[i·k + p], output and residual of image i at i·m·hw.
+    static func pointwiseImages(_ packed: UnsafePointer<Float>, m: Int, k: Int, rows: UnsafePointer<UnsafePointer<Float>?>,
+                                scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, hw: Int, images: Int,
+                                _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                                activation: Activation, scratch: UnsafeMutablePointer<Float>) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_images(packed, m, k, rows, scale, shift, scale != nil ? 1 : 0, hw, images, y, bias, residual, code, p0, p1, scratch)
+    }
+
+    /// Winograd's input transform of tile rows `rows` of C padded planes (`plane` floats
+    /// apart, rows of pw): value ξ of tile (ty, tx) of plane c to
+    /// out[ξ·step + c·ldc + (ty − rows.lowerBound)·tw + tx]. False when unavailable.
+    static func winogradInput(_ pad: UnsafePointer<Float>, plane: Int, C: Int, pw: Int, tw: Int, rows: Range<Int>,
+                              _ out: UnsafeMutablePointer<Float>, ldc: Int, step: Int) -> Bool {
+        guard available else { return false }
+        ck_winograd_input(pad, plane, C, pw, tw, rows.lowerBound, rows.upperBound, out, ldc, step)
+        return true
+    }
+
     /// Floats of `packPointwise`'s result for an m × k weight.
     static func packedSize(m: Int, k: Int) -> Int { ck_packed_panels_size(m, k) }
 
@@ -85,6 +113,20 @@ enum CPUKernels {
                               n: Int, _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation) {
         let (code, p0, p1) = activation.kernelCode
         ck_gemm_packed_rows(packed, m, k, x, rows, n, y, bias, nil, code, p0, p1)
+    }
+
+    /// Floats of the scratch buffer `pointwisePacking` needs for k rows.
+    static func packingScratch(k: Int) -> Int { ck_packb_work_size(k) }
+
+    /// y (m × n) = epilogue(W · B) for one image, row p of B (n floats) at rows[p], each value
+    /// first mapped to v · scale[p] + shift[p] and then (preRelu) to max(·, 0) when scale
+    /// and shift are given; B is packed block by block into `scratch`.
+    static func pointwisePacking(_ packed: UnsafePointer<Float>, m: Int, k: Int, rows: UnsafePointer<UnsafePointer<Float>?>,
+                                 scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, preRelu: Bool, n: Int,
+                                 _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                                 activation: Activation, scratch: UnsafeMutablePointer<Float>) {
+        let (code, p0, p1) = activation.kernelCode
+        ck_gemm_packb(packed, m, k, rows, scale, shift, preRelu ? 1 : 0, n, y, bias, residual, code, p0, p1, scratch)
     }
 
     /// y (m × n) = epilogue(W · x (k × n)) for one image, W packed by `packPointwise`;

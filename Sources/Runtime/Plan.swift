@@ -77,6 +77,7 @@ extension Session {
         // 2. Fusion chains.
         var match = ChainMatcher(nodes: nodes, skipping: folded, graphOutputs: graphOutputs)
         var chainEnd: [Int: Step] = [:]   // last node of a chain → fused step
+        let prologues = match.prologues(skipping: folded)
         for (i, n) in nodes.enumerated() where !folded.contains(i) && n.opType == "Conv" && ChainMatcher.isDefault(n) {
             guard n.outputs.count == 1, n.inputs.count >= 2, !n.inputs[0].isEmpty, !n.inputs[1].isEmpty else { continue }
             var chain = [i]
@@ -98,17 +99,20 @@ extension Session {
                 act = a.act; chain += a.nodes; cur = a.output
                 if !a.bounds.isEmpty { bounds = a.bounds }
             }
-            guard chain.count > 1 else { continue }
+            let pro = prologues[i].flatMap { p in p.nodes.contains(where: match.inChain.contains) ? nil : p }
+            guard chain.count > 1 || pro != nil else { continue }
             let b = n.inputs.count > 2 ? n.inputs[2] : ""
-            var fused = Node(opType: "Conv", inputs: [n.inputs[0], n.inputs[1], b] + (bn.map { Array($0.inputs[1...4]) } ?? ["", "", "", ""]) + [residual] + bounds,
-                             outputs: [cur], name: n.name)
+            var inputs = [n.inputs[0], n.inputs[1], b] + (bn.map { Array($0.inputs[1...4]) } ?? ["", "", "", ""]) + [residual] + bounds
+            if let pro { inputs[0] = pro.parts[0]; inputs += pro.batchNorm + pro.parts.dropFirst() }
+            var fused = Node(opType: "Conv", inputs: inputs, outputs: [cur], name: n.name)
             fused.domain = n.domain
             fused.attributes = n.attributes
             let eps = bn?.attribute("epsilon")?.f ?? 1e-5
-            let hasBN = bn != nil, fusedAct = act
-            let kernel: Kernel = { ctx in try fusedConv(ctx, batchNorm: hasBN, epsilon: eps, activation: fusedAct) }
+            let hasBN = bn != nil, fusedAct = act, preEpsilon = pro?.epsilon
+            let kernel: Kernel = { ctx in try fusedConv(ctx, batchNorm: hasBN, epsilon: eps, activation: fusedAct, prologue: preEpsilon) }
             chainEnd[chain.last!] = Step(node: fused, kernel: kernel, origin: i, name: displayName(n, i),
                                          cacheable: hasBN ? [1, 2, 3, 4, 5, 6] : [1], cache: FoldCache())
+            chain = (pro?.nodes ?? []) + chain
             for c in chain { match.inChain.insert(c) }
             for c in chain.dropLast() { for o in nodes[c].outputs where !o.isEmpty { plan.hidden.insert(o) } }
         }

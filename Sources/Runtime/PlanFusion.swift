@@ -88,8 +88,11 @@ struct ChainMatcher {
 }
 
 /// Conv → [BatchNormalization] → [Add residual] → [activation] as one kernel. Inputs: X,
-/// W, B, BN scale, bias, mean, var (or ""), residual (or ""), Clip min, max (or "").
-func fusedConv(_ ctx: NodeContext, batchNorm: Bool, epsilon: Float, activation: FusedActivation) throws -> [NDArray] {
+/// W, B, BN scale, bias, mean, var (or ""), residual (or ""), Clip min, max (or ""); with a
+/// `prologue` (its BatchNormalization's epsilon) the inputs of `ConvPrologue` follow.
+func fusedConv(_ ctx: NodeContext, batchNorm: Bool, epsilon: Float, activation: FusedActivation,
+               prologue: Float? = nil) throws -> [NDArray] {
+    let pro = try prologue.map { try ConvPrologue(ctx, epsilon: $0) }
     var w = try ctx.floats(1)
     var b = ctx.optionalInput(2)?.floats
     let act = activation.resolve(ctx)
@@ -113,15 +116,15 @@ func fusedConv(_ ctx: NodeContext, batchNorm: Bool, epsilon: Float, activation: 
         let (fw, fb) = try ctx.cache.map { try $0.get(make) } ?? make()
         w = fw; b = fb
     }
-    guard let r = ctx.optionalInput(7) else {
-        return [try runConv(ctx, weights: w, bias: b, residual: nil, activation: act)]
+    func conv(_ residual: [Float]?, _ act: Activation) throws -> NDArray {
+        if let pro { return try runConv(ctx, prologue: pro, weights: w, bias: b, residual: residual, activation: act) }
+        return try runConv(ctx, weights: w, bias: b, residual: residual, activation: act)
     }
-    let (_, shape) = try convShape(ctx, try ctx.input(0), try ctx.input(1))
-    if case .float(let rv) = r.storage, r.shape == shape {
-        return [try runConv(ctx, weights: w, bias: b, residual: rv, activation: act)]
-    }
+    guard let r = ctx.optionalInput(7) else { return [try conv(nil, act)] }
+    let (_, shape) = try convShape(ctx, xShape: pro?.shape ?? ctx.input(0).shape, try ctx.input(1))
+    if case .float(let rv) = r.storage, r.shape == shape { return [try conv(rv, act)] }
     // Broadcast residual: plain Add (and the activation) after the convolution.
-    let y = try runConv(ctx, weights: w, bias: b, residual: nil, activation: .identity)
+    let y = try conv(nil, .identity)
     guard case .float(let rv) = r.storage, let (added, s) = broadcastMap(y.floats, y.shape, rv, r.shape, +) else {
         throw ctx.fail("cannot add \(r.elementType) \(r.shape) to the convolution output \(shape)")
     }

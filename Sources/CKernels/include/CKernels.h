@@ -38,6 +38,28 @@ void ck_gemm_packed(const float *packed, long m, long k, const float *x, long n,
 void ck_gemm_packed_rows(const float *packed, long m, long k, const float *x, const long *rows, long n,
                          float *y, const float *bias, const float *residual, int act, float p0, float p1);
 
+/* The same product with B packed per block (gemm_packb.c): row p of B (n floats) at rows[p];
+   when scale is not NULL each value is first mapped to v·scale[p] + shift[p], then (prerelu)
+   to max(·, 0) — a BatchNormalization → Relu in front of the convolution. work:
+   ck_packb_work_size(k) floats (any alignment). */
+long ck_packb_work_size(long k);
+void ck_gemm_packb(const float *packed, long m, long k, const float *const *rows, const float *scale,
+                   const float *shift, int prerelu, long n, float *y, const float *bias,
+                   const float *residual, int act, float p0, float p1, float *work);
+
+/* The same for several images of a small map side by side (gemm_images.c): row p of image i
+   at rows[i·k + p] (hw ≥ 8 floats), output (i, r, j) at y[i·m·hw + r·hw + j] (residual alike).
+   work: ck_images_work_size(k) floats (any alignment). */
+long ck_images_work_size(long k);
+void ck_gemm_images(const float *packed, long m, long k, const float *const *rows, const float *scale,
+                    const float *shift, int prerelu, long hw, long images, float *y, const float *bias,
+                    const float *residual, int act, float p0, float p1, float *work);
+
+/* Winograd F(2×2, 3×3) input transform of tile rows [ty0, ty1) of C zero-padded planes
+   (winograd.c): value ξ of tile (ty, tx) of plane c to out[ξ·step + c·ldc + (ty − ty0)·tw + tx]. */
+void ck_winograd_input(const float *pad, long plane, long C, long pw, long tw, long ty0, long ty1,
+                       float *out, long ldc, long step);
+
 /* One output plane of a depthwise convolution over a zero-padded, phase-split input plane
    (depthwise.c): y[oy·ow + ox] = act(Σ_{t < taps} k[t] · pad[oy·row_step + offsets[t] + ox] + bias)
    (activation codes and parameters as ck_epilogue's). */

@@ -1,16 +1,21 @@
 // Conv: runs a node (or a fused chain) through the GEMM or depthwise path.
 
-/// Conv with an epilogue; `weights`/`bias` replace inputs 1 and 2 (BatchNorm folded in).
-func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: [Float]?, activation: Activation) throws -> NDArray {
-    let x = try ctx.input(0), wt = try ctx.input(1)
-    let xv = try ctx.floats(0)
-    let (s, outShape) = try convShape(ctx, x, wt)
+/// Conv with an epilogue; `weights`/`bias` replace inputs 1 and 2 (BatchNorm folded in),
+/// `input` input 0.
+func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: [Float]?, activation: Activation,
+             input: NDArray? = nil) throws -> NDArray {
+    let x = try input ?? ctx.input(0), wt = try ctx.input(1)
+    let xv = try input.map { $0.floats } ?? ctx.floats(0)
+    let (s, outShape) = try convShape(ctx, xShape: x.shape, wt)
     if let bias, bias.count != s.M { throw ctx.fail("B has \(bias.count) values for \(s.M) output channels") }
     let total = s.N * s.M * s.OHW
     if let residual, residual.count != total { throw ctx.fail("residual has \(residual.count) values for \(outShape)") }
     if total == 0 { return NDArray(shape: outShape, floats: []) }
     // Winograd's transformed filters, once per constant weight.
-    let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared { Winograd.filters(wv, s, parallel: ctx.options.parallel) } : nil
+    let u: [Float]? = Winograd.applies(s) ? ctx.cache?.prepared {
+        Winograd.filters(wv, s, parallel: ctx.options.parallel,
+                         packed: Winograd.blocked(s, ConvEpilogue(native: ctx.options.nativeKernels)))
+    } : nil
     // Weights packed for CPUKernels' GEMM (1×1, or a phased convolution), once per constant weight.
     let phased = PhasedConv.applies(s, native: ctx.options.nativeKernels)
     let panels = phased ? phasedPanels(ctx, wv, s) : pointwisePanels(ctx, wv, s)
@@ -36,10 +41,11 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
 
 /// The packed weights of an ungrouped 1×1 stride-1 convolution for `convPointwise` (cached
 /// in the step's FoldCache for a constant weight), nil when that path does not apply: maps
-/// under 128 pixels (7×7) stay with OpenBLAS, which multiplies several images side by side
-/// (the 16-column tiles would leave a third of a 7×7 map's last tile idle).
-private func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
-    guard s.pointwise, s.group == 1, s.HW >= 128, ctx.options.nativeKernels, CPUKernels.available else { return nil }
+/// under 8 pixels, and maps under 128 pixels with fewer than 128 input channels (a C harness:
+/// 0.71× OpenBLAS at 64 × 64 × 49), stay with OpenBLAS.
+func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
+    guard s.pointwise, s.group == 1, s.HW >= 128 || (s.HW >= 8 && s.C >= 128), ctx.options.nativeKernels,
+          CPUKernels.available else { return nil }
     let pack = { wv.withUnsafeBufferPointer { CPUKernels.packPointwise($0.baseAddress!, m: s.M, k: s.K) ?? [] } }
     return ctx.cache?.prepared(pack) ?? pack()
 }

@@ -19,15 +19,20 @@ struct ConvShape {
 
 /// Checks a Conv node's inputs and attributes and returns its geometry and output shape.
 func convShape(_ ctx: NodeContext, _ x: NDArray, _ wt: NDArray) throws -> (ConvShape, [Int]) {
-    guard x.rank >= 3, wt.rank == x.rank else { throw ctx.fail("X \(x.shape) and W \(wt.shape) must have the same rank ≥ 3") }
-    let N = x.shape[0], C = x.shape[1], M = wt.shape[0]
+    try convShape(ctx, xShape: x.shape, wt)
+}
+
+/// The same for an input of shape `xs`.
+func convShape(_ ctx: NodeContext, xShape xs: [Int], _ wt: NDArray) throws -> (ConvShape, [Int]) {
+    guard xs.count >= 3, wt.rank == xs.count else { throw ctx.fail("X \(xs) and W \(wt.shape) must have the same rank ≥ 3") }
+    let N = xs[0], C = xs[1], M = wt.shape[0]
     let group = ctx.int("group", 1)
     guard group > 0, C % group == 0, M % group == 0, wt.shape[1] == C / group else {
         throw ctx.fail("X has \(C) channels, W \(wt.shape), group \(group)")
     }
     let kernel = ctx.ints("kernel_shape") ?? Array(wt.shape.dropFirst(2))
     guard kernel == Array(wt.shape.dropFirst(2)) else { throw ctx.fail("kernel_shape \(kernel) differs from W \(wt.shape)") }
-    let plans = try planAxes(ctx, input: Array(x.shape.dropFirst(2)), kernel: kernel)
+    let plans = try planAxes(ctx, input: Array(xs.dropFirst(2)), kernel: kernel)
     let (h, w) = try as2D(plans, ctx)
     return (ConvShape(N: N, C: C, M: M, group: group, h: h, w: w), [N, M] + plans.map(\.output))
 }

@@ -23,18 +23,35 @@ enum Winograd {
     /// Floats of transformed input (and of GEMM output) per thread at most.
     static let budget = 4 << 20
 
-    /// U (16 × M × C) for the filters `W` of `s`.
-    static func filters(_ W: [Float], _ s: ConvShape, parallel: Bool) -> [Float] {
-        [Float](unsafeUninitializedCapacity: 16 * s.M * s.C) { u, c in
-            W.withUnsafeBufferPointer { transformFilters($0.baseAddress!, u.baseAddress!, s, parallel: parallel) }
-            c = 16 * s.M * s.C
+    /// U (16 × M × C) for the filters `W` of `s`; with `packed`, followed by each U_ξ packed
+    /// for CPUKernels' GEMM (`packedFilters`).
+    static func filters(_ W: [Float], _ s: ConvShape, parallel: Bool, packed: Bool) -> [Float] {
+        let count = filterFloats(s, packed: packed)
+        return [Float](unsafeUninitializedCapacity: count) { u, c in
+            W.withUnsafeBufferPointer { transformFilters($0.baseAddress!, u.baseAddress!, s, parallel: parallel, packed: packed) }
+            c = count
         }
     }
 
-    /// Writes U (16 × M × C) for the filters `W` of `s`, split over the cores.
-    static func transformFilters(_ W: UnsafePointer<Float>, _ U: UnsafeMutablePointer<Float>, _ s: ConvShape, parallel: Bool) {
+    /// Floats of `filters`' result.
+    static func filterFloats(_ s: ConvShape, packed: Bool) -> Int {
+        16 * s.M * s.C + (packed ? 16 * CPUKernels.packedSize(m: s.M, k: s.C) : 0)
+    }
+
+    /// The packed U_ξ after the plain U of `filters(…, packed: true)`.
+    static func packedFilters(_ U: UnsafePointer<Float>, _ s: ConvShape) -> UnsafePointer<Float> { U + 16 * s.M * s.C }
+
+    /// Writes U (16 × M × C) for the filters `W` of `s`, split over the cores (then, with
+    /// `packed`, the packed U_ξ after it).
+    static func transformFilters(_ W: UnsafePointer<Float>, _ U: UnsafeMutablePointer<Float>, _ s: ConvShape, parallel: Bool,
+                                 packed: Bool) {
         RuntimeThreading.chunks(s.M * s.C, parallel: parallel, minChunk: 4096) { r in
             transformFilters(W, U, plane: s.M * s.C, r)
+        }
+        guard packed else { return }
+        let size = CPUKernels.packedSize(m: s.M, k: s.C), dst = U + 16 * s.M * s.C
+        RuntimeThreading.chunks(16, parallel: parallel && s.M * s.C >= 4096) { r in
+            for xi in r { CPUKernels.packPanels(U + xi * s.M * s.C, m: s.M, k: s.C, into: dst + xi * size) }
         }
     }
 
@@ -46,15 +63,27 @@ enum Winograd {
             forward(X, filters: filters, Y, s, ep, parallel: parallel)
             return
         }
-        ScratchPool.shared.with(16 * s.M * s.C) { u in
-            transformFilters(W, u, s, parallel: parallel)
+        let packed = blocked(s, ep)
+        ScratchPool.shared.with(filterFloats(s, packed: packed)) { u in
+            transformFilters(W, u, s, parallel: parallel, packed: packed)
             forward(X, filters: u, Y, s, ep, parallel: parallel)
         }
+    }
+
+    /// True when `forward` takes the blocked path (`forwardBlocked`), which needs the packed
+    /// filters: CPUKernels on, and maps of ≥ 128 tiles (28×28 and up; smaller maps multiply
+    /// several images side by side).
+    static func blocked(_ s: ConvShape, _ ep: ConvEpilogue) -> Bool {
+        ep.native && CPUKernels.available && Tiling(s).tilesPerImage >= 128
     }
 
     /// Y = epilogue(conv(X)) with the transformed filters `U` (from `transformFilters`).
     static func forward(_ X: UnsafePointer<Float>, filters U: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>,
                         _ s: ConvShape, _ ep: ConvEpilogue, parallel: Bool) {
+        if blocked(s, ep) {
+            forwardBlocked(X, filters: packedFilters(U, s), Y, s, ep, parallel: parallel)
+            return
+        }
         let t = Tiling(s)
         let perImage = t.tilesPerImage
         // Enough images per GEMM for ≥ 512 columns, within the budget and the batch share.

@@ -19,34 +19,45 @@ struct Tiling {
 
     /// V[ξ][c][column + tile] = (Bᵀ d B)[ξ] for the 4×4 patch d of each tile of channel c.
     func transformInput(_ x: UnsafePointer<Float>, C: Int, _ V: UnsafeMutablePointer<Float>, column: Int, ld: Int) {
-        let W = w.input, H = h.input, HW = H * W
+        let HW = h.input * w.input
         ScratchPool.shared.with(ph * pw + Tiling.slack) { pad in
             pad.update(repeating: 0, count: ph * pw + Tiling.slack)
             for c in 0..<C {
-                // Padded row r holds input row r − padBegin (columns shifted the same way);
-                // rows and columns outside the input stay zero from the first fill.
-                let xc = x + c * HW
-                for r in 0..<ph {
-                    let iy = r - h.padBegin
-                    guard iy >= 0, iy < H else { continue }
-                    let lo = max(0, w.padBegin), n = min(W, pw - w.padBegin) - max(0, -w.padBegin)
-                    if n > 0 { (pad + r * pw + lo).update(from: xc + iy * W + max(0, -w.padBegin), count: n) }
-                }
-                for ty in 0..<th {
-                    var tx = 0
-                    while tx < tw {
-                        // Eight tiles at once: lane l holds tile tx + l.
-                        let d = pad + 2 * ty * pw + 2 * tx, n = min(8, tw - tx)
-                        let r0 = columns(d), r1 = columns(d + pw), r2 = columns(d + 2 * pw), r3 = columns(d + 3 * pw)
-                        let base = V + c * ld + column + ty * tw + tx, step = C * ld
-                        // Rows of Bᵀ d, then each row times B.
-                        storeRow(r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3, base, step, n)
-                        storeRow(r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3, base + 4 * step, step, n)
-                        storeRow(r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3, base + 8 * step, step, n)
-                        storeRow(r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3, base + 12 * step, step, n)
-                        tx += 8
-                    }
-                }
+                padPlane(x + c * HW, pad)
+                transformPlane(pad, V + c * ld + column, step: C * ld, rows: 0..<th)
+            }
+        }
+    }
+
+    /// Copies one input plane into the interior of a zero-bordered ph × pw plane: padded row r
+    /// holds input row r − padBegin (columns shifted the same way); rows and columns outside
+    /// the input are left as they are (zero from the first fill).
+    func padPlane(_ xc: UnsafePointer<Float>, _ pad: UnsafeMutablePointer<Float>) {
+        let W = w.input, H = h.input
+        for r in 0..<ph {
+            let iy = r - h.padBegin
+            guard iy >= 0, iy < H else { continue }
+            let lo = max(0, w.padBegin), n = min(W, pw - w.padBegin) - max(0, -w.padBegin)
+            if n > 0 { (pad + r * pw + lo).update(from: xc + iy * W + max(0, -w.padBegin), count: n) }
+        }
+    }
+
+    /// The input transform of the tiles in tile rows `rows` of one padded plane: the value ξ
+    /// of tile (ty, tx) goes to base[ξ · step + (ty − rows.lowerBound) · tw + tx].
+    func transformPlane(_ pad: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, step: Int, rows: Range<Int>) {
+        for ty in rows {
+            var tx = 0
+            while tx < tw {
+                // Eight tiles at once: lane l holds tile tx + l.
+                let d = pad + 2 * ty * pw + 2 * tx, n = min(8, tw - tx)
+                let r0 = columns(d), r1 = columns(d + pw), r2 = columns(d + 2 * pw), r3 = columns(d + 3 * pw)
+                let base = out + (ty - rows.lowerBound) * tw + tx
+                // Rows of Bᵀ d, then each row times B.
+                storeRow(r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3, base, step, n)
+                storeRow(r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3, base + 4 * step, step, n)
+                storeRow(r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3, base + 8 * step, step, n)
+                storeRow(r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3, base + 12 * step, step, n)
+                tx += 8
             }
         }
     }
@@ -83,18 +94,21 @@ struct Tiling {
         }
     }
 
-    /// y[m] = Aᵀ P A for every tile, P[ξ][m][column + tile] the GEMM results; the edges of
+    /// y[m] = Aᵀ P A for every tile (of tile rows `rows`; tile (ty, tx) at column +
+    /// (ty − rows.lowerBound) · tw + tx), P[ξ][m][column + tile] the GEMM results; the edges of
     /// odd-sized outputs keep only the tile's valid entries.
-    func transformOutput(_ P: UnsafePointer<Float>, M: Int, column: Int, ld: Int, _ y: UnsafeMutablePointer<Float>) {
+    func transformOutput(_ P: UnsafePointer<Float>, M: Int, column: Int, ld: Int, _ y: UnsafeMutablePointer<Float>,
+                         rows: Range<Int>? = nil) {
         let OH = h.output, OW = w.output, stride = M * ld
+        let rows = rows ?? 0..<th
         for m in 0..<M {
             let ym = y + m * OH * OW
-            for ty in 0..<th {
+            for ty in rows {
                 let top = ym + 2 * ty * OW, twoRows = 2 * ty + 1 < OH
                 var tx = 0
                 while tx < tw {
                     // Eight tiles at once; rows i of the 4×4 product, one vector per column.
-                    let p = P + m * ld + column + ty * tw + tx, n = min(8, tw - tx)
+                    let p = P + m * ld + column + (ty - rows.lowerBound) * tw + tx, n = min(8, tw - tx)
                     @inline(__always) func at(_ xi: Int) -> F8 {
                         UnsafeRawPointer(p + xi * stride).loadUnaligned(as: F8.self)
                     }

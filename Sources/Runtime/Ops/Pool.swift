@@ -11,14 +11,14 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     let includePad = ctx.int("count_include_pad", 0) != 0
     let NC = x.shape[0] * x.shape[1]
     let HW = h.input * w.input, OHW = h.output * w.output
-    var out = [Float](unsafeUninitializedCapacity: NC * OHW) { _, c in c = NC * OHW }
-    if NC * OHW == 0 { return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: out)] }
-    xv.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
-        let X = px.baseAddress!, Y = po.baseAddress!
+    if NC * OHW == 0 { return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: [])] }
+    // From the activation pool: a fresh multi-megabyte array is page-faulted in every batch.
+    let out = ctx.outputFloats(NC * OHW) { Y in xv.withUnsafeBufferPointer { px in
+        let X = px.baseAddress!
         let C = x.shape[1]
-        if isMax && h.kernel == 2 && w.kernel == 2 && h.stride == 2 && w.stride == 2 && h.dilation == 1 && w.dilation == 1
+        if h.kernel == 2 && w.kernel == 2 && h.stride == 2 && w.stride == 2 && h.dilation == 1 && w.dilation == 1
             && h.padBegin == 0 && w.padBegin == 0 && 2 * h.output <= h.input && 2 * w.output <= w.input {
-            maxPool2x2(X, Y, planes: NC, h, w, parallel: ctx.options.parallel)
+            pool2x2(X, Y, planes: NC, h, w, max: isMax, parallel: ctx.options.parallel)
             return
         }
         if isMax {
@@ -35,18 +35,22 @@ private func pool(_ ctx: NodeContext, max isMax: Bool) throws -> [NDArray] {
     return [NDArray(shape: Array(x.shape.prefix(2)) + plans.map(\.output), floats: out)]
 }
 
-/// Max pooling over 2×2 stride-2 windows that all lie inside the input.
-private func maxPool2x2(_ X: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>, planes NC: Int,
-                        _ h: AxisPlan, _ w: AxisPlan, parallel: Bool) {
+/// Max or average pooling over 2×2 stride-2 windows that all lie inside the input (DenseNet's
+/// transitions average this way); the average sums in `poolPlane`'s order.
+private func pool2x2(_ X: UnsafePointer<Float>, _ Y: UnsafeMutablePointer<Float>, planes NC: Int,
+                     _ h: AxisPlan, _ w: AxisPlan, max isMax: Bool, parallel: Bool) {
     let HW = h.input * w.input, OHW = h.output * w.output, W = w.input, OW = w.output
-    // 2×2 stride-2 windows, all inside the input.
     RuntimeThreading.chunks(NC, parallel: parallel && NC * OHW >= 1 << 14) { r in
         for plane in r {
             let xp = X + plane * HW, yp = Y + plane * OHW
             for oy in 0..<h.output {
                 let r0 = xp + 2 * oy * W, r1 = r0 + W, yr = yp + oy * OW
-                for ox in 0..<OW {
-                    yr[ox] = Swift.max(Swift.max(r0[2 * ox], r0[2 * ox + 1]), Swift.max(r1[2 * ox], r1[2 * ox + 1]))
+                if isMax {
+                    for ox in 0..<OW {
+                        yr[ox] = Swift.max(Swift.max(r0[2 * ox], r0[2 * ox + 1]), Swift.max(r1[2 * ox], r1[2 * ox + 1]))
+                    }
+                } else {
+                    for ox in 0..<OW { yr[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4 }
                 }
             }
         }
