@@ -43,12 +43,24 @@ struct LevelDecoderCore {
         return b
     }
 
+    /// The LPS sub-range of a context whose signed `sum` field is `sum`.
+    @inline(__always)
+    func lpsRange(sum: Int32) -> UInt32 {
+        let word = lps[Int((sum >> 7) & 511)]
+        return UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+    }
+
     @inline(__always)
     mutating func decode(_ c: UnsafeMutablePointer<ContextModel>) -> UInt32 {
         let w = ContextWord.load(c)
         let sum = ContextWord.sum(w)
-        let word = lps[Int((sum >> 7) & 511)]
-        let lpsR = UInt32(truncatingIfNeeded: word &>> UInt64((range >> 2) & 0x38)) & 0xFF
+        return decode(c, word: w, sum: sum, lpsR: lpsRange(sum: sum))
+    }
+
+    /// `decode(_:)` after the context word and its LPS range have been read.
+    @inline(__always)
+    mutating func decode(_ c: UnsafeMutablePointer<ContextModel>, word w: UInt64, sum: Int32,
+                         lpsR: UInt32) -> UInt32 {
         let rMps = range &- lpsR
         let scaled = rMps &<< 7
         let mps = UInt32(truncatingIfNeeded: (sum >> 15) &+ 1)
@@ -79,12 +91,18 @@ struct LevelDecoderCore {
             value = value &<< n
             bitsNeeded &+= Int(n)
         }
+        refill()
+        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
+        return bin
+    }
+
+    /// Reads the next byte into the value register once eight bits have been shifted out.
+    @inline(__always)
+    mutating func refill() {
         if bitsNeeded >= 0 {
             value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
             bitsNeeded &-= 8
         }
-        ContextWord.adapt(c, w, bin: bin, fastNext: fastNext, steps: steps)
-        return bin
     }
 
     /// Decodes `count` (1...32) bypass bins, most significant first: up to eight at a time
@@ -127,17 +145,58 @@ struct LevelDecoderCore {
         return j
     }
 
+    /// `decodeOnes` with a separate step for skewed contexts whose MPS is 1.
+    @inline(__always)
+    mutating func decodeSkewedOnes(_ first: UnsafeMutablePointer<ContextModel>, stride: Int, limit: Int) -> Int {
+        var j = 0
+        var c = first
+        while j < limit {
+            let w = ContextWord.load(c)
+            let sum = ContextWord.sum(w)
+            let lpsR = lpsRange(sum: sum)
+            if sum >= 0 && lpsR <= Self.skewed {
+                // The common case of long runs (the greater-than flags and Exp-Golomb prefix
+                // of large levels): a skewed context whose MPS is 1. The coded bin is known
+                // on each side of the one branch, so the adaptation has constant indices.
+                let rMps = range &- lpsR
+                let scaled = rMps &<< 7
+                if value >= scaled {
+                    let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
+                    range = lpsR &<< n
+                    value = (value &- scaled) &<< n
+                    bitsNeeded &+= Int(n)
+                    refill()
+                    ContextWord.adapt(c, w, bin: 0, fastNext: fastNext, steps: steps)
+                    break
+                }
+                let n = (rMps >> 8) ^ 1
+                range = rMps &<< n
+                value = value &<< n
+                bitsNeeded &+= Int(n)
+                refill()
+                ContextWord.adapt(c, w, bin: 1, fastNext: fastNext, steps: steps)
+            } else if decode(c, word: w, sum: sum, lpsR: lpsR) == 0 {
+                break
+            }
+            j &+= 1
+            c += stride
+        }
+        return j
+    }
+
     /// Decodes one quantization index (the inverse of `encodeLevel`; see `decodeLevel`).
     @inline(__always)
-    mutating func decodeLevel(significance: Int, neighbour nb: Int, g: Int,
+    mutating func decodeLevel<Mode: QuantizerMode>(_ mode: Mode.Type, significance: Int, neighbour nb: Int, g: Int,
                               _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
         if decode(ctx + significance) == 0 { return 0 }
         let negative = decode(ctx + (48 &+ nb))
-        let ones = decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
+        let ones = Mode.dq ? decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
+                           : decodeSkewedOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
         var magnitude = UInt32(truncatingIfNeeded: ones) &+ 1
         if ones == g {
             // Order-0 Exp-Golomb remainder: n ones (at most 31), then n bypass bits.
-            let n = decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
+            let n = Mode.dq ? decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
+                            : decodeSkewedOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
             var r1: UInt32 = 1 &<< UInt32(truncatingIfNeeded: n)
             if n > 0 { r1 &+= decodeBypass(count: n) }
             magnitude &+= r1 &- 1
@@ -179,7 +238,7 @@ extension LevelDecoderCore {
             var nb = at.neighbour
             if Mode.dq {
                 while i < stop {
-                    let k = core.decodeLevel(significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
+                    let k = core.decodeLevel(Mode.self, significance: 3 &* state &+ nb, neighbour: nb, g: g, ctx)
                     nb = ContextLayout.neighbourClass(k)
                     // Reconstruction level 2k, or 2k - sgn(k) in the odd states.
                     let q1 = Int32(truncatingIfNeeded: state & 1)
@@ -190,7 +249,7 @@ extension LevelDecoderCore {
                 }
             } else {
                 while i < stop {
-                    let k = core.decodeLevel(significance: nb, neighbour: nb, g: g, ctx)
+                    let k = core.decodeLevel(Mode.self, significance: nb, neighbour: nb, g: g, ctx)
                     nb = ContextLayout.neighbourClass(k)
                     out[i] = k
                     i &+= 1
