@@ -1,5 +1,5 @@
 #include "CKernels.h"
-#include "ck_vec.h"
+#include "ck_tile.h"
 
 /* Y = epilogue(W · X) for a 1×1 convolution of one image: W (m × k) packed once into panels
    of 6 rows stored k-major, X (k × n) read in place (no packing), 6 × 16 output tiles
@@ -20,13 +20,6 @@ void ck_pack_panels(const float *w, long m, long k, float *out) {
 }
 
 #if defined(__x86_64__)
-typedef struct {
-    const float *bias;
-    long ldy;
-    int act;
-    float p0, p1;
-} ck_finish;
-
 /* One tile: `rows` (≤ 6) rows of a panel `a` (k-major, 6 per step; bias from row0 on),
    columns [0, w) of b (row p at b + p·ldb, or at b + brows[p] when brows is not NULL), y and res (w ≤ 16; masked loads and stores when w < 16; res may be
    NULL). `first`: start from zero, else from y (an earlier block of k); `last`: finish with
@@ -36,55 +29,16 @@ ck_tile(const float *a, long k, const float *b, long ldb, const long *brows, flo
         long w, const ck_finish *f, long row0, int masked, int first, int last, int prefetch) {
     __m256 c[6][2];
     __m256i m0 = _mm256_set1_epi32(-1), m1 = m0;
-    if (masked) {
-        m0 = ck_mask8(w < 8 ? w : 8);
-        m1 = w > 8 ? ck_mask8(w - 8) : _mm256_setzero_si256();
-    }
-    for (int r = 0; r < 6; r++) {
-        if (first || r >= rows) {
-            c[r][0] = c[r][1] = _mm256_setzero_ps();
-        } else {
-            const float *yr = y + r * f->ldy;
-            c[r][0] = masked ? _mm256_maskload_ps(yr, m0) : _mm256_loadu_ps(yr);
-            c[r][1] = masked ? _mm256_maskload_ps(yr + 8, m1) : _mm256_loadu_ps(yr + 8);
-        }
-    }
+    if (masked) ck_tile_masks(w, &m0, &m1);
+    ck_tile_start(c, y, f->ldy, rows, first, masked, m0, m1);
     for (long p = 0; p < k; p++) {
         const float *bp = brows ? b + brows[p] : b + p * ldb;
         if (prefetch) _mm_prefetch((const char *)(bp + 128), _MM_HINT_T0);
         __m256 b0 = masked ? _mm256_maskload_ps(bp, m0) : _mm256_loadu_ps(bp);
         __m256 b1 = masked ? _mm256_maskload_ps(bp + 8, m1) : _mm256_loadu_ps(bp + 8);
-        const float *ap = a + p * 6;
-        for (int r = 0; r < 6; r++) {
-            __m256 av = _mm256_broadcast_ss(ap + r);
-            c[r][0] = _mm256_fmadd_ps(av, b0, c[r][0]);
-            c[r][1] = _mm256_fmadd_ps(av, b1, c[r][1]);
-        }
+        ck_tile_step(c, a + p * 6, b0, b1);
     }
-    for (int r = 0; r < 6; r++) {
-        if (r >= rows) break;
-        __m256 v0 = c[r][0], v1 = c[r][1];
-        float *yr = y + r * f->ldy;
-        if (last) {
-            __m256 bias = _mm256_set1_ps(f->bias ? f->bias[row0 + r] : 0.0f);
-            v0 = _mm256_add_ps(v0, bias);
-            v1 = _mm256_add_ps(v1, bias);
-            if (res) {
-                const float *rr = res + r * f->ldy;
-                v0 = _mm256_add_ps(v0, masked ? _mm256_maskload_ps(rr, m0) : _mm256_loadu_ps(rr));
-                v1 = _mm256_add_ps(v1, masked ? _mm256_maskload_ps(rr + 8, m1) : _mm256_loadu_ps(rr + 8));
-            }
-            v0 = ck_activate8(v0, f->act, f->p0, f->p1);
-            v1 = ck_activate8(v1, f->act, f->p0, f->p1);
-        }
-        if (masked) {
-            _mm256_maskstore_ps(yr, m0, v0);
-            _mm256_maskstore_ps(yr + 8, m1, v1);
-        } else {
-            _mm256_storeu_ps(yr, v0);
-            _mm256_storeu_ps(yr + 8, v1);
-        }
-    }
+    ck_tile_store(c, y, res, rows, f, row0, last, masked, m0, m1);
 }
 
 /* The blocked loops shared by both entry points (brows: NULL or the offset of each row of x). */

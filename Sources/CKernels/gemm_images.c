@@ -1,6 +1,6 @@
 #include <stdint.h>
 #include "CKernels.h"
-#include "ck_vec.h"
+#include "ck_tile.h"
 
 /* Y = epilogue(W · B) for 1×1 convolutions on small maps (7×7, 14×14): the columns of several
    images side by side, column j of image i at rows[i·k + p][j] for row p of B (optionally
@@ -70,15 +70,9 @@ ck_im_pack(const float *const *rows, const float *scale, const float *shift, int
                     v1 = _mm256_blendv_ps(v1, _mm256_maskload_ps(src + 8, m1[q]), _mm256_castsi256_ps(m1[q]));
                 }
             }
-            if (scale) {
-                __m256 a = _mm256_set1_ps(scale[p]), b = _mm256_set1_ps(shift[p]);
-                v0 = _mm256_fmadd_ps(v0, a, b);
-                v1 = _mm256_fmadd_ps(v1, a, b);
-            }
-            if (relu) {
-                v0 = _mm256_max_ps(v0, zero);
-                v1 = _mm256_max_ps(v1, zero);
-            }
+            if (scale || relu)
+                ck_pre16(&v0, &v1, scale != 0, _mm256_set1_ps(scale ? scale[p] : 1.0f),
+                         _mm256_set1_ps(scale ? shift[p] : 0.0f), relu);
             _mm256_store_ps(dst, v0);
             _mm256_store_ps(dst + 8, v1);
         }
@@ -100,14 +94,8 @@ void CK_AVX2 ck_gemm_images(const float *packed, long m, long k, const float *co
                 __m256 c[6][2];
                 for (int r = 0; r < 6; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
                 const float *a = a0, *b = work + s * k * 16;
-                for (long q = 0; q < k; q++, a += 6, b += 16) {
-                    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-                    for (int r = 0; r < 6; r++) {
-                        __m256 av = _mm256_broadcast_ss(a + r);
-                        c[r][0] = _mm256_fmadd_ps(av, b0, c[r][0]);
-                        c[r][1] = _mm256_fmadd_ps(av, b1, c[r][1]);
-                    }
-                }
+                for (long q = 0; q < k; q++, a += 6, b += 16)
+                    ck_tile_step(c, a, _mm256_load_ps(b), _mm256_load_ps(b + 8));
                 ck_runs ru;
                 long w = jn - s * 16 < 16 ? jn - s * 16 : 16;
                 ck_strip_runs(j0 + s * 16, w, hw, &ru);

@@ -1,6 +1,6 @@
 #include <stdint.h>
 #include "CKernels.h"
-#include "ck_vec.h"
+#include "ck_tile.h"
 
 /* Y = epilogue(W · B) with B packed per column block: W (m × k) in 6-row panels as
    ck_pack_panels makes them; row p of B read from its own pointer (an input plane, a plane of
@@ -23,13 +23,6 @@ long ck_packb_work_size(long k) {
 }
 
 #if defined(__x86_64__)
-typedef struct {
-    const float *bias;
-    long ldy;
-    int act;
-    float p0, p1;
-} ck_pb_finish;
-
 /* Rows [k0, k0 + kc) × columns [j0, j0 + jn) of B into strips of 16 columns (k-contiguous);
    columns past jn are zero (or the affine of zero: they are never stored). */
 static inline __attribute__((always_inline)) CK_AVX2 void
@@ -51,14 +44,7 @@ ck_pb_pack(const float *const *rows, const float *scale, const float *shift, int
                 v0 = _mm256_maskload_ps(src, ck_mask8(w < 8 ? w : 8));
                 v1 = w > 8 ? _mm256_maskload_ps(src + 8, ck_mask8(w - 8)) : zero;
             }
-            if (scale) {
-                v0 = _mm256_fmadd_ps(v0, a, b);
-                v1 = _mm256_fmadd_ps(v1, a, b);
-            }
-            if (relu) {
-                v0 = _mm256_max_ps(v0, zero);
-                v1 = _mm256_max_ps(v1, zero);
-            }
+            ck_pre16(&v0, &v1, scale != 0, a, b, relu);
             _mm256_store_ps(dst, v0);
             _mm256_store_ps(dst + 8, v1);
         }
@@ -70,60 +56,22 @@ ck_pb_pack(const float *const *rows, const float *scale, const float *shift, int
    from zero, else from y; `last`: finish with the epilogue, else store the partial sums. */
 static inline __attribute__((always_inline)) CK_AVX2 void
 ck_pb_tile(const float *a, const float *b, long kc, float *y, const float *res, int rows, long w,
-           const ck_pb_finish *f, long row0, int first, int last) {
+           const ck_finish *f, long row0, int first, int last) {
     __m256 c[6][2];
     const int masked = w < 16;
     __m256i m0 = _mm256_set1_epi32(-1), m1 = m0;
-    if (masked) {
-        m0 = ck_mask8(w < 8 ? w : 8);
-        m1 = w > 8 ? ck_mask8(w - 8) : _mm256_setzero_si256();
-    }
-    for (int r = 0; r < 6; r++) {
-        if (first || r >= rows) {
-            c[r][0] = c[r][1] = _mm256_setzero_ps();
-        } else {
-            const float *yr = y + r * f->ldy;
-            c[r][0] = masked ? _mm256_maskload_ps(yr, m0) : _mm256_loadu_ps(yr);
-            c[r][1] = masked ? _mm256_maskload_ps(yr + 8, m1) : _mm256_loadu_ps(yr + 8);
-        }
-    }
+    if (masked) ck_tile_masks(w, &m0, &m1);
+    ck_tile_start(c, y, f->ldy, rows, first, masked, m0, m1);
     for (long p = 0; p < kc; p++, a += 6, b += 16) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-        for (int r = 0; r < 6; r++) {
-            __m256 av = _mm256_broadcast_ss(a + r);
-            c[r][0] = _mm256_fmadd_ps(av, b0, c[r][0]);
-            c[r][1] = _mm256_fmadd_ps(av, b1, c[r][1]);
-        }
+        ck_tile_step(c, a, _mm256_load_ps(b), _mm256_load_ps(b + 8));
     }
-    for (int r = 0; r < rows; r++) {
-        __m256 v0 = c[r][0], v1 = c[r][1];
-        float *yr = y + r * f->ldy;
-        if (last) {
-            __m256 bias = _mm256_set1_ps(f->bias ? f->bias[row0 + r] : 0.0f);
-            v0 = _mm256_add_ps(v0, bias);
-            v1 = _mm256_add_ps(v1, bias);
-            if (res) {
-                const float *rr = res + r * f->ldy;
-                v0 = _mm256_add_ps(v0, masked ? _mm256_maskload_ps(rr, m0) : _mm256_loadu_ps(rr));
-                v1 = _mm256_add_ps(v1, masked ? _mm256_maskload_ps(rr + 8, m1) : _mm256_loadu_ps(rr + 8));
-            }
-            v0 = ck_activate8(v0, f->act, f->p0, f->p1);
-            v1 = ck_activate8(v1, f->act, f->p0, f->p1);
-        }
-        if (masked) {
-            _mm256_maskstore_ps(yr, m0, v0);
-            _mm256_maskstore_ps(yr + 8, m1, v1);
-        } else {
-            _mm256_storeu_ps(yr, v0);
-            _mm256_storeu_ps(yr + 8, v1);
-        }
-    }
+    ck_tile_store(c, y, res, rows, f, row0, last, masked, m0, m1);
 }
 
 void CK_AVX2 ck_gemm_packb(const float *packed, long m, long k, const float *const *rows, const float *scale,
                            const float *shift, int prerelu, long n, float *y, const float *bias,
                            const float *residual, int act, float p0, float p1, float *work) {
-    const ck_pb_finish f = { bias, n, act, p0, p1 };
+    const ck_finish f = { bias, n, act, p0, p1 };
     work = (float *)(((uintptr_t)work + 31) & ~(uintptr_t)31);
     long blocks = (k + CK_PB_KMAX - 1) / CK_PB_KMAX, kc = (k + blocks - 1) / blocks;
     for (long j0 = 0; j0 < n; j0 += CK_PB_COLS) {
