@@ -170,7 +170,7 @@ extension Model {
             }
         }
         try FileIO.writeAtomically(path) { (fd) throws(ONNXError) in
-            guard ProtobufBridge.write(.model, to: fd, { ProtoEncode.model(out, $0) }) else {
+            guard ProtobufBridge.write(.model, to: fd, { ProtoEncode.model(out, $0) }) != nil else {
                 throw ONNXError(.writeFailed, file: path, detail: "write failed", hint: "is the disk full?")
             }
         }
