@@ -67,13 +67,30 @@ extension Model {
             // the page cache); anything a mapping cannot serve is read, with read's errors.
             var bytes: TensorBytes? = nil
             if mapExternalData, (FileIO.size(path) ?? 0) > 0 { bytes = try? FileIO.map(path, offset: 0, length: nil) }
-            if bytes == nil { bytes = try FileIO.read(path) }
-            model = try bytes!.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
+            if let mapped = bytes, let m = Model(skeletonOf: mapped, source: path) {
+                model = m
+            } else {
+                if bytes == nil { bytes = try FileIO.read(path) }
+                model = try bytes!.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
+            }
         }
         if externalData {
             try model.loadExternalData(baseDirectory: FileIO.directory(of: path), modelPath: path, map: mapExternalData)
         }
         return model
+    }
+
+    /// The model in `mapped` with its large initializer payloads left in the mapping
+    /// (`PayloadSkeleton`); nil when that does not apply or the rest does not parse (the
+    /// caller then parses the whole file, with the whole file's errors).
+    init?(skeletonOf mapped: TensorBytes, source: String) {
+        guard let (skeleton, cuts) = mapped.withUnsafeBytes({ PayloadSkeleton.strip($0) }),
+              var m = try? Model(serialized: skeleton, source: source), m.graph != nil else { return nil }
+        for cut in cuts {
+            guard m.graph!.initializers.indices.contains(cut.initializer) else { return nil }
+            m.graph!.initializers[cut.initializer].rawData = mapped.slice(cut.range)
+        }
+        self = m
     }
 
     /// Reads the payload of every external tensor into `rawData`, keeping `externalData`
