@@ -123,6 +123,10 @@ final class PruneLoop {
             failures = 0
             twt = options.resolvedTWT
             kept = Outcome(parameters: graph.parameters, loss: after.loss, top1: after.top1, stopped: "max epochs")
+            if let why = options.budgetReached(count, layers: layers) {
+                kept.stopped = why
+                return kept
+            }
             if options.method == .lobster && s.pruned == 0 {
                 kept.stopped = "the last pruning stage removed nothing"
                 return kept
