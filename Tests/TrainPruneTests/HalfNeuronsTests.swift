@@ -7,10 +7,12 @@ import Testing
 /// ≥ 40×, keeps validation top-1 within 1 point of the start and ends with each hidden layer at
 /// most half its neurons. The structure budget (`targetNeuronShare` 0.5) ends the run as soon as
 /// that holds: ~180 epochs and ~55 pruning stages, ~36 s of CPU (debug build, 2026-11-29).
+/// Retries 30: seed 1 of this schedule needed more than 10 failing stages in a row; seeds
+/// 0–4 all reach the budget (validation only).
 @Suite struct HalfNeuronsTests {
     @Test func sereneLeavesEachHiddenLayerAtMostHalf() throws {
         var r = TrainPruneTests.request(.serene, "half-neurons.onnx") {
-            $0.lambda = 2e-3; $0.twt = 0.3; $0.pwe = 1; $0.retries = 10; $0.maxEpochs = 600
+            $0.lambda = 2e-3; $0.twt = 0.3; $0.pwe = 1; $0.retries = 30; $0.maxEpochs = 600
             $0.targetTop1 = 0.949  // the start (95.91%, 258 of 269) minus 1 point: 256 images pass
             $0.targetNeuronShare = 0.5; $0.seed = 0; $0.splitSeed = 0
         }
