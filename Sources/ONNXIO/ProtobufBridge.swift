@@ -44,9 +44,8 @@ enum ProtobufBridge {
                       maxHoles: Int = 0, _ fill: (ProtoWriter) -> Void) -> [(key: Int, offset: Int)]? {
         let arena = RawArena()
         var keys = [Int64](repeating: 0, count: max(maxHoles, 1)), offsets = keys, count = 0
-        guard onnxio_pack_with_holes(root(schema, arena, fill), fd, holes.baseAddress, holes.count, &keys, &offsets, maxHoles, &count) >= 0
-        else { return nil }
-        return (0..<min(count, maxHoles)).map { (Int(keys[$0]), Int(offsets[$0])) }
+        let n = onnxio_pack_with_holes(root(schema, arena, fill), fd, holes.baseAddress, holes.count, &keys, &offsets, maxHoles, &count)
+        return n < 0 ? nil : (0..<min(count, maxHoles)).map { (Int(keys[$0]), Int(offsets[$0])) }
     }
 
     private static func root(_ schema: ProtoSchema, _ arena: RawArena, _ fill: (ProtoWriter) -> Void)
