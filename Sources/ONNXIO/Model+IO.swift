@@ -83,8 +83,9 @@ extension Model {
     /// The model in `mapped` with its large initializer payloads left in the mapping
     /// (`PayloadSkeleton`); nil when that does not apply or the rest does not parse (the
     /// caller then parses the whole file, with the whole file's errors).
-    init?(skeletonOf mapped: TensorBytes, source: String) {
-        guard let (skeleton, cuts) = mapped.withUnsafeBytes({ PayloadSkeleton.strip($0) }),
+    /// (`minimumBytes`: the smallest payload left in the mapping; smaller for fuzzing.)
+    package init?(skeletonOf mapped: TensorBytes, source: String, minimumBytes: Int = PayloadSkeleton.minimumBytes) {
+        guard let (skeleton, cuts) = mapped.withUnsafeBytes({ PayloadSkeleton.strip($0, minimumBytes: minimumBytes) }),
               var m = try? Model(serialized: skeleton, source: source), m.graph != nil else { return nil }
         for cut in cuts {
             guard m.graph!.initializers.indices.contains(cut.initializer) else { return nil }

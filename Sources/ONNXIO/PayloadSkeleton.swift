@@ -7,9 +7,9 @@
 /// file; `Model.load(mapExternalData:)` then points those tensors at the mapping itself.
 /// Only the plain shape is handled: one `graph` field, at most one `raw_data` per
 /// initializer, a well-formed walk; anything else parses the whole file as before.
-enum PayloadSkeleton {
+package enum PayloadSkeleton {
     /// Payloads of at least this many bytes stay in the mapping.
-    static let minimumBytes = 1 << 16
+    package static let minimumBytes = 1 << 16
 
     /// A payload left out: the index of its initializer and its bytes in the file.
     struct Cut: Equatable {
@@ -19,7 +19,7 @@ enum PayloadSkeleton {
 
     /// The model's bytes with the large payloads emptied, and where they were; nil when the
     /// file is not of the plain shape or has no payload of `minimumBytes`.
-    static func strip(_ b: UnsafeRawBufferPointer) -> (skeleton: [UInt8], cuts: [Cut])? {
+    static func strip(_ b: UnsafeRawBufferPointer, minimumBytes: Int = PayloadSkeleton.minimumBytes) -> (skeleton: [UInt8], cuts: [Cut])? {
         var out: [UInt8] = []
         var cuts: [Cut] = []
         var graphs = 0
@@ -31,7 +31,7 @@ enum PayloadSkeleton {
                 continue
             }
             graphs += 1
-            guard let graph = stripGraph(b, r, cuts: &cuts) else { return nil }
+            guard let graph = stripGraph(b, r, minimumBytes, cuts: &cuts) else { return nil }
             message(7, graph, into: &out)
         }
         guard graphs == 1, !cuts.isEmpty else { return nil }
@@ -39,7 +39,7 @@ enum PayloadSkeleton {
     }
 
     /// The graph's bytes with its initializers' large payloads emptied.
-    private static func stripGraph(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, cuts: inout [Cut]) -> [UInt8]? {
+    private static func stripGraph(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, _ minimumBytes: Int, cuts: inout [Cut]) -> [UInt8]? {
         var out: [UInt8] = []
         var initializers = 0
         var fields = WireFields(b, from: r.lowerBound, to: r.upperBound, rejectingFieldZero: true)
