@@ -2,6 +2,7 @@
 #include <string.h>
 #include "CKernels.h"
 #include "ck_vec.h"
+#include "ck_grouped.h"
 
 /* Grouped convolutions with few output channels per group (a multiple of 8: RegNetX's 16)
    over the phased, zero-padded copy of one group's input (Runtime's ConvPhased.swift):
@@ -45,8 +46,6 @@ long ck_grouped_pad_size(const ck_grouped_shape *s) {
 }
 
 #if defined(__x86_64__)
-#define CK_GI static inline __attribute__((always_inline)) CK_AVX2
-
 /* dst[0..n) = src[0..n), exactly n floats written (no store past the run). */
 CK_GI void ck_copy_exact(float *dst, const float *src, long n) {
     long i = 0;
@@ -61,15 +60,6 @@ CK_GI void ck_copy_exact(float *dst, const float *src, long n) {
     for (; i < n; i++) dst[i] = src[i];
 }
 
-/* Stores lanes [0, n) of v at y (n ≤ 8), nothing past them. */
-CK_GI void ck_store_n(float *y, __m256 v, long n) {
-    if (n == 8) { _mm256_storeu_ps(y, v); return; }
-    __m128 lo = _mm256_castps256_ps128(v);
-    if (n >= 4) { _mm_storeu_ps(y, lo); y += 4; n -= 4; lo = _mm256_extractf128_ps(v, 1); }
-    if (n >= 2) { _mm_storel_pi((__m64 *)y, lo); y += 2; n -= 2; lo = _mm_movehl_ps(lo, lo); }
-    if (n) _mm_store_ss(y, lo);
-}
-
 /* One input row of W floats at stride 2 into its two column phases of the padded copy (row:
    the row's place in phase 0, sub floats per phase): sixteen source floats per step (masked
    loads at the end of the row), the even and the odd ones stored exactly. */
@@ -77,6 +67,7 @@ CK_GI void ck_fill_pairs(float *row, long sub, long pl, const float *src, long W
     for (long ix = 0; ix < W; ix += 16) {
         long left = W - ix;
         __m256 a, b;
+        _mm_prefetch((const char *)(src + ix + 256), _MM_HINT_T0);
         if (left >= 16) { a = _mm256_loadu_ps(src + ix); b = _mm256_loadu_ps(src + ix + 8); }
         else {
             a = _mm256_maskload_ps(src + ix, ck_mask8(left < 8 ? left : 8));
@@ -92,12 +83,12 @@ CK_GI void ck_fill_pairs(float *row, long sub, long pl, const float *src, long W
     }
 }
 
-/* The Cg input planes at x into the interior of the padded, phase-split copy. */
-CK_GI void ck_grouped_fill(const ck_grouped_shape *s, const float *x, float *pad) {
+/* Input rows [iy0, iy1) of the Cg planes at x into the interior of the padded, phase-split copy. */
+CK_GI void ck_grouped_fill(const ck_grouped_shape *s, const float *x, float *pad, long iy0, long iy1) {
     long cg = s->C / s->groups, sh = s->sh, sw = s->sw, W = s->iw, pl = s->pad_left;
     long sub = s->sub_rows * s->sub_cols, chan = sh * sw * sub;
     for (long c = 0; c < cg; c++)
-        for (long iy = 0; iy < s->ih; iy++) {
+        for (long iy = iy0; iy < iy1; iy++) {
             const float *src = x + (c * s->ih + iy) * W;
             long R = iy + s->pad_top;
             float *row = pad + c * chan + (R % sh) * sw * sub + (R / sh) * s->sub_cols;
@@ -109,41 +100,6 @@ CK_GI void ck_grouped_fill(const ck_grouped_shape *s, const float *x, float *pad
                 for (long ix = first, j = 0; ix < W; ix += sw, j++) dst[j] = src[ix];
             }
         }
-}
-
-/* t[i] = lane i of r[0..8) (8 × 8 transpose). */
-CK_GI void ck_transpose8(__m256 r[8]) {
-    __m256 a0 = _mm256_unpacklo_ps(r[0], r[1]), a1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 a2 = _mm256_unpacklo_ps(r[2], r[3]), a3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 a4 = _mm256_unpacklo_ps(r[4], r[5]), a5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 a6 = _mm256_unpacklo_ps(r[6], r[7]), a7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 b0 = _mm256_shuffle_ps(a0, a2, 0x44), b1 = _mm256_shuffle_ps(a0, a2, 0xEE);
-    __m256 b2 = _mm256_shuffle_ps(a1, a3, 0x44), b3 = _mm256_shuffle_ps(a1, a3, 0xEE);
-    __m256 b4 = _mm256_shuffle_ps(a4, a6, 0x44), b5 = _mm256_shuffle_ps(a4, a6, 0xEE);
-    __m256 b6 = _mm256_shuffle_ps(a5, a7, 0x44), b7 = _mm256_shuffle_ps(a5, a7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(b0, b4, 0x20); r[1] = _mm256_permute2f128_ps(b1, b5, 0x20);
-    r[2] = _mm256_permute2f128_ps(b2, b6, 0x20); r[3] = _mm256_permute2f128_ps(b3, b7, 0x20);
-    r[4] = _mm256_permute2f128_ps(b0, b4, 0x31); r[5] = _mm256_permute2f128_ps(b1, b5, 0x31);
-    r[6] = _mm256_permute2f128_ps(b2, b6, 0x31); r[7] = _mm256_permute2f128_ps(b3, b7, 0x31);
-}
-
-typedef struct {
-    const float *bias;      /* per output channel of the block, or NULL */
-    const float *res;       /* residual at the block's first channel and the tile's position, or NULL */
-    long ohw;               /* floats between output channels */
-    int act;
-    float p0, p1;
-} ck_gfinish;
-
-/* Channels h·8 .. h·8+7 of a finished tile (c[i] = position i): transposed, then bias,
-   residual and activation per channel row, n positions stored at y (channel r at y + r·ohw). */
-CK_GI void ck_grouped_store8(__m256 c[8], long n, float *y, const ck_gfinish *f, long ch0) {
-    ck_transpose8(c);
-    for (int r = 0; r < 8; r++) {
-        __m256 v = _mm256_add_ps(c[r], _mm256_set1_ps(f->bias ? f->bias[ch0 + r] : 0.0f));
-        if (f->res) v = _mm256_add_ps(v, _mm256_maskload_ps(f->res + (ch0 + r) * f->ohw, ck_mask8(n)));
-        ck_store_n(y + (ch0 + r) * f->ohw, ck_activate8(v, f->act, f->p0, f->p1), n);
-    }
 }
 
 /* One tile: `blk` (16 or 8) channels of weights w (k rows of blk), positions at p[0..n)
@@ -178,16 +134,16 @@ CK_GI void ck_grouped_tile(const float *w, long k, const long *off, const float 
     }
 }
 
-/* Every tile of one item: the padded group at pad, weights of the group at w. */
-CK_GI void ck_grouped_item(const ck_grouped_shape *s, const long *off, const float *w, const float *pad,
-                           float *y, const float *bias, const float *res, int act, float p0, float p1) {
+/* The tiles of output rows [oy0, oy1) of one item: the padded group at pad, its weights at w. */
+CK_GI void ck_grouped_item(const ck_grouped_shape *s, const long *off, const float *w, const float *pad, long oy0,
+                           long oy1, float *y, const float *bias, const float *res, int act, float p0, float p1) {
     long mg = s->M / s->groups, ohw = s->oh * s->ow, k = s->k;
     for (long b = 0; b < mg; b += 16) {
         int blk = mg - b >= 16 ? 16 : 8;
         ck_gfinish f = { bias ? bias + b : 0, 0, ohw, act, p0, p1 };
-        long oy = 0, ox = 0;
-        for (long pos = 0; pos < ohw; pos += CK_GP) {
-            long n = ohw - pos < CK_GP ? ohw - pos : CK_GP;
+        long oy = oy0, ox = 0, end = oy1 * s->ow;
+        for (long pos = oy0 * s->ow; pos < end; pos += CK_GP) {
+            long n = end - pos < CK_GP ? end - pos : CK_GP;
             const float *p[CK_GP];
             for (int i = 0; i < CK_GP; i++) {
                 p[i] = pad + oy * s->sub_cols + ox;
@@ -202,7 +158,7 @@ CK_GI void ck_grouped_item(const ck_grouped_shape *s, const long *off, const flo
 
 void CK_AVX2 ck_grouped_conv(const ck_grouped_shape *s, const long *offsets, const float *packed, const float *x,
                              const float *bias, const float *residual, float *y, long first, long count,
-                             int act, float p0, float p1, float *pad) {
+                             int act, float p0, float p1, int wide, float *pad) {
     long cg = s->C / s->groups, mg = s->M / s->groups, ohw = s->oh * s->ow;
     long wsize = ((mg + 7) / 8 * 8) * s->k;
     long copy = ck_grouped_copy_size(s);
@@ -210,21 +166,33 @@ void CK_AVX2 ck_grouped_conv(const ck_grouped_shape *s, const long *offsets, con
     /* The weights of the current group copied to a 64-byte boundary (a Swift array is only
        16-byte aligned; loads split across cache lines cost 1.3× on 7×7 maps in the harness). */
     float *wa = (float *)(((uintptr_t)(pad + copy) + 63) & ~(uintptr_t)63);
-    long wg = -1;
+    long wg = -1, band = 256 / s->ow > 1 ? 256 / s->ow : 1;
     for (long item = first; item < first + count; item++) {
         long g = item / s->images, img = item % s->images;
         if (g != wg) { memcpy(wa, packed + g * wsize, (size_t)wsize * sizeof(float)); wg = g; }
-        ck_grouped_fill(s, x + (img * s->C + g * cg) * s->ih * s->iw, pad);
-        long yo = (img * s->M + g * mg) * ohw;
-        ck_grouped_item(s, offsets, wa, pad, y + yo, bias ? bias + g * mg : 0,
-                        residual ? residual + yo : 0, act, p0, p1);
+        const float *xg = x + (img * s->C + g * cg) * s->ih * s->iw;
+        long yo = (img * s->M + g * mg) * ohw, filled = 0;
+        /* Bands of ≈ 256 output positions: the input rows a band needs are copied just before
+           it runs, so the copy is still in L1/L2 (112×112 stride-2 groups: 0.8 MB each). */
+        for (long oy0 = 0; oy0 < s->oh; oy0 += band) {
+            long oy1 = oy0 + band < s->oh ? oy0 + band : s->oh;
+            long need = (oy1 - 1) * s->sh + s->span_h - s->pad_top;
+            if (need > s->ih) need = s->ih;
+            if (need > filled) { ck_grouped_fill(s, xg, pad, filled, need); filled = need; }
+            if (wide)
+                ck_grouped_item512(mg, oy0, oy1, s->oh, s->ow, s->sub_cols, s->k, offsets, wa, pad, y + yo,
+                                   bias ? bias + g * mg : 0, residual ? residual + yo : 0, act, p0, p1);
+            else
+                ck_grouped_item(s, offsets, wa, pad, oy0, oy1, y + yo, bias ? bias + g * mg : 0,
+                                residual ? residual + yo : 0, act, p0, p1);
+        }
     }
 }
 #else
 void ck_grouped_conv(const ck_grouped_shape *s, const long *offsets, const float *packed, const float *x,
                      const float *bias, const float *residual, float *y, long first, long count,
-                     int act, float p0, float p1, float *pad) {
+                     int act, float p0, float p1, int wide, float *pad) {
     (void)s; (void)offsets; (void)packed; (void)x; (void)bias; (void)residual; (void)y; (void)first;
-    (void)count; (void)act; (void)p0; (void)p1; (void)pad;
+    (void)count; (void)act; (void)p0; (void)p1; (void)wide; (void)pad;
 }
 #endif

@@ -20,6 +20,8 @@ enum {
 
 /* 1 when the CPU executes AVX2 and FMA instructions. */
 int ck_cpu_has_avx2_fma(void);
+/* 1 when it also executes AVX-512F (grouped512.c). */
+int ck_cpu_has_avx512f(void);
 
 /* dst[i] = act(src[i] + bias + residual[i]) for i < n (residual may be NULL; src may be dst). */
 void ck_epilogue(const float *src, float *dst, long n, float bias, const float *residual,
@@ -98,6 +100,7 @@ typedef struct {
     long groups, k;
     long sh, sw, pad_top, pad_left;
     long sub_rows, sub_cols;
+    long span_h;             /* (kh − 1) · dilation + 1: padded rows one output row reads */
 } ck_grouped_shape;
 
 /* Floats of the packed weights (all groups) and of the padded buffer one call needs. */
@@ -107,9 +110,10 @@ long ck_grouped_pad_size(const ck_grouped_shape *s);
 void ck_grouped_pack(const ck_grouped_shape *s, const float *w, float *out);
 /* Items [first, first + count) of (group, image) pairs, item = group · images + image:
    y = act(conv(x, W) + bias + residual) for the group's output channels of the image
-   (bias and residual may be NULL; pad: ck_grouped_pad_size floats of scratch). */
+   (bias and residual may be NULL; pad: ck_grouped_pad_size floats of scratch). wide: the
+   AVX-512 tiles (only when ck_cpu_has_avx512f()), else AVX2. */
 void ck_grouped_conv(const ck_grouped_shape *s, const long *offsets, const float *packed, const float *x,
                      const float *bias, const float *residual, float *y, long first, long count,
-                     int act, float p0, float p1, float *pad);
+                     int act, float p0, float p1, int wide, float *pad);
 
 #endif
