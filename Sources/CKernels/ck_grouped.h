@@ -44,6 +44,10 @@ typedef struct {
    residual and activation per channel row, n positions stored at y (channel r at y + r·ohw). */
 CK_GI void ck_grouped_store8(__m256 c[8], long n, float *y, const ck_gfinish *f, long ch0) {
     ck_transpose8(c);
+    if (!f->bias && !f->res && f->act == CK_IDENTITY) {   /* finished before the transpose */
+        for (int r = 0; r < 8; r++) ck_store_n(y + (ch0 + r) * f->ohw, c[r], n);
+        return;
+    }
     for (int r = 0; r < 8; r++) {
         __m256 v = _mm256_add_ps(c[r], _mm256_set1_ps(f->bias ? f->bias[ch0 + r] : 0.0f));
         if (f->res) v = _mm256_add_ps(v, _mm256_maskload_ps(f->res + (ch0 + r) * f->ohw, ck_mask8(n)));
