@@ -125,12 +125,27 @@ CK_GI void ck_grouped_tile(const float *w, long k, const long *off, const float 
             for (int i = 0; i < CK_GP; i++) c0[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(p[i] + o), w0, c0[i]);
         }
     }
+    ck_gfinish g = *f;
+    if (!g.res && (g.act == CK_IDENTITY || g.act == CK_RELU)) {   /* bias and ReLU on the lanes */
+        __m256 b0 = g.bias ? _mm256_loadu_ps(g.bias) : _mm256_setzero_ps();
+        __m256 b1 = g.bias && blk == 16 ? _mm256_loadu_ps(g.bias + 8) : _mm256_setzero_ps();
+        for (int i = 0; i < CK_GP; i++) {
+            c0[i] = _mm256_add_ps(c0[i], b0);
+            c1[i] = _mm256_add_ps(c1[i], b1);
+            if (g.act == CK_RELU) {
+                c0[i] = _mm256_max_ps(c0[i], _mm256_setzero_ps());
+                c1[i] = _mm256_max_ps(c1[i], _mm256_setzero_ps());
+            }
+        }
+        g.bias = 0;
+        g.act = CK_IDENTITY;
+    }
     /* Copies: the transposes work on arrays in memory, the accumulators stay in registers. */
     __m256 t0[8] = { c0[0], c0[1], c0[2], c0[3], c0[4], c0[5], c0[6], c0[7] };
-    ck_grouped_store8(t0, n, y, f, 0);
+    ck_grouped_store8(t0, n, y, &g, 0);
     if (blk == 16) {
         __m256 t1[8] = { c1[0], c1[1], c1[2], c1[3], c1[4], c1[5], c1[6], c1[7] };
-        ck_grouped_store8(t1, n, y, f, 8);
+        ck_grouped_store8(t1, n, y, &g, 8);
     }
 }
 

@@ -6,7 +6,7 @@ import Tensors
 /// CKernels' grouped kernel (`ck_grouped_conv`, channels in the vector lanes) against the
 /// portable Swift convolution, called directly on (group, image) item ranges: the AVX2 tiles
 /// and, where the CPU has AVX-512F, the wide tiles; 8, 16, 24 and 32 output channels per
-/// group, strides 1/2/3, dilation 2, bias, residual and SiLU. A partial range writes only its
+/// group, strides 1/2/3, dilation 2, bias + residual + SiLU and bias + Relu. A partial range writes only its
 /// items. (Skipped where the CPU has no AVX2/FMA.)
 @Suite struct GroupedLanesTests {
     /// (groups, Cg, Mg, height, width, kernel, stride, dilation, pad).
@@ -22,8 +22,12 @@ import Tensors
         AxisPlan(input: n, kernel: k, stride: s, dilation: d, padBegin: p, padEnd: p, output: (n + 2 * p - (k - 1) * d - 1) / s + 1)
     }
 
-    @Test(arguments: shapes.indices, [false, true])
-    func itemsMatchSwift(_ i: Int, _ wide: Bool) throws {
+    /// `relu`: bias + Relu without a residual (applied on the channel lanes before the
+    /// transposes), else bias + residual + SiLU (after them).
+    @Test(arguments: shapes.indices, [(false, false), (true, false), (false, true), (true, true)])
+    func itemsMatchSwift(_ i: Int, _ variant: (wide: Bool, relu: Bool)) throws {
+        let (wide, relu) = variant
+        let act: Activation = relu ? .relu : .silu
         guard CPUKernels.available, !wide || CPUKernels.wide else { return }
         let (G, Cg, Mg, H, W, k, st, d, p) = Self.shapes[i]
         let N = 3, C = G * Cg, M = G * Mg
@@ -42,7 +46,8 @@ import Tensors
         let pad = UnsafeMutablePointer<Float>.allocate(capacity: CPUKernels.groupedScratch(conv))
         defer { pad.deallocate() }
         x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in b.withUnsafeBufferPointer { bp in r.withUnsafeBufferPointer { rp in
-            let ep = ConvEpilogue(bias: bp.baseAddress, residual: rp.baseAddress, activation: .silu, native: false)
+            let res = relu ? nil : rp.baseAddress
+            let ep = ConvEpilogue(bias: bp.baseAddress, residual: res, activation: act, native: false)
             want.withUnsafeMutableBufferPointer {
                 convForward(xp.baseAddress!, wp.baseAddress!, $0.baseAddress!, s, ep, strategy: .perImage, parallel: false)
             }
@@ -50,7 +55,7 @@ import Tensors
                 let yb = y.baseAddress!
                 func call(_ range: Range<Int>) {
                     CPUKernels.groupedConv(conv, offsets: ro.baseAddress!, packed: pk.baseAddress!, xp.baseAddress!, bias: bp.baseAddress,
-                                           residual: rp.baseAddress, yb, items: range, activation: .silu, wide: wide,
+                                           residual: res, yb, items: range, activation: act, wide: wide,
                                            scratch: pad)
                 }
                 call(2..<4)   // groups 0 and 1 of images 2 and 0: nothing else may change
@@ -63,7 +68,7 @@ import Tensors
             } } }
         } } } }
         for j in want.indices {
-            #expect(abs(got[j] - want[j]) <= 1e-5 * max(1, abs(want[j])), "shape \(i) wide \(wide) at \(j): \(got[j]) vs \(want[j])")
+            #expect(abs(got[j] - want[j]) <= 1e-5 * max(1, abs(want[j])), "shape \(i) wide \(wide) relu \(relu) at \(j): \(got[j]) vs \(want[j])")
         }
     }
 }
