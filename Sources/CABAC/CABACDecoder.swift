@@ -93,56 +93,6 @@ public struct CABACDecoder {
     mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
                                options: TensorCodingOptions, entryPoints: inout [UInt64]) throws(CABACError) {
         let count = output.count
-        guard var p = try readPrologue(into: output, rowWidth: rowWidth, options: options, entryPoints: &entryPoints),
-              count > 0 else { return }
-        // The levels, read from a zero-padded copy of the data (see `LevelDecoderCore`).
-        let g = options.unaryLength
-        let padding = LevelDecoderCore.padding(unaryLength: g)
-        let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
-        defer { padded.deallocate() }
-        bytes.withUnsafeBufferPointer { input in
-            if let base = input.baseAddress { padded.initialize(from: base, count: input.count) }
-        }
-        (padded + bytes.count).initialize(repeating: 0, count: padding)
-        var core = self.core
-        core.bind(padded, count: bytes.count)
-        var cursor = LevelCursor()
-        p.contexts.withUnsafeMutableBufferPointer { ctx in
-            p.rowIsZero.withUnsafeBufferPointer { rz in
-                LevelDecoderCore.runLevels(&core, padded: padded, output.baseAddress!, end: count, cursor: &cursor,
-                                           rowWidth: rowWidth, rowIsZero: p.rowIsZero.isEmpty ? nil : rz.baseAddress,
-                                           dq: options.dependentQuantization, g: g, contexts: ctx.baseAddress!)
-            }
-        }
-        core.bind(nil, count: bytes.count)
-        self.core = core
-        try checkOverrun()
-    }
-
-    /// `beginLevels(count:rowWidth:options:)`, also returning the entry points of block scans.
-    public mutating func beginLevels(count: Int, rowWidth: Int, options: TensorCodingOptions,
-                                     entryPoints: inout [UInt64]) throws(CABACError) -> PendingLevels {
-        var levels = [Int32](repeating: 0, count: count)
-        let p = try levels.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Int32>) throws(CABACError) in
-            try readPrologue(into: out, rowWidth: rowWidth, options: options, entryPoints: &entryPoints)
-        }
-        guard let p, count > 0 else { return PendingLevels(complete: levels, coder: core) }
-        return PendingLevels(coder: core, bytes: bytes, contexts: p.contexts, rowIsZero: p.rowIsZero, levels: levels,
-                             rowWidth: rowWidth, g: options.unaryLength, dq: options.dependentQuantization)
-    }
-
-    /// What a row-major level loop starts from.
-    struct Prologue {
-        var contexts: [ContextModel]
-        var rowIsZero: [Bool]
-    }
-
-    /// Reads the row-skip flags and initialization choices; a tensor in a block scan order
-    /// is decoded here into `output` at once (nil returned).
-    private mutating func readPrologue(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
-                                       options: TensorCodingOptions,
-                                       entryPoints: inout [UInt64]) throws(CABACError) -> Prologue? {
-        let count = output.count
         guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
             throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: position)
         }
@@ -153,6 +103,7 @@ public struct CABACDecoder {
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         let rows = count / rowWidth
         let dq = options.dependentQuantization
+        let g = options.unaryLength
 
         // Row-skip flags. Each flag needs at least a fraction of a bit, so a truncated
         // stream is caught by the overrun check below after at most `rows` bins.
@@ -189,9 +140,31 @@ public struct CABACDecoder {
             decodeTensorScanned(into: output, rowWidth: rowWidth, options: options, contexts: &contexts,
                                 rowIsZero: rowIsZero, entryPoints: &entryPoints)
             try checkOverrun()
-            return nil
+            return
         }
-        return Prologue(contexts: contexts, rowIsZero: rowIsZero)
+
+        // The levels, read from a zero-padded copy of the data (see `LevelDecoderCore`).
+        guard count > 0 else { return }
+        let padding = LevelDecoderCore.padding(unaryLength: g)
+        let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
+        defer { padded.deallocate() }
+        bytes.withUnsafeBufferPointer { input in
+            if let base = input.baseAddress { padded.initialize(from: base, count: input.count) }
+        }
+        (padded + bytes.count).initialize(repeating: 0, count: padding)
+        var core = self.core
+        core.bind(padded, count: bytes.count)
+        var cursor = LevelCursor()
+        contexts.withUnsafeMutableBufferPointer { ctx in
+            rowIsZero.withUnsafeBufferPointer { rz in
+                LevelDecoderCore.runLevels(&core, padded: padded, output.baseAddress!, end: count, cursor: &cursor,
+                                           rowWidth: rowWidth, rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress,
+                                           dq: dq, g: g, contexts: ctx.baseAddress!)
+            }
+        }
+        core.bind(nil, count: bytes.count)
+        self.core = core
+        try checkOverrun()
     }
 
     /// Decodes the terminating bin and checks that the stream ends exactly here.

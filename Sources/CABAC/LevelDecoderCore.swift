@@ -151,43 +151,37 @@ struct LevelDecoderCore {
         var j = 0
         var c = first
         while j < limit {
-            if !skewedOne(c) { break }
+            let w = ContextWord.load(c)
+            let sum = ContextWord.sum(w)
+            let lpsR = lpsRange(sum: sum)
+            if sum >= 0 && lpsR <= Self.skewed {
+                // The common case of long runs (the greater-than flags and Exp-Golomb prefix
+                // of large levels): a skewed context whose MPS is 1. The coded bin is known
+                // on each side of the one branch, so the adaptation has constant indices.
+                let rMps = range &- lpsR
+                let scaled = rMps &<< 7
+                if value >= scaled {
+                    let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
+                    range = lpsR &<< n
+                    value = (value &- scaled) &<< n
+                    bitsNeeded &+= Int(n)
+                    refill()
+                    ContextWord.adapt(c, w, bin: 0, fastNext: fastNext, steps: steps)
+                    break
+                }
+                let n = (rMps >> 8) ^ 1
+                range = rMps &<< n
+                value = value &<< n
+                bitsNeeded &+= Int(n)
+                refill()
+                ContextWord.adapt(c, w, bin: 1, fastNext: fastNext, steps: steps)
+            } else if decode(c, word: w, sum: sum, lpsR: lpsR) == 0 {
+                break
+            }
             j &+= 1
             c += stride
         }
         return j
-    }
-
-    /// One bin of `decodeSkewedOnes`: whether the bin with context `c` is 1.
-    @inline(__always)
-    mutating func skewedOne(_ c: UnsafeMutablePointer<ContextModel>) -> Bool {
-        let w = ContextWord.load(c)
-        let sum = ContextWord.sum(w)
-        let lpsR = lpsRange(sum: sum)
-        if sum >= 0 && lpsR <= Self.skewed {
-            // The common case of long runs (the greater-than flags and Exp-Golomb prefix
-            // of large levels): a skewed context whose MPS is 1. The coded bin is known
-            // on each side of the one branch, so the adaptation has constant indices.
-            let rMps = range &- lpsR
-            let scaled = rMps &<< 7
-            if value >= scaled {
-                let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
-                range = lpsR &<< n
-                value = (value &- scaled) &<< n
-                bitsNeeded &+= Int(n)
-                refill()
-                ContextWord.adapt(c, w, bin: 0, fastNext: fastNext, steps: steps)
-                return false
-            }
-            let n = (rMps >> 8) ^ 1
-            range = rMps &<< n
-            value = value &<< n
-            bitsNeeded &+= Int(n)
-            refill()
-            ContextWord.adapt(c, w, bin: 1, fastNext: fastNext, steps: steps)
-            return true
-        }
-        return decode(c, word: w, sum: sum, lpsR: lpsR) != 0
     }
 
     /// Decodes one quantization index (the inverse of `encodeLevel`; see `decodeLevel`).
@@ -195,13 +189,6 @@ struct LevelDecoderCore {
     mutating func decodeLevel<Mode: QuantizerMode>(_ mode: Mode.Type, significance: Int, neighbour nb: Int, g: Int,
                               _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
         if decode(ctx + significance) == 0 { return 0 }
-        return decodeNonzero(Mode.self, neighbour: nb, g: g, ctx)
-    }
-
-    /// `decodeLevel` after a significance bin of 1.
-    @inline(__always)
-    mutating func decodeNonzero<Mode: QuantizerMode>(_ mode: Mode.Type, neighbour nb: Int, g: Int,
-                                _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
         let negative = decode(ctx + (48 &+ nb))
         let ones = Mode.dq ? decodeOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
                            : decodeSkewedOnes(ctx + (53 &+ Int(negative)), stride: 2, limit: g)
@@ -210,21 +197,10 @@ struct LevelDecoderCore {
             // Order-0 Exp-Golomb remainder: n ones (at most 31), then n bypass bits.
             let n = Mode.dq ? decodeOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
                             : decodeSkewedOnes(ctx + (53 &+ 4 &* g), stride: 1, limit: 31)
-            magnitude &+= expGolombSuffix(prefix: n)
+            var r1: UInt32 = 1 &<< UInt32(truncatingIfNeeded: n)
+            if n > 0 { r1 &+= decodeBypass(count: n) }
+            magnitude &+= r1 &- 1
         }
-        return Self.signed(magnitude, negative: negative)
-    }
-
-    /// The Exp-Golomb remainder after a prefix of `n` ones: 2^n - 1 + n bypass bits.
-    @inline(__always)
-    mutating func expGolombSuffix(prefix n: Int) -> UInt32 {
-        var r1: UInt32 = 1 &<< UInt32(truncatingIfNeeded: n)
-        if n > 0 { r1 &+= decodeBypass(count: n) }
-        return r1 &- 1
-    }
-
-    @inline(__always)
-    static func signed(_ magnitude: UInt32, negative: UInt32) -> Int32 {
         let signed = Int32(bitPattern: magnitude)
         return negative != 0 ? 0 &- signed : signed
     }
