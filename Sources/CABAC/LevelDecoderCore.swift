@@ -106,7 +106,7 @@ struct LevelDecoderCore {
     }
 
     /// Decodes `count` (1...32) bypass bins, most significant first: up to eight at a time
-    /// by one division.
+    /// by one quotient (a multiply by the range's reciprocal, not a division).
     @inline(__always)
     mutating func decodeBypass(count: Int) -> UInt32 {
         var bins: UInt32 = 0
@@ -124,7 +124,7 @@ struct LevelDecoderCore {
             }
             // value < range << (7 + step): the quotient is the next `step` bins.
             let scaled = range &<< 7
-            let q = value / scaled
+            let q = RawTables.bypassQuotient(value, range: range, lpsBySum: lps)
             value &-= q &* scaled
             bins = (bins &<< s) | q
         }
