@@ -10,9 +10,15 @@ struct LevelDecoderCore {
     var value: UInt32
     var bitsNeeded: Int
     var next: UnsafePointer<UInt8>
+    /// `RawTables.lpsBySum`, whose block also holds the steps and fast-state tables at a
+    /// constant offset (one register for the three).
     let lps: UnsafePointer<UInt64>
-    let steps: UnsafePointer<Int32>
-    let fastNext: UnsafePointer<Int8>
+    @inline(__always) var steps: UnsafePointer<Int32> {
+        UnsafeRawPointer(lps).advanced(by: RawTables.stepsOffset).assumingMemoryBound(to: Int32.self)
+    }
+    @inline(__always) var fastNext: UnsafePointer<Int8> {
+        UnsafeRawPointer(lps).advanced(by: RawTables.stepsOffset).assumingMemoryBound(to: Int8.self)
+    }
     /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
     static var skewed: UInt32 { 96 }
 
@@ -23,8 +29,6 @@ struct LevelDecoderCore {
         bitsNeeded = Int(d.bitsNeeded)
         next = padded + d.consumed
         lps = tables.lpsBySum
-        steps = tables.steps
-        fastNext = tables.fastNext
     }
 
     @inline(__always)

@@ -71,9 +71,17 @@ struct RawTables: @unchecked Sendable {
                 }
             }
         }
+        // The level loops' three tables in one block, so one register addresses them all:
+        // lpsBySum (with the reciprocals) at 0, steps at `stepsOffset`, and the fast-state
+        // table right after the steps (its pointer, 2048 entries before it, is the steps').
+        let block = UnsafeMutableRawPointer.allocate(byteCount: stepsOffset + 2048 + 2048, alignment: 64)
+        block.initializeMemory(as: UInt64.self, from: bySum, count: bySum.count)
+        (block + stepsOffset).initializeMemory(as: Int32.self, from: steps, count: steps.count)
+        (block + stepsOffset + 2048).initializeMemory(as: Int8.self, from: fast, count: fast.count)
         return RawTables(lps: copy(lpsRangeTable), curve: copy(adaptationCurve), cost: copy(estimatedBitsTable),
-                         packedLps: copy(packed), steps: copy(steps), lpsBySum: copy(bySum),
-                         fastNext: copy(fast) - 2048)
+                         packedLps: copy(packed), steps: UnsafePointer((block + stepsOffset).assumingMemoryBound(to: Int32.self)),
+                         lpsBySum: UnsafePointer(block.assumingMemoryBound(to: UInt64.self)),
+                         fastNext: UnsafePointer((block + stepsOffset).assumingMemoryBound(to: Int8.self)))
     }()
 
     @usableFromInline
@@ -90,6 +98,9 @@ struct RawTables: @unchecked Sendable {
 }
 
 extension RawTables {
+    /// Byte offset of `steps` (and of `fastNext`) from `lpsBySum` in their shared block.
+    static var stepsOffset: Int { 8192 }
+
     /// Bits of the fixed-point reciprocals of `bypassReciprocal(range:)`.
     static let reciprocalShift: UInt64 = 40
 
