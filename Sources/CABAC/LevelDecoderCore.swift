@@ -10,14 +10,12 @@ struct LevelDecoderCore {
     var value: UInt32
     var bitsNeeded: Int
     var next: UnsafePointer<UInt8>
-    /// `RawTables.lpsBySum`, whose block also holds the steps and fast-state tables at a
-    /// constant offset (one register for the three).
-    let lps: UnsafePointer<UInt64>
-    @inline(__always) var steps: UnsafePointer<Int32> {
-        UnsafeRawPointer(lps).advanced(by: RawTables.stepsOffset).assumingMemoryBound(to: Int32.self)
-    }
-    @inline(__always) var fastNext: UnsafePointer<Int8> {
-        UnsafeRawPointer(lps).advanced(by: RawTables.stepsOffset).assumingMemoryBound(to: Int8.self)
+    /// `RawTables.steps`, whose block also holds the fast-state table (the same pointer)
+    /// and `lpsBySum` at a constant offset: one register for the three.
+    let steps: UnsafePointer<Int32>
+    @inline(__always) var fastNext: UnsafePointer<Int8> { UnsafeRawPointer(steps).assumingMemoryBound(to: Int8.self) }
+    @inline(__always) var lps: UnsafePointer<UInt64> {
+        UnsafeRawPointer(steps).advanced(by: RawTables.lpsOffset).assumingMemoryBound(to: UInt64.self)
     }
     /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
     static var skewed: UInt32 { 96 }
@@ -28,7 +26,7 @@ struct LevelDecoderCore {
         value = d.value
         bitsNeeded = Int(d.bitsNeeded)
         next = padded + d.consumed
-        lps = tables.lpsBySum
+        steps = tables.steps
     }
 
     @inline(__always)

@@ -72,16 +72,17 @@ struct RawTables: @unchecked Sendable {
             }
         }
         // The level loops' three tables in one block, so one register addresses them all:
-        // lpsBySum (with the reciprocals) at 0, steps at `stepsOffset`, and the fast-state
-        // table right after the steps (its pointer, 2048 entries before it, is the steps').
-        let block = UnsafeMutableRawPointer.allocate(byteCount: stepsOffset + 2048 + 2048, alignment: 64)
-        block.initializeMemory(as: UInt64.self, from: bySum, count: bySum.count)
-        (block + stepsOffset).initializeMemory(as: Int32.self, from: steps, count: steps.count)
-        (block + stepsOffset + 2048).initializeMemory(as: Int8.self, from: fast, count: fast.count)
+        // steps at 0, the fast-state table after them (its pointer, 2048 entries before
+        // it, is the block's start), lpsBySum with the reciprocals at `lpsOffset` (its
+        // single-index loads take the offset as a displacement).
+        let block = UnsafeMutableRawPointer.allocate(byteCount: lpsOffset + 8 * bySum.count, alignment: 64)
+        block.initializeMemory(as: Int32.self, from: steps, count: steps.count)
+        (block + 2048).initializeMemory(as: Int8.self, from: fast, count: fast.count)
+        (block + lpsOffset).initializeMemory(as: UInt64.self, from: bySum, count: bySum.count)
         return RawTables(lps: copy(lpsRangeTable), curve: copy(adaptationCurve), cost: copy(estimatedBitsTable),
-                         packedLps: copy(packed), steps: UnsafePointer((block + stepsOffset).assumingMemoryBound(to: Int32.self)),
-                         lpsBySum: UnsafePointer(block.assumingMemoryBound(to: UInt64.self)),
-                         fastNext: UnsafePointer((block + stepsOffset).assumingMemoryBound(to: Int8.self)))
+                         packedLps: copy(packed), steps: UnsafePointer(block.assumingMemoryBound(to: Int32.self)),
+                         lpsBySum: UnsafePointer((block + lpsOffset).assumingMemoryBound(to: UInt64.self)),
+                         fastNext: UnsafePointer(block.assumingMemoryBound(to: Int8.self)))
     }()
 
     @usableFromInline
@@ -98,11 +99,11 @@ struct RawTables: @unchecked Sendable {
 }
 
 extension RawTables {
-    /// Byte offset of `steps` (and of `fastNext`) from `lpsBySum` in their shared block.
-    static var stepsOffset: Int { 8192 }
+    /// Byte offset of `lpsBySum` from `steps` (and `fastNext`) in their shared block.
+    static var lpsOffset: Int { 4096 }
 
     /// Bits of the fixed-point reciprocals of `bypassReciprocal(range:)`.
-    static let reciprocalShift: UInt64 = 40
+    static var reciprocalShift: UInt64 { 40 }
 
     /// ⌈2⁴⁰ / range⌉: `(UInt64(value >> 7) · m) >> 40` is `value / (range << 7)` for every
     /// 32-bit `value` and range 256...510 (the error m·range − 2⁴⁰ is below range, and
