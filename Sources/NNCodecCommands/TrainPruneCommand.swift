@@ -20,6 +20,8 @@ struct TrainPruneArguments: ParsableArguments {
     @Option(help: "Epochs over all stages.") var maxEpochs = 1000
     @Option(help: "Wall-clock budget in seconds: the stage in progress ends, one last pruning stage runs, the run stops.") var maxSeconds: Double?
     @Option(help: "Stop below this validation top-1 (fraction; serene/l2 default: the start minus 0.005; lobster: no accuracy stop unless given).") var targetTop1: Double?
+    @Option(help: "Size budget: stop after the first pruning stage that keeps the accuracy and reaches this compression ratio (prunable parameters / non-zero); that stage's model is written.") var targetRatio: Double?
+    @Option(help: "Structure budget: stop after the first such stage that leaves every hidden layer at most this share of its neurons (with --target-ratio: both).") var targetNeurons: Double?
     @Option(help: "Undo a stage that ends below the target and go on with TWT/4, at most N times in a row (0: stop there).") var retries = 3
     @Option(help: "Seed of the shuffling (and of the validation split without --split-seed).") var seed: UInt64 = 0
     @Option(help: "Seed of the validation split (default: --seed), to vary the training order on the same held-out rows.") var splitSeed: UInt64?
@@ -36,13 +38,14 @@ struct TrainPruneArguments: ParsableArguments {
 
     /// The flags of TrainPruneOptions' settings, as TrainPruneError names them.
     static let flags = ["lambda": "--lambda", "learning rate": "--lr", "TWT": "--twt", "PWE": "--pwe", "max epochs": "--max-epochs",
-                        "batch size": "--batch", "target top-1": "--target-top1", "time budget": "--max-seconds",
+                        "batch size": "--batch", "target top-1": "--target-top1", "target ratio": "--target-ratio",
+                        "target neuron share": "--target-neurons", "time budget": "--max-seconds",
                         "retries": "--retries", "epsilon": "--epsilon"]
 
     func options(_ p: PruneArguments) -> TrainPruneOptions {
         var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
         o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
-        o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.seed = seed; o.splitSeed = splitSeed; o.retries = retries
+        o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.targetRatio = targetRatio; o.targetNeuronShare = targetNeurons; o.seed = seed; o.splitSeed = splitSeed; o.retries = retries
         o.epsilon = p.epsilon; o.penalizeLastLayer = !noLastLayerPenalty
         return o
     }

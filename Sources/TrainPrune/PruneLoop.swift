@@ -93,23 +93,8 @@ final class PruneLoop {
             // checkpoint is the unregularized start when validation data was seen in
             // training); L̂ is its validation loss.
             graph.parameters = last
-            let lHat = try evaluator.evaluate(validation).loss
-            let search = ThresholdSearch(names: names, bound: (1 + twt) * lHat, epsilon: options.epsilon)
-            let before = SparsityCount(layers, graph.parameters).nonzero
-            let found = try search.run(graph.parameters) { p in
-                graph.parameters = p
-                return try evaluator.evaluate(validation).loss
-            }
-            graph.parameters = found.parameters
-            _ = dead.apply(&graph.parameters)
-            let after = try evaluator.evaluate(validation)
-            let count = SparsityCount(layers, graph.parameters)
-            let s = PruneStage(stage: stage, bestLoss: lHat, bound: search.bound, threshold: found.threshold, evaluations: found.evaluations,
-                               pruned: before - count.nonzero, validationLoss: after.loss, validationTop1: after.top1,
-                               sparsity: count.sparsity, neurons: count.neurons)
-            stages.append(s)
-            progress?(.stage(s))
-            if let target, let t1 = after.top1, t1 < target {
+            let (s, count) = try pruneStage(stage, twt: twt, evaluator: evaluator, dead: dead, names: names)
+            if let target, let t1 = s.validationTop1, t1 < target {
                 graph.parameters = kept.parameters
                 failures += 1
                 if failures > options.retries {
@@ -122,7 +107,11 @@ final class PruneLoop {
             }
             failures = 0
             twt = options.resolvedTWT
-            kept = Outcome(parameters: graph.parameters, loss: after.loss, top1: after.top1, stopped: "max epochs")
+            kept = Outcome(parameters: graph.parameters, loss: s.validationLoss, top1: s.validationTop1, stopped: "max epochs")
+            if let why = options.budgetReached(count, layers: layers) {
+                kept.stopped = why
+                return kept
+            }
             if options.method == .lobster && s.pruned == 0 {
                 kept.stopped = "the last pruning stage removed nothing"
                 return kept
@@ -131,6 +120,29 @@ final class PruneLoop {
         }
         if outOfTime { kept.stopped = String(format: "time budget of %.0f s spent", options.maxSeconds ?? 0) }
         return kept
+    }
+
+    /// The pruning stage after a learning stage: the largest threshold whose validation loss
+    /// stays within (1 + TWT)·L̂ (L̂: the current network's loss), then the dead-neuron cleanup;
+    /// recorded and reported.
+    func pruneStage(_ stage: Int, twt: Double, evaluator: Trainer, dead: DeadNeurons, names: [String]) throws -> (PruneStage, SparsityCount) {
+        let lHat = try evaluator.evaluate(validation).loss
+        let search = ThresholdSearch(names: names, bound: (1 + twt) * lHat, epsilon: options.epsilon)
+        let before = SparsityCount(layers, graph.parameters).nonzero
+        let found = try search.run(graph.parameters) { [graph, validation] p in
+            graph.parameters = p
+            return try evaluator.evaluate(validation).loss
+        }
+        graph.parameters = found.parameters
+        _ = dead.apply(&graph.parameters)
+        let after = try evaluator.evaluate(validation)
+        let count = SparsityCount(layers, graph.parameters)
+        let s = PruneStage(stage: stage, bestLoss: lHat, bound: search.bound, threshold: found.threshold, evaluations: found.evaluations,
+                           pruned: before - count.nonzero, validationLoss: after.loss, validationTop1: after.top1,
+                           sparsity: count.sparsity, neurons: count.neurons)
+        stages.append(s)
+        progress?(.stage(s))
+        return (s, count)
     }
 
     func record(_ r: EpochRecord, stage: Int) {

@@ -21,6 +21,13 @@ public struct TrainPruneOptions: Sendable {
     /// LOBSTER has an accuracy stop only when this is given; without it LOBSTER loops while
     /// the last stage pruned something, as the issue (and the thesis) define it.
     public var targetTop1: Double?
+    /// Size budget: stop after the first pruning stage that passes the accuracy stop and
+    /// leaves prunable parameters / non-zero ≥ this ratio; that stage's model is written
+    /// (nil: no size stop).
+    public var targetRatio: Double?
+    /// Structure budget: stop after the first passing stage that leaves every hidden layer
+    /// (not the last) at most this share of its neurons live; with `targetRatio` both must hold.
+    public var targetNeuronShare: Double?
     /// A pruning stage that ends below the target is undone and the loop goes on
     /// from the last model above it with TWT divided by 4 (back to TWT after a stage that
     /// passes), at most this many times in a row
@@ -58,6 +65,8 @@ public struct TrainPruneOptions: Sendable {
         guard maxEpochs >= 1 else { throw bad("max epochs", "must be at least 1, got \(maxEpochs)") }
         guard batchSize >= 1 else { throw bad("batch size", "must be at least 1, got \(batchSize)") }
         if let a = targetTop1, !(a >= 0 && a <= 1) { throw bad("target top-1", "must be a fraction in [0, 1], got \(a)") }
+        if let r = targetRatio, !(r >= 1 && r.isFinite) { throw bad("target ratio", "must be a compression ratio of at least 1, got \(r)") }
+        if let f = targetNeuronShare, !(f > 0 && f <= 1) { throw bad("target neuron share", "must be a fraction in (0, 1], got \(f)") }
         if let m = maxSeconds, !(m > 0) { throw bad("time budget", "must be a positive number of seconds, got \(m)") }
         guard retries >= 0 else { throw bad("retries", "must be at least 0, got \(retries)") }
         guard epsilon > 0, epsilon < 0.5 else { throw bad("epsilon", "must be in (0, 0.5), got \(epsilon)") }
