@@ -11,8 +11,8 @@ struct FinetuneCommand: ParsableCommand {
         The checkpoint with the best validation loss (--val-data/--val-labels, else a seeded \
         --val-split of the data) is written. --keep-sparsity holds every weight that starts at \
         zero (weights and biases: pruned weights and removed neurons) at exactly zero; with \
---split-seed the validation rows are those of `prune … --split-seed` while --seed varies the \
-training order. Without --labels, --teacher ORIG.onnx supplies soft targets.
+        --split-seed the validation rows are those of `prune … --split-seed` while --seed varies the \
+        training order. Without --labels, --teacher ORIG.onnx supplies soft targets.
         """)
 
     @Argument(help: "The .onnx model.") var model: String
