@@ -43,12 +43,12 @@ struct FinetuneCommand: ParsableCommand {
         if labels == nil && teacher == nil { throw ValidationError("give --labels, or --teacher ORIG.onnx to distill") }
         if Optimizer.Kind(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd, adam or adamw") }
         _ = try parsedSchedule()
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
-        if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        if let p = patience, p < 1 { throw ValidationError("--patience must be at least 1 epoch, got \(p)") }
-        if !(valSplit >= 0 && valSplit < 1) { throw ValidationError("--val-split must be in [0, 1), got \(valSplit)") }
-        if !(weightDecay >= 0) { throw ValidationError("--weight-decay must not be negative, got \(weightDecay)") }
+        if epochs < 1 { throw ValidationError("--epochs: must be at least 1, got \(epochs)") }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: must be a positive number, got \(lr)") }
+        if batch < 1 { throw ValidationError("--batch: must be at least 1, got \(batch)") }
+        if let p = patience, p < 1 { throw ValidationError("--patience: must be at least 1 epoch, got \(p)") }
+        if !(valSplit >= 0 && valSplit < 1) { throw ValidationError("--val-split: must be in [0, 1), got \(valSplit)") }
+        if !(weightDecay >= 0) { throw ValidationError("--weight-decay: must not be negative, got \(weightDecay)") }
     }
 
     func parsedSchedule() throws -> Schedule {
