@@ -97,17 +97,17 @@ run lenet5_lobster lenet5 --method lobster --lambda 2e-3 --lr 0.01 --batch 32 --
 run resnet_lobster resnet_small --method lobster --lambda 2e-3 --lr 0.01 --batch 32 --pwe 2 --twt 0.1 --max-epochs 3000 --max-seconds 200
 run resnet_serene_lb resnet_small --method serene --sensitivity lb --lambda 2e-3 --lr 0.01 --batch 32 --pwe 2 --twt 0.3 --target-top1 0.96 --max-epochs 3000 --max-seconds 200
 # Table 5.1 / 7.1 forms and Fig. 7.3 (test split: read here only).
-report() {  # baseline name methods...
-    local base=$1 name=$2; shift 2
+report() {  # baseline name[=tag] methods...   (tag: the output files' name, default name)
+    local base=$1 name=${2%%=*} tag=${2#*=}; shift 2
     [ -z "${NO_REPORT:-}" ] || return 0
     local specs=()
     for m in "$@"; do wanted "${name}_$m" && [ -f "$OUT/${name}_$m.onnx" ] && specs+=("$m=$OUT/${name}_$m.onnx@$OUT/${name}_$m.json"); done
     [ ${#specs[@]} -gt 0 ] || return 0
     nice -n 19 "$NN" report "$TD/$base.onnx" "${TEST[@]}" --methods "${specs[@]}" \
-        --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${name}_methods.svg" -o "$OUT/${name}_methods.md" --force
+        --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${tag}_methods.svg" -o "$OUT/${tag}_methods.md" --force
 }
 report lenet300_heldout lenet300h6 serene_lb_ft_s7 serene_lb_ft_s8 serene_lb_ft_s9 lobster_ft_s7 lobster_ft_s8 lobster_ft_s9
-report lenet300_heldout lenet300h6p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
+report lenet300_heldout lenet300h6=lenet300h6p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
 report lenet300_heldout lenet300h5 serene_lb_s4 serene_lb_s5 serene_lb_s6 lobster_s4 lobster_s5 lobster_s6
 report lenet300_heldout lenet300h4 serene_lb_s1 serene_lb_s2 serene_lb_s3 lobster l2 serene_ub serene_exact serene_local
 report lenet5_heldout lenet5h4 lobster l2 serene_ub serene_exact serene_local
