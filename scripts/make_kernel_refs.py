@@ -143,6 +143,28 @@ def pointwise_images_cases():
     rng = saved
 
 
+def grouped_lanes_cases():
+    """Grouped convolutions with 8–32 output channels per group (CKernels' grouped.c: channels
+    in the vector lanes): 8, 16, 24 and 32 per group, strides 1, 2, 3 and 1 × 2, symmetric and
+    asymmetric pads, dilation 2, 5×5, more output than input channels per group, a 7×7 map
+    with BN + residual + Relu (49 = 8 · 6 + 1 positions), BN + Relu. Their own seed."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1720)
+    relu = lambda g, y: g.op("Relu", [y])
+    conv_case("gl_g8_s1", (2, 24, 9, 11), 24, 3, group=3, pads=[1] * 4)
+    chain_case("gl_g24_s2_relu", (2, 48, 13, 12), 48, 3, relu, group=2, strides=[2, 2], pads=[1] * 4)
+    conv_case("gl_g32_dil2", (2, 64, 12, 10), 64, 3, group=2, dilations=[2, 2], pads=[2] * 4)
+    chain_case("gl_g16_7x7_add_relu", (3, 64, 7, 7), 64, 3, lambda g, y: g.op("Relu", [g.op("Add", [y, "x"])]),
+               group=4, pads=[1] * 4)
+    conv_case("gl_g16_s2_asym", (2, 32, 15, 16), 32, 3, group=2, strides=[2, 2], pads=[0, 1, 1, 0])
+    conv_case("gl_g16_from8", (1, 16, 8, 8), 32, 3, group=2, pads=[1] * 4)
+    conv_case("gl_g16_s1x2", (2, 32, 10, 19), 32, 3, group=2, strides=[1, 2], pads=[1] * 4)
+    chain_case("gl_g16_k5_s2_relu", (1, 32, 17, 18), 32, 5, relu, group=2, strides=[2, 2], pads=[2] * 4)
+    conv_case("gl_g16_s3", (1, 32, 14, 17), 32, 3, group=2, strides=[3, 3], pads=[1] * 4)
+    chain_case("gl_g16_14x14_relu", (2, 160, 14, 14), 160, 3, relu, group=10, pads=[1] * 4)
+    rng = saved
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -272,6 +294,7 @@ def main():
     prologue_cases()
     winograd_block_cases()
     pointwise_images_cases()
+    grouped_lanes_cases()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -22,6 +22,17 @@ run() {  # name model args...
     nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/$name.time" \
         "$NN" prune "$TD/$model.onnx" "${TRAIN[@]}" "$@" -o "$OUT/$name.onnx" --force --json > "$OUT/$name.json" 2> "$OUT/$name.log" || true
 }
+ft() {  # name source-run seed: fine-tune OUT/source.onnx on the same training rows (mask on)
+    local name=$1 src=$2 seed=$3
+    wanted "$name" || return 0
+    [ -z "${REPORT_ONLY:-}" ] || return 0
+    nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/$name.time" \
+        "$NN" finetune "$OUT/$src.onnx" --data $TD/digits_train_x28.npy --labels $TD/digits_train_y.npy \
+        --val-split 0.2 --split-seed 0 --seed "$seed" --keep-sparsity --lr 0.01 --batch 32 --patience 3 --epochs 100 \
+        -o "$OUT/$name.onnx" --force --json > "$OUT/$name.ft.json" 2> "$OUT/$name.log" || true
+    # report --methods reads the prune log for the per-layer columns: the fine-tune keeps them (mask).
+    [ -f "$OUT/$src.json" ] && cp "$OUT/$src.json" "$OUT/$name.json"
+}
 # Fourth round (2026-11-29, pre-registered in docs/seed-reproduction.md; needs --split-seed
 # and LOBSTER's accuracy stop, commit 351988b or later): the held-out fixtures, validation split
 # seed 0 throughout (--split-seed 0), training order varied by --seed. R4 is the shared setting.
@@ -34,6 +45,15 @@ R5_STOP=(--target-top1 0.959 --max-seconds 840)
 for s in 4 5 6; do
     run lenet300h5_serene_lb_s$s lenet300_heldout --method serene --sensitivity lb "${R4[@]}" "${R5_STOP[@]}" --target-ratio 80 --target-neurons 0.5 --seed $s
     run lenet300h5_lobster_s$s lenet300_heldout --method lobster "${R4[@]}" "${R5_STOP[@]}" --target-ratio 100 --seed $s
+done
+# Sixth round (2026-11-29 14:07, pre-registered in docs/seed-reproduction.md; needs finetune
+# --split-seed and the bias mask): the fifth round's prune setting, then the thesis's fine-tune
+# (lambda 0, mask, same rows, the learning stages' lr/batch/PWE, cap 100 epochs), seeds 7, 8, 9.
+for s in 7 8 9; do
+    run lenet300h6_serene_lb_s$s lenet300_heldout --method serene --sensitivity lb "${R4[@]}" "${R5_STOP[@]}" --target-ratio 80 --target-neurons 0.5 --seed $s
+    ft lenet300h6_serene_lb_ft_s$s lenet300h6_serene_lb_s$s $s
+    run lenet300h6_lobster_s$s lenet300_heldout --method lobster "${R4[@]}" "${R5_STOP[@]}" --target-ratio 100 --seed $s
+    ft lenet300h6_lobster_ft_s$s lenet300h6_lobster_s$s $s
 done
 # Fourth round runs.
 run lenet300h4_serene_lb_s1 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 1 --max-seconds 840
@@ -77,15 +97,17 @@ run lenet5_lobster lenet5 --method lobster --lambda 2e-3 --lr 0.01 --batch 32 --
 run resnet_lobster resnet_small --method lobster --lambda 2e-3 --lr 0.01 --batch 32 --pwe 2 --twt 0.1 --max-epochs 3000 --max-seconds 200
 run resnet_serene_lb resnet_small --method serene --sensitivity lb --lambda 2e-3 --lr 0.01 --batch 32 --pwe 2 --twt 0.3 --target-top1 0.96 --max-epochs 3000 --max-seconds 200
 # Table 5.1 / 7.1 forms and Fig. 7.3 (test split: read here only).
-report() {  # baseline name methods...
-    local base=$1 name=$2; shift 2
+report() {  # baseline name[=tag] methods...   (tag: the output files' name, default name)
+    local base=$1 name=${2%%=*} tag=${2#*=}; shift 2
     [ -z "${NO_REPORT:-}" ] || return 0
     local specs=()
     for m in "$@"; do wanted "${name}_$m" && [ -f "$OUT/${name}_$m.onnx" ] && specs+=("$m=$OUT/${name}_$m.onnx@$OUT/${name}_$m.json"); done
     [ ${#specs[@]} -gt 0 ] || return 0
     nice -n 19 "$NN" report "$TD/$base.onnx" "${TEST[@]}" --methods "${specs[@]}" \
-        --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${name}_methods.svg" -o "$OUT/${name}_methods.md" --force
+        --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${tag}_methods.svg" -o "$OUT/${tag}_methods.md" --force
 }
+report lenet300_heldout lenet300h6 serene_lb_ft_s7 serene_lb_ft_s8 serene_lb_ft_s9 lobster_ft_s7 lobster_ft_s8 lobster_ft_s9
+report lenet300_heldout lenet300h6=lenet300h6p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
 report lenet300_heldout lenet300h5 serene_lb_s4 serene_lb_s5 serene_lb_s6 lobster_s4 lobster_s5 lobster_s6
 report lenet300_heldout lenet300h4 serene_lb_s1 serene_lb_s2 serene_lb_s3 lobster l2 serene_ub serene_exact serene_local
 report lenet5_heldout lenet5h4 lobster l2 serene_ub serene_exact serene_local

@@ -10,9 +10,13 @@ struct LevelDecoderCore {
     var value: UInt32
     var bitsNeeded: Int
     var next: UnsafePointer<UInt8>
-    let lps: UnsafePointer<UInt64>
+    /// `RawTables.steps`, whose block also holds the fast-state table (the same pointer)
+    /// and `lpsBySum` at a constant offset: one register for the three.
     let steps: UnsafePointer<Int32>
-    let fastNext: UnsafePointer<Int8>
+    @inline(__always) var fastNext: UnsafePointer<Int8> { UnsafeRawPointer(steps).assumingMemoryBound(to: Int8.self) }
+    @inline(__always) var lps: UnsafePointer<UInt64> {
+        UnsafeRawPointer(steps).advanced(by: RawTables.lpsOffset).assumingMemoryBound(to: UInt64.self)
+    }
     /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
     static var skewed: UInt32 { 96 }
 
@@ -22,9 +26,7 @@ struct LevelDecoderCore {
         value = d.value
         bitsNeeded = Int(d.bitsNeeded)
         next = padded + d.consumed
-        lps = tables.lpsBySum
         steps = tables.steps
-        fastNext = tables.fastNext
     }
 
     @inline(__always)
@@ -106,7 +108,7 @@ struct LevelDecoderCore {
     }
 
     /// Decodes `count` (1...32) bypass bins, most significant first: up to eight at a time
-    /// by one division.
+    /// by one quotient (a multiply by the range's reciprocal, not a division).
     @inline(__always)
     mutating func decodeBypass(count: Int) -> UInt32 {
         var bins: UInt32 = 0
@@ -124,7 +126,7 @@ struct LevelDecoderCore {
             }
             // value < range << (7 + step): the quotient is the next `step` bins.
             let scaled = range &<< 7
-            let q = value / scaled
+            let q = RawTables.bypassQuotient(value, range: range, lpsBySum: lps)
             value &-= q &* scaled
             bins = (bins &<< s) | q
         }

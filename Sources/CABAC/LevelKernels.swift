@@ -1,8 +1,9 @@
 // The row-major level loops of the encoder and decoder (scan order 0), written for speed:
 // coder registers live in locals, tables are raw pointers, the bins are coded without
 // branches on the coded value, Exp-Golomb remainders are binarized by counting bits and
-// bypass bins go in groups (divisions on the decoder side). They code exactly the bins of
-// `binarizeLevel` / `decodeLevel`, which stay the reference for every other path.
+// bypass bins go in groups (a multiply by the range's reciprocal per group on the decoder
+// side). They code exactly the bins of `binarizeLevel` / `decodeLevel`, which stay the
+// reference for every other path.
 // This file holds what both sides share; the loops are in LevelEncoderCore.swift and
 // LevelDecoderCore.swift.
 

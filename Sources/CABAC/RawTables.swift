@@ -15,7 +15,8 @@ struct RawTables: @unchecked Sendable {
     /// `(shift << 6) | (bin << 5) | b` moves a state of bucket `b` towards `bin` (see
     /// `update(_:steps:)`; 512 entries).
     @usableFromInline let steps: UnsafePointer<Int32>
-    /// The packed LPS word of `packedLps` by `(sum >> 7) & 511` (the sign folded in).
+    /// The packed LPS word of `packedLps` by `(sum >> 7) & 511` (the sign folded in),
+    /// followed by `bypassReciprocals` entries 512...1023 (one pointer for both in the loops).
     @usableFromInline let lpsBySum: UnsafePointer<UInt64>
     /// The next fast state by `(shift0 << 9) | (bin << 8) | (s0 & 255)` for shift0 4...7
     /// (points 2048 entries before its 2048-entry table).
@@ -49,11 +50,12 @@ struct RawTables: @unchecked Sendable {
                 steps[(shift << 6) | 32 | b] = adaptationCurve[(16 + b) & 31] >> Int32(shift)
             }
         }
-        var bySum = [UInt64](repeating: 0, count: 512)
+        var bySum = [UInt64](repeating: 0, count: 1024)
         for i in 0..<512 {
             let signed = i < 256 ? i : i - 512
             bySum[i] = packed[Int(signed.magnitude) & 255]
         }
+        for r in 1..<512 { bySum[512 + r] = bypassReciprocal(range: UInt32(r)) }
         var fast = [Int8](repeating: 0, count: 2048)
         for shift in 4...7 {
             for bin in 0...1 {
@@ -69,9 +71,18 @@ struct RawTables: @unchecked Sendable {
                 }
             }
         }
+        // The level loops' three tables in one block, so one register addresses them all:
+        // steps at 0, the fast-state table after them (its pointer, 2048 entries before
+        // it, is the block's start), lpsBySum with the reciprocals at `lpsOffset` (its
+        // single-index loads take the offset as a displacement).
+        let block = UnsafeMutableRawPointer.allocate(byteCount: lpsOffset + 8 * bySum.count, alignment: 64)
+        block.initializeMemory(as: Int32.self, from: steps, count: steps.count)
+        (block + 2048).initializeMemory(as: Int8.self, from: fast, count: fast.count)
+        (block + lpsOffset).initializeMemory(as: UInt64.self, from: bySum, count: bySum.count)
         return RawTables(lps: copy(lpsRangeTable), curve: copy(adaptationCurve), cost: copy(estimatedBitsTable),
-                         packedLps: copy(packed), steps: copy(steps), lpsBySum: copy(bySum),
-                         fastNext: copy(fast) - 2048)
+                         packedLps: copy(packed), steps: UnsafePointer(block.assumingMemoryBound(to: Int32.self)),
+                         lpsBySum: UnsafePointer((block + lpsOffset).assumingMemoryBound(to: UInt64.self)),
+                         fastNext: UnsafePointer(block.assumingMemoryBound(to: Int8.self)))
     }()
 
     @usableFromInline
@@ -84,6 +95,29 @@ struct RawTables: @unchecked Sendable {
         self.curve = curve
         self.cost = cost
         self.packedLps = packedLps
+    }
+}
+
+extension RawTables {
+    /// Byte offset of `lpsBySum` from `steps` (and `fastNext`) in their shared block.
+    static var lpsOffset: Int { 4096 }
+
+    /// Bits of the fixed-point reciprocals of `bypassReciprocal(range:)`.
+    static var reciprocalShift: UInt64 { 40 }
+
+    /// ⌈2⁴⁰ / range⌉: `(UInt64(value >> 7) · m) >> 40` is `value / (range << 7)` for every
+    /// 32-bit `value` and range 256...510 (the error m·range − 2⁴⁰ is below range, and
+    /// (value >> 7) · 510 < 2³⁴ keeps it under one unit in the 40 fraction bits). Checked
+    /// at every quotient boundary by `BypassReciprocalTests`.
+    static func bypassReciprocal(range r: UInt32) -> UInt64 {
+        ((1 << reciprocalShift) + UInt64(r) - 1) / UInt64(r)
+    }
+
+    /// `value / (range << 7)` through the reciprocal table that follows `lpsBySum`.
+    @inline(__always)
+    static func bypassQuotient(_ value: UInt32, range: UInt32, lpsBySum: UnsafePointer<UInt64>) -> UInt32 {
+        let m = lpsBySum[512 &+ Int(range & 511)]
+        return UInt32(truncatingIfNeeded: (UInt64(value >> 7) &* m) &>> reciprocalShift)
     }
 }
 

@@ -8,3 +8,12 @@ int ck_cpu_has_avx2_fma(void) {
     return 0;
 #endif
 }
+
+int ck_cpu_has_avx512f(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return ck_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}

@@ -10,7 +10,9 @@ struct FinetuneCommand: ParsableCommand {
         The graph is written unchanged; initializers and BatchNorm running statistics are updated. \
         The checkpoint with the best validation loss (--val-data/--val-labels, else a seeded \
         --val-split of the data) is written. --keep-sparsity holds every weight that starts at \
-        zero at exactly zero. Without --labels, --teacher ORIG.onnx supplies soft targets.
+        zero (weights and biases: pruned weights and removed neurons) at exactly zero; with \
+        --split-seed the validation rows are those of `prune … --split-seed` while --seed varies the \
+        training order. Without --labels, --teacher ORIG.onnx supplies soft targets.
         """)
 
     @Argument(help: "The .onnx model.") var model: String
@@ -28,10 +30,11 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Samples per batch.") var batch = 64
     @Option(help: "Weight decay.") var weightDecay: Float = 0
     @Option(help: "Learning-rate schedule: constant, cosine, or step:EPOCHS:GAMMA.") var schedule = "constant"
-    @Flag(help: "Keep weights that are zero at the start exactly zero.") var keepSparsity = false
+    @Flag(help: "Keep weights and biases that are zero at the start exactly zero.") var keepSparsity = false
     @Option(help: "Stop after this many epochs without a better validation loss.") var patience: Int?
     @Flag(help: "Keep BatchNorm in inference mode (running statistics, no update).") var frozenBatchnorm = false
     @Option(help: "Seed of shuffling, validation split and Dropout.") var seed: UInt64 = 0
+    @Option(help: "Seed of the validation split (default: --seed), to keep prune's held-out rows.") var splitSeed: UInt64?
     @Option(name: .shortAndLong, help: "The fine-tuned .onnx.") var output: String
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Print JSON instead of text.") var json = false
@@ -40,6 +43,12 @@ struct FinetuneCommand: ParsableCommand {
         if labels == nil && teacher == nil { throw ValidationError("give --labels, or --teacher ORIG.onnx to distill") }
         if Optimizer.Kind(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd, adam or adamw") }
         _ = try parsedSchedule()
+        if epochs < 1 { throw ValidationError("--epochs: must be at least 1, got \(epochs)") }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr: must be a positive number, got \(lr)") }
+        if batch < 1 { throw ValidationError("--batch: must be at least 1, got \(batch)") }
+        if let p = patience, p < 1 { throw ValidationError("--patience: must be at least 1 epoch, got \(p)") }
+        if !(valSplit >= 0 && valSplit < 1) { throw ValidationError("--val-split: must be in [0, 1), got \(valSplit)") }
+        if !(weightDecay >= 0) { throw ValidationError("--weight-decay: must not be negative, got \(weightDecay)") }
     }
 
     func parsedSchedule() throws -> Schedule {
@@ -53,7 +62,7 @@ struct FinetuneCommand: ParsableCommand {
     func request() throws -> Finetune.Request {
         var r = Finetune.Request(model: model, data: data, output: output)
         r.labels = labels; r.teacher = teacher; r.distillMSE = distillMse; r.temperature = temperature
-        r.validationData = valData; r.validationLabels = valLabels; r.validationSplit = valSplit
+        r.validationData = valData; r.validationLabels = valLabels; r.validationSplit = valSplit; r.splitSeed = splitSeed
         var o = TrainingOptions()
         o.epochs = epochs; o.learningRate = lr; o.optimizer = Optimizer.Kind(rawValue: optimizer)!; o.batchSize = batch
         o.weightDecay = weightDecay; o.schedule = try parsedSchedule(); o.keepSparsity = keepSparsity

@@ -13,6 +13,8 @@ private import CKernels
 /// timing); `Session.Options.nativeKernels = false` for one session (tests of the fallback).
 enum CPUKernels {
     static let available: Bool = ck_cpu_has_avx2_fma() != 0 && getenv("NNCODEC_NO_AVX2") == nil
+    /// AVX-512F too (the grouped kernel's wide tiles); `NNCODEC_NO_AVX512` turns it off.
+    static let wide: Bool = available && ck_cpu_has_avx512f() != 0 && getenv("NNCODEC_NO_AVX512") == nil
 
     /// dst[i] = act(src[i] + bias + residual[i]) for i < n; false (nothing done) when the
     /// kernels are unavailable.
@@ -136,6 +138,48 @@ enum CPUKernels {
                           activation: Activation) {
         let (code, p0, p1) = activation.kernelCode
         ck_gemm_packed(packed, m, k, x, n, y, bias, residual, code, p0, p1)
+    }
+}
+
+extension CPUKernels {
+    /// The weights (M × K) of a grouped convolution packed for `groupedConv` (nil when the
+    /// kernels are unavailable).
+    static func packGroupedLanes(_ w: UnsafePointer<Float>, _ p: PhasedConv) -> [Float]? {
+        guard available else { return nil }
+        var shape = p.groupedShape
+        return [Float](unsafeUninitializedCapacity: ck_grouped_packed_size(&shape)) { b, n in
+            ck_grouped_pack(&shape, w, b.baseAddress!)
+            n = b.count
+        }
+    }
+
+    /// Floats of scratch one `groupedConv` call needs.
+    static func groupedScratch(_ p: PhasedConv) -> Int {
+        var shape = p.groupedShape
+        return ck_grouped_pad_size(&shape)
+    }
+
+    /// (group, image) items `items` (item = group · N + image) of a grouped convolution:
+    /// y = act(conv(x, W) + bias + residual) for those groups' output channels; `wide`: the
+    /// AVX-512 tiles where the CPU has them (false: the AVX2 tiles, for tests).
+    static func groupedConv(_ p: PhasedConv, offsets: UnsafePointer<Int>, packed: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                            bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>,
+                            items: Range<Int>, activation: Activation, wide: Bool = CPUKernels.wide,
+                            scratch: UnsafeMutablePointer<Float>) {
+        var shape = p.groupedShape
+        let (code, p0, p1) = activation.kernelCode
+        ck_grouped_conv(&shape, offsets, packed, x, bias, residual, y, items.lowerBound, items.count, code, p0, p1,
+                        wide && CPUKernels.wide ? 1 : 0, scratch)
+    }
+}
+
+extension PhasedConv {
+    /// The geometry as `ck_grouped_conv` takes it.
+    fileprivate var groupedShape: ck_grouped_shape {
+        ck_grouped_shape(images: s.N, C: s.C, ih: s.h.input, iw: s.w.input, M: s.M, oh: s.h.output, ow: s.w.output,
+                         groups: s.group, k: s.K, sh: s.h.stride, sw: s.w.stride, pad_top: s.h.padBegin,
+                         pad_left: s.w.padBegin, sub_rows: subRows, sub_cols: subColumns,
+                         span_h: (s.h.kernel - 1) * s.h.dilation + 1)
     }
 }
 

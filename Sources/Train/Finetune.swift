@@ -18,6 +18,9 @@ public enum Finetune {
         public var validationLabels: String?
         /// Fraction of the data held out for validation when no validation files are given.
         public var validationSplit = 0.1
+        /// Seed of the validation split (default: `options.seed`, which also orders training),
+        /// so a run can keep another job's held-out rows while varying the training order.
+        public var splitSeed: UInt64?
         public var output: String
         public var options = TrainingOptions()
 
@@ -121,7 +124,7 @@ public enum Finetune {
         }
         if r.validationSplit <= 0 || all.count < 2 { return (all, nil, loss) }
         guard r.validationSplit < 1 else { throw TrainError(.invalidOption, "validation split", "must be below 1, got \(r.validationSplit)") }
-        let s = all.split(validationFraction: r.validationSplit, seed: r.options.seed)
+        let s = all.split(validationFraction: r.validationSplit, seed: r.splitSeed ?? r.options.seed)
         return (s.train, s.validation, loss)
     }
 }

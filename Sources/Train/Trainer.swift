@@ -34,7 +34,7 @@ public final class Trainer {
         optimizer = Optimizer(kind: options.optimizer, momentum: options.momentum, weightDecay: options.weightDecay)
         if options.keepSparsity {
             for name in graph.trainable {
-                guard let p = graph.parameters[name], p.rank >= 2 else { continue }
+                guard let p = graph.parameters[name] else { continue }
                 let keep = p.f.map { $0 != 0 }
                 if keep.contains(false) { masks[name] = keep }
             }

@@ -23,7 +23,8 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 0
     /// Stop after this many epochs without a better validation loss.
     public var patience: Int?
-    /// Keep weights (tensors of rank ≥ 2) that start at zero exactly zero.
+    /// Keep every trainable element that starts at zero exactly zero — weights and biases, so
+    /// a pruned weight stays pruned and a removed neuron (weights and bias zero) stays removed.
     public var keepSparsity = false
     /// BatchNormalization uses batch statistics and updates its running statistics.
     public var batchNormTraining = true
@@ -41,6 +42,7 @@ public struct TrainingOptions: Sendable {
         guard batchSize >= 1 else { throw TrainError(.invalidOption, "batch size", "must be at least 1, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else { throw TrainError(.invalidOption, "learning rate", "must be positive, got \(learningRate)") }
         guard weightDecay >= 0 else { throw TrainError(.invalidOption, "weight decay", "must not be negative, got \(weightDecay)") }
+        if let p = patience, p < 1 { throw TrainError(.invalidOption, "patience", "must be at least 1 epoch, got \(p)") }
     }
 }
 

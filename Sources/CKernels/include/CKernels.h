@@ -20,6 +20,8 @@ enum {
 
 /* 1 when the CPU executes AVX2 and FMA instructions. */
 int ck_cpu_has_avx2_fma(void);
+/* 1 when it also executes AVX-512F (grouped512.c). */
+int ck_cpu_has_avx512f(void);
 
 /* dst[i] = act(src[i] + bias + residual[i]) for i < n (residual may be NULL; src may be dst). */
 void ck_epilogue(const float *src, float *dst, long n, float bias, const float *residual,
@@ -86,5 +88,32 @@ long ck_depthwise_direct_scratch(const ck_dw_shape *s);
    ck_depthwise_direct_scratch(s) floats, or NULL). Writes only planes [first, first + count). */
 void ck_depthwise_direct(const ck_dw_shape *s, const float *x, const float *k, const float *bias, float *y,
                          long first, long count, int act, float p0, float p1, float *scratch);
+
+/* A grouped convolution for ck_grouped_conv (grouped.c): M / groups output channels per group,
+   a multiple of 8; the phased geometry of Runtime's ConvPhased.swift (strides sh × sw, each
+   input plane zero-padded and split into sh · sw sub-planes of sub_rows × sub_cols); k =
+   Cg · kh · kw weight rows per output channel, tap row t of position (oy, ox) read at
+   pad[offsets[t] + oy · sub_cols + ox]. */
+typedef struct {
+    long images, C, ih, iw;
+    long M, oh, ow;
+    long groups, k;
+    long sh, sw, pad_top, pad_left;
+    long sub_rows, sub_cols;
+    long span_h;             /* (kh − 1) · dilation + 1: padded rows one output row reads */
+} ck_grouped_shape;
+
+/* Floats of the packed weights (all groups) and of the padded buffer one call needs. */
+long ck_grouped_packed_size(const ck_grouped_shape *s);
+long ck_grouped_pad_size(const ck_grouped_shape *s);
+/* W (M × k, row-major) packed per group in blocks of 16 (or 8) output channels, k-major. */
+void ck_grouped_pack(const ck_grouped_shape *s, const float *w, float *out);
+/* Items [first, first + count) of (group, image) pairs, item = group · images + image:
+   y = act(conv(x, W) + bias + residual) for the group's output channels of the image
+   (bias and residual may be NULL; pad: ck_grouped_pad_size floats of scratch). wide: the
+   AVX-512 tiles (only when ck_cpu_has_avx512f()), else AVX2. */
+void ck_grouped_conv(const ck_grouped_shape *s, const long *offsets, const float *packed, const float *x,
+                     const float *bias, const float *residual, float *y, long first, long count,
+                     int act, float p0, float p1, int wide, float *pad);
 
 #endif

@@ -23,6 +23,10 @@ func runConv(_ ctx: NodeContext, weights wv: [Float], bias: [Float]?, residual: 
         xv.withUnsafeBufferPointer { px in wv.withUnsafeBufferPointer { pw in
             withOptionalPointer(bias) { pb in withOptionalPointer(residual) { pr in withOptionalPointer(u ?? panels) { pu in
                 let ep = ConvEpilogue(bias: pb, residual: pr, activation: activation, native: ctx.options.nativeKernels)
+                if let pu, panels != nil, phased, PhasedConv.lanesApply(s) {
+                    PhasedConv(s).forwardLanes(px.baseAddress!, packed: pu, y, ep, parallel: ctx.options.parallel)
+                    return
+                }
                 if let pu, panels != nil, phased {
                     PhasedConv(s).forward(px.baseAddress!, panels: pu, y, ep, parallel: ctx.options.parallel)
                     return
@@ -52,6 +56,10 @@ func pointwisePanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Floa
 
 /// Each group's weights packed for `PhasedConv` (cached like the 1×1 panels).
 private func phasedPanels(_ ctx: NodeContext, _ wv: [Float], _ s: ConvShape) -> [Float]? {
+    if PhasedConv.lanesApply(s) {
+        let pack = { wv.withUnsafeBufferPointer { PhasedConv(s).packLanes($0.baseAddress!) ?? [] } }
+        return ctx.cache?.prepared(pack) ?? pack()
+    }
     let pack = { wv.withUnsafeBufferPointer { CPUKernels.packGrouped($0.baseAddress!, groups: s.group, m: s.Mg, k: s.K) ?? [] } }
     return ctx.cache?.prepared(pack) ?? pack()
 }
