@@ -68,11 +68,17 @@ public enum FileIO {
         }
     }
 
-    /// Writes all of `bytes` to `fd`.
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, file: String) throws(ONNXError) {
-        do { try Syscall.writeAll(fd, bytes, path: file) } catch {
-            throw ONNXError(.writeFailed, file: file, offset: error.offset, detail: error.reason, hint: "is the disk full?")
+    /// Writes all of `bytes` to `fd` (at `offset` without moving the file position, else at it).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil, file: String) throws(ONNXError) {
+        do { try Syscall.writeAll(fd, bytes, at: offset, path: file) } catch {
+            throw ONNXError(.writeFailed, file: file, offset: offset.map { $0 + (error.offset ?? 0) } ?? error.offset, detail: error.reason, hint: "is the disk full?")
         }
+    }
+
+    /// Starts writing `count` bytes at `offset` of `fd` to disk without waiting, so that a
+    /// later fsync has less left to do (advisory: failures show at the fsync).
+    public static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+        Syscall.startWriteback(fd, offset: offset, count: count)
     }
 
     public static func directory(of path: String) -> String { AtomicFile.folder(of: path) }

@@ -67,13 +67,31 @@ extension Model {
             // the page cache); anything a mapping cannot serve is read, with read's errors.
             var bytes: TensorBytes? = nil
             if mapExternalData, (FileIO.size(path) ?? 0) > 0 { bytes = try? FileIO.map(path, offset: 0, length: nil) }
-            if bytes == nil { bytes = try FileIO.read(path) }
-            model = try bytes!.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
+            if let mapped = bytes, let m = Model(skeletonOf: mapped, source: path) {
+                model = m
+            } else {
+                if bytes == nil { bytes = try FileIO.read(path) }
+                model = try bytes!.withUnsafeBytes { (raw) throws(ONNXError) in try Model(serialized: raw, source: path) }
+            }
         }
         if externalData {
             try model.loadExternalData(baseDirectory: FileIO.directory(of: path), modelPath: path, map: mapExternalData)
         }
         return model
+    }
+
+    /// The model in `mapped` with its large initializer payloads left in the mapping
+    /// (`PayloadSkeleton`); nil when that does not apply or the rest does not parse (the
+    /// caller then parses the whole file, with the whole file's errors).
+    /// (`minimumBytes`: the smallest payload left in the mapping; smaller for fuzzing.)
+    package init?(skeletonOf mapped: TensorBytes, source: String, minimumBytes: Int = PayloadSkeleton.minimumBytes) {
+        guard let (skeleton, cuts) = mapped.withUnsafeBytes({ PayloadSkeleton.strip($0, minimumBytes: minimumBytes) }),
+              var m = try? Model(serialized: skeleton, source: source), m.graph != nil else { return nil }
+        for cut in cuts {
+            guard m.graph!.initializers.indices.contains(cut.initializer) else { return nil }
+            m.graph!.initializers[cut.initializer].rawData = mapped.slice(cut.range)
+        }
+        self = m
     }
 
     /// Reads the payload of every external tensor into `rawData`, keeping `externalData`
@@ -170,7 +188,7 @@ extension Model {
             }
         }
         try FileIO.writeAtomically(path) { (fd) throws(ONNXError) in
-            guard ProtobufBridge.write(.model, to: fd, { ProtoEncode.model(out, $0) }) else {
+            guard ProtobufBridge.write(.model, to: fd, { ProtoEncode.model(out, $0) }) != nil else {
                 throw ONNXError(.writeFailed, file: path, detail: "write failed", hint: "is the disk full?")
             }
         }

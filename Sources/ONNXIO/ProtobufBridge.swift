@@ -37,11 +37,15 @@ enum ProtobufBridge {
         }
     }
 
-    /// Packs the message `fill` writes straight to `fd` through a 1 MiB buffer; false
-    /// when a write fails (`errno` tells why).
-    static func write(_ schema: ProtoSchema, to fd: Int32, _ fill: (ProtoWriter) -> Void) -> Bool {
+    /// Packs the message `fill` writes straight to `fd` through a 1 MiB buffer, leaving out the bytes fields
+    /// whose data lie in `holes` (sparse holes): returns the key (address − `holes`' base) and file offset of
+    /// each, in packing order (at most `maxHoles`); nil when a write fails (`errno` tells why).
+    static func write(_ schema: ProtoSchema, to fd: Int32, holes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+                      maxHoles: Int = 0, _ fill: (ProtoWriter) -> Void) -> [(key: Int, offset: Int)]? {
         let arena = RawArena()
-        return onnxio_pack_to_fd(root(schema, arena, fill), fd) >= 0
+        var keys = [Int64](repeating: 0, count: max(maxHoles, 1)), offsets = keys, count = 0
+        let n = onnxio_pack_with_holes(root(schema, arena, fill), fd, holes.baseAddress, holes.count, &keys, &offsets, maxHoles, &count)
+        return n < 0 ? nil : (0..<min(count, maxHoles)).map { (Int(keys[$0]), Int(offsets[$0])) }
     }
 
     private static func root(_ schema: ProtoSchema, _ arena: RawArena, _ fill: (ProtoWriter) -> Void)

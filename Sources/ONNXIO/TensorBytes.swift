@@ -90,6 +90,16 @@ public struct TensorBytes: Sendable, Equatable, Hashable {
         _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
     }
 
+    /// The bytes in `range`, sharing this payload's storage (which the slice keeps alive);
+    /// file-backed if this payload is.
+    func slice(_ range: Range<Int>) -> TensorBytes {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count)
+        guard !range.isEmpty, let base = storage.base else { return TensorBytes() }
+        let parent = storage
+        return TensorBytes(storage: Storage(base: base + range.lowerBound, count: range.count,
+                                            release: { _ in withExtendedLifetime(parent) {} }, fileBacked: parent.fileBacked))
+    }
+
     public var count: Int { storage.count }
     public var isEmpty: Bool { storage.count == 0 }
 

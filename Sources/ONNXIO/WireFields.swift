@@ -11,6 +11,8 @@ struct WireFields {
         var wireType: UInt64
         var start: Int
         var payload: Range<Int>?
+        /// The offset just past the field.
+        var end: Int
     }
 
     /// How the encoding breaks at a field.
@@ -70,7 +72,7 @@ struct WireFields {
         default:
             return broken(.wireType(wire), start, number)
         }
-        return .field(Field(number: number, wireType: wire, start: start, payload: payload))
+        return .field(Field(number: number, wireType: wire, start: start, payload: payload, end: position))
     }
 
     private mutating func broken(_ f: Failure, _ at: Int, _ field: UInt64?) -> Step {

@@ -55,6 +55,16 @@ public enum Syscall {
         }
     }
 
+    /// Asks the kernel to start writing a range of `fd` to disk and returns at once. Linux
+    /// starts the writeback of a range's dirty pages on `POSIX_FADV_DONTNEED` (and drops the
+    /// range's clean pages from the cache); sync_file_range, the direct call, is not visible
+    /// to Swift's Glibc module. Advisory: errors are ignored, the fsync that follows reports them.
+    public static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+        #if os(Linux)
+        _ = posix_fadvise(fd, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+        #endif
+    }
+
     /// Fills `buffer` from `fd` (at `offset` with pread, else at the file position); fails
     /// when the file ends first (errno 0 then).
     public static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int? = nil,

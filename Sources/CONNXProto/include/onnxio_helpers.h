@@ -6,9 +6,16 @@
 #include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
 
-/* Packs `message` and writes it to `fd` through a 1 MiB buffer.
- * Returns the number of bytes written, or -1 with errno set on a write error. */
-int64_t onnxio_pack_to_fd(const ProtobufCMessage *message, int fd);
+/* Packs `message` and writes it to `fd` through a 1 MiB buffer. Returns the number of
+ * bytes of the message, or -1 with errno set on a write error.
+ * Bytes fields whose data pointer lies in [hole_base, hole_base + hole_span) (none when
+ * hole_base is NULL) are not written: the file position skips over them
+ * (a sparse hole, filled later with pwrite), and the file is extended to its full length.
+ * For the i-th hole in packing order (i < hole_capacity), hole_keys[i] = data - hole_base
+ * and hole_offsets[i] = its byte offset in the file; *hole_count = the number of holes.
+ * The hole pointers are never read. */
+int64_t onnxio_pack_with_holes(const ProtobufCMessage *message, int fd, const void *hole_base, size_t hole_span,
+                               int64_t *hole_keys, int64_t *hole_offsets, size_t hole_capacity, size_t *hole_count);
 
 /* The system allocator protobuf-c uses by default, spelled out so that Swift can
  * free, with `free`, a buffer taken out of an unpacked message. */

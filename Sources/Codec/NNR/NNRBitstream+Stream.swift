@@ -23,15 +23,18 @@ extension NNRBitstream {
     /// the largest units are decoded first instead and the decoded tensors may wait for the
     /// smaller ones before them (for callers that keep every tensor anyway). Without
     /// `keepLevels` the tensors come with empty `levels` (only their values), dropped on the
-    /// worker as soon as they are reconstructed.
+    /// worker as soon as they are reconstructed. `onDecoded` runs on the decoding thread as
+    /// soon as a tensor is decoded, before it waits for its turn (out of stream order, on
+    /// several threads at once); its error counts as the tensor's.
     @discardableResult
     public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
                               largestFirst: Bool = false, keepLevels: Bool = true,
+                              onDecoded: (@Sendable (inout NNRDecodedTensor) throws -> Void)? = nil,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
             return try decodeParallel(bytes, limits: limits, threads: threads, largestFirst: largestFirst, keepLevels: keepLevels,
-                                      topology: topology, tensor: body)
+                                      onDecoded: onDecoded, topology: topology, tensor: body)
         }
         return try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
             switch unit.body {
@@ -49,6 +52,7 @@ extension NNRBitstream {
                     e.tensorName = ndu.header.tensorName
                     throw e
                 }
+                try onDecoded?(&decoded)
                 try body(decoded, unit.size)
             default:
                 break
@@ -70,7 +74,7 @@ extension NNRBitstream {
     }
 
     private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, largestFirst: Bool, keepLevels: Bool,
-                                       topology: (NNRTopologyUnit) throws -> Void,
+                                       onDecoded: (@Sendable (inout NNRDecodedTensor) throws -> Void)?, topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         var header = Header()
         var items: [PendingItem] = []
@@ -110,17 +114,19 @@ extension NNRBitstream {
                     var context = p.context
                     let unit = try NNRUnitSyntax.read(bytes, at: p.offset, index: p.unitIndex, context: &context, limits: limits)
                     guard case .compressedData(let ndu) = unit.body else { return nil }
+                    var decoded: NNRDecodedTensor
                     do throws(NNRError) {
-                        var decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                       payloadOffset: p.offset + unit.size - ndu.payload.count)
+                        decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
+                                                   payloadOffset: p.offset + unit.size - ndu.payload.count)
                         if !keepLevels { decoded.levels = [] }
-                        return decoded
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex
                         e.tensorName = ndu.header.tensorName
                         throw e
                     }
+                    try onDecoded?(&decoded)
+                    return decoded
                 }, consume: { n, decoded in
                     switch work[n] {
                     case .topology(let t): try topology(t)

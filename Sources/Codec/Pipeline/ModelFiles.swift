@@ -29,14 +29,20 @@ extension ModelDecoder {
     /// Decodes `bytes` into an ONNX file at `path`. With external data (`externalData`, or
     /// nil and a decoded size over `externalDataThreshold`) each tensor goes into
     /// `<path>.data` as soon as it is decoded and is not kept, so memory stays near the
-    /// tensors in flight; otherwise the model is built in memory and written inline. Both
+    /// tensors in flight; otherwise the file is laid out first and each tensor written into
+    /// its place as soon as it is decoded (`DecodeInPlace.swift`; when the graph does not
+    /// allow that, the model is built in memory and written inline). Both
     /// files are written atomically; on failure (a corrupt stream, a full disk) neither is
     /// left behind. Returns the report and the data file written, if any.
     public static func decode<S: NNRByteSource>(_ bytes: S, source: String, graph: Model? = nil, threads: Int = ParallelWork.defaultThreads,
                               to path: String, externalData: Bool? = nil,
                               progress: ((Int, String) -> Void)? = nil) throws -> (report: DecodeReport, dataFile: String?) {
-        let external = try externalData ?? (decodedBytes(bytes, source: source) > externalDataThreshold)
+        let listing = try? StreamListing(bytes)   // nil: decodedBytes reports the stream's error
+        let external = try externalData ?? ((listing?.decodedBytes ?? decodedBytes(bytes, source: source)) > externalDataThreshold)
         guard external else {
+            if let listing, let plan = plan(listing, graph: graph, source: source) {
+                return (try decode(bytes, source: source, plan: plan, threads: threads, to: path, progress: progress), nil)
+            }
             let (model, report) = try decode(bytes, source: source, graph: graph, threads: threads, progress: progress)
             try model.save(to: path, options: SaveOptions(externalData: .inlineAll))
             return (report, nil)
