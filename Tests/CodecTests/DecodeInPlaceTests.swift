@@ -48,12 +48,8 @@ struct DecodeInPlaceTests {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var g = Graph(name: "g")
-        func t(_ name: String, _ type: DataType, _ dims: [Int64], _ floats: [Float]) throws -> Tensor {
-            var x = Tensor(name: name, dataType: type, dims: dims)
-            try x.setFloatValues(floats)
-            return x
-        }
-        let vals: [Float] = (0..<24).map { Float($0) * 0.37 - 4 }
+        let t = DTypeFixture.tensor
+        let vals = DTypeFixture.values
         g.initializers = [
             try t("h", .float16, [4, 6], vals), try t("b", .bfloat16, [4, 6], vals), try t("d", .double, [2, 12], vals),
             try t("f", .float, [4, 6], vals), Tensor(name: "ff", dims: [2, 3], floats: Array(vals.prefix(6))),
