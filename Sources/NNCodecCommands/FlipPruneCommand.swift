@@ -19,10 +19,23 @@ struct FlipArguments: ParsableArguments {
             throw ValidationError("--method flip-frequency replaces --criterion, --sparsity, --threshold and --twt")
         }
         guard p.data != nil, p.labels != nil else { throw ValidationError("--method flip-frequency trains: give --data X.npy and --labels Y.npy") }
+        let unused = Self.trainPruneOnly(t)
+        if !unused.isEmpty {
+            throw ValidationError("--method flip-frequency does not take \(unused.joined(separator: ", ")) (its stop is --delta-acc, its budget --max-rounds)")
+        }
         if (t.valData == nil) != (t.valLabels == nil) { throw ValidationError("--val-data and --val-labels go together") }
         do { try options(t).validate() } catch let e as FlipError {
             throw ValidationError((Self.flags[e.location] ?? e.location) + ": " + e.message)
         }
+    }
+
+    /// The given flags of the lobster/serene/l2 loop that flip-frequency pruning has no use for.
+    static func trainPruneOnly(_ t: TrainPruneArguments) -> [String] {
+        let given: [(String, Bool)] = [("--lambda", t.lambda != nil), ("--max-seconds", t.maxSeconds != nil),
+                                       ("--target-top1", t.targetTop1 != nil), ("--target-ratio", t.targetRatio != nil),
+                                       ("--target-neurons", t.targetNeurons != nil), ("--split-seed", t.splitSeed != nil),
+                                       ("--no-last-layer-penalty", t.noLastLayerPenalty)]
+        return given.filter(\.1).map(\.0)
     }
 
     /// The flags of FlipPruneOptions' settings, as FlipError names them.

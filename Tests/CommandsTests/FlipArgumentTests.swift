@@ -18,4 +18,14 @@ struct FlipArgumentTests {
         #expect(ArgumentTests.refusal(Self.base + ["--max-rounds=-3"]) == "--max-rounds: must not be negative, got -3")
         #expect(ArgumentTests.refusal(Self.base + ["--retrain-lr", "0"]) == "--retrain-lr: must be positive, got 0.0")
     }
+
+    @Test("the lobster/serene budgets and stops are refused by name instead of being ignored")
+    func trainPruneOnlyFlags() {
+        let tail = " (its stop is --delta-acc, its budget --max-rounds)"
+        #expect(ArgumentTests.refusal(Self.base + ["--target-ratio", "50"]) == "--method flip-frequency does not take --target-ratio" + tail)
+        #expect(ArgumentTests.refusal(Self.base + ["--target-top1", "0.9", "--target-neurons", "0.5", "--lambda", "1e-4"])
+                == "--method flip-frequency does not take --lambda, --target-top1, --target-neurons" + tail)
+        #expect(ArgumentTests.refusal(Self.base + ["--split-seed", "1", "--max-seconds", "60", "--no-last-layer-penalty"])
+                == "--method flip-frequency does not take --max-seconds, --split-seed, --no-last-layer-penalty" + tail)
+    }
 }
