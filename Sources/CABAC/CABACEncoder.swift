@@ -86,8 +86,17 @@ public struct CABACEncoder {
             try encodeTensorScanned(levels, rowWidth: rowWidth, options: options)
             return
         }
-        // Quantization indices k (equal to the levels without DQ).
-        let indices = try Self.rowMajorIndices(levels, dependentQuantization: options.dependentQuantization, byteOffset: offset)
+        // Quantization indices k (without DQ they are the levels themselves: no copy).
+        let indexStore = try Self.rowMajorIndices(levels, dependentQuantization: options.dependentQuantization, byteOffset: offset)
+        try indexStore.withUnsafeBufferPointer { (stored) throws(CABACError) in
+            try encodeLevels(levels, indices: options.dependentQuantization ? stored : levels, rowWidth: rowWidth, options: options)
+        }
+    }
+
+    /// `encodeTensor` in row-major order once the indices are known.
+    mutating func encodeLevels(_ levels: UnsafeBufferPointer<Int32>, indices: UnsafeBufferPointer<Int32>, rowWidth: Int,
+                               options: TensorCodingOptions) throws(CABACError) {
+        let count = levels.count
 
         let layout = ContextLayout(unaryLength: options.unaryLength)
         var contexts = ContextSet(unaryLength: options.unaryLength).models
@@ -127,7 +136,8 @@ public struct CABACEncoder {
         let g = options.unaryLength
         var cursor = LevelCursor()
         contexts.withUnsafeMutableBufferPointer { ctx in
-            indices.withUnsafeBufferPointer { k in
+            do {
+                let k = indices
                 rowIsZero.withUnsafeBufferPointer { rz in
                     let skips = skipRows ? rz.baseAddress : nil
                     while cursor.position < count {
@@ -146,10 +156,17 @@ public struct CABACEncoder {
         }
     }
 
-    /// The quantization indices k of row-major `levels` (with DQ, the state follows the rows).
+    /// The quantization indices k of row-major `levels` (with DQ, the state follows the rows);
+    /// without DQ the levels are only checked and the result is empty (the indices are the levels).
     static func rowMajorIndices(_ levels: UnsafeBufferPointer<Int32>, dependentQuantization: Bool,
                                 byteOffset offset: Int) throws(CABACError) -> [Int32] {
         let count = levels.count
+        if !dependentQuantization {
+            if let i = levels.firstIndex(of: Int32.min) {
+                throw CABACError(.invalidLevel(index: i, level: Int32.min), byteOffset: offset)
+            }
+            return []
+        }
         var indices = [Int32](repeating: 0, count: count)
         var state = 0
         for i in 0..<count {
@@ -238,7 +255,7 @@ public struct CABACEncoder {
 @usableFromInline
 enum TensorScan {
     @inlinable
-    static func run(indices: [Int32], levels: UnsafeBufferPointer<Int32>, rowWidth: Int, rowIsZero: [Bool],
+    static func run(indices: UnsafeBufferPointer<Int32>, levels: UnsafeBufferPointer<Int32>, rowWidth: Int, rowIsZero: [Bool],
                     dependentQuantization: Bool, limit: Int = Int.max,
                     _ body: (_ index: Int32, _ level: Int32, _ state: Int, _ neighbourClass: Int) -> Void) {
         var state = 0

@@ -29,9 +29,22 @@ public struct UniformQuantizer: TensorQuantizer {
         let n = weights.count
         guard n > 0 else { return }
         let w = weights.baseAddress!, out = levels.baseAddress!
+        // For a power-of-two Δ, w · (1/Δ) is w / Δ exactly (a double scaled by a power of
+        // two, far from overflow and underflow), and a multiply is cheaper than a divide.
+        let inverse = 1 / delta
+        let bad = delta.significandBitPattern == 0 && delta.isNormal
+            ? Self.round(w, out, count: n, limit: limit) { Double($0) * inverse }
+            : Self.round(w, out, count: n, limit: limit) { Double($0) / delta }
+        if bad { throw firstInvalid(weights) { Double($0) / delta } }
+    }
+
+    /// Writes the rounded quotients `scaled(w[i])`; true when one was NaN or out of range.
+    @inline(__always)
+    static func round(_ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Int32>, count n: Int, limit: Double,
+                      _ scaled: (Float) -> Double) -> Bool {
         var bad: UInt8 = 0
         for i in 0..<n {
-            let q = Double(w[i]) / delta
+            let q = scaled(w[i])
             let ok = q.magnitude <= limit            // false for NaN
             bad |= ok ? 0 : 1
             let qc = ok ? q : 0
@@ -40,7 +53,7 @@ public struct UniformQuantizer: TensorQuantizer {
             let r = t &+ (frac >= 0.5 ? 1 : 0) &- (frac <= -0.5 ? 1 : 0)
             out[i] = Int32(truncatingIfNeeded: r)
         }
-        if bad != 0 { throw firstInvalid(weights) { Double($0) / delta } }
+        return bad != 0
     }
 
     /// The level of one weight (same rule; nil when it cannot be quantized).
