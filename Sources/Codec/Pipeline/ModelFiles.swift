@@ -73,15 +73,11 @@ extension ModelDecoder {
 
     /// Bytes of the tensors a stream decodes to, from its unit headers (4 per element).
     public static func decodedBytes<S: NNRByteSource>(_ bytes: S, source: String) throws -> Int {
-        var total = 0
         do {
-            try NNRBitstream.readUnits(bytes, headerOnly: true) { unit, _ in
-                if case .compressedData(let ndu) = unit.body { total += 4 * ndu.header.elementCount }
-            }
+            return try StreamListing(bytes).decodedBytes
         } catch let e as NNRError {
             throw DecodeError("\(source): \(e) (the bitstream is truncated or corrupt)")
         }
-        return total
     }
 }
 
