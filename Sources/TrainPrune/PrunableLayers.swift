@@ -77,4 +77,6 @@ struct SparsityCount {
     }
 
     var sparsity: Double { total == 0 ? 0 : 1 - Double(nonzero) / Double(total) }
+    /// Compression ratio: prunable parameters over the non-zero ones.
+    var ratio: Double { Double(total) / Double(max(nonzero, 1)) }
 }

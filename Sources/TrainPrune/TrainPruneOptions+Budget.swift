@@ -10,7 +10,7 @@ extension TrainPruneOptions {
         guard hasBudget else { return nil }
         var reasons: [String] = []
         if let r = targetRatio {
-            let ratio = Double(count.total) / Double(max(count.nonzero, 1))
+            let ratio = count.ratio
             guard ratio >= r else { return nil }
             reasons.append(String(format: "compression ratio %.1f× reached the target %.4g×", ratio, r))
         }

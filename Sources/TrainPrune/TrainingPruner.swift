@@ -101,7 +101,7 @@ public enum TrainingPruner {
                       lambda: o.resolvedLambda, twt: o.resolvedTWT, trainSamples: train.count, validationSamples: validation.count,
                       startTop1: loop.startTop1, targetTop1: loop.target, finalTop1: outcome.top1, finalLoss: outcome.loss,
                       parameters: count.total, nonzero: count.nonzero,
-                      compressionRatio: Double(count.total) / Double(max(count.nonzero, 1)), layers: per,
+                      compressionRatio: count.ratio, layers: per,
                       stopped: outcome.stopped, seconds: loop.seconds, epochs: loop.epochs, stages: loop.stages)
     }
 }
