@@ -7,7 +7,9 @@
 /// final position.
 struct LevelDecoderCore {
     var range: UInt32
-    var value: UInt32
+    /// The classic 32-bit value register shifted up by 32, with up to 32 more stream bits
+    /// below it, so a refill reads four bytes (`bitsNeeded` counts towards the next one).
+    var value: UInt64
     var bitsNeeded: Int
     var next: UnsafePointer<UInt8>
     /// `RawTables.steps`, whose block also holds the fast-state table (the same pointer)
@@ -23,7 +25,7 @@ struct LevelDecoderCore {
     @inline(__always)
     init(_ d: BinDecoder, padded: UnsafePointer<UInt8>, tables: RawTables) {
         range = d.range
-        value = d.value
+        value = UInt64(d.value) &<< 32
         bitsNeeded = Int(d.bitsNeeded)
         next = padded + d.consumed
         steps = tables.steps
@@ -32,10 +34,20 @@ struct LevelDecoderCore {
     @inline(__always)
     func store(into d: inout BinDecoder, padded: UnsafePointer<UInt8>) {
         d.range = range
-        d.value = value
-        d.bitsNeeded = Int32(truncatingIfNeeded: bitsNeeded)
-        d.consumed = next - padded
+        // Back to the byte-wise register: bits valid down to x0 (0...7) of the 32-bit value,
+        // the bytes read ahead below it given back.
+        let x0 = (bitsNeeded &+ 8) & 7
+        d.value = UInt32(truncatingIfNeeded: value &>> 32) & ~((1 << UInt32(x0)) &- 1)
+        d.bitsNeeded = Int32(truncatingIfNeeded: x0 &- 8)
+        d.consumed = classicNext - padded
         d.missing = max(0, d.consumed - d.inputCount)
+    }
+
+    /// The input position of the byte-wise register (bytes read ahead not counted).
+    @inline(__always)
+    var classicNext: UnsafePointer<UInt8> {
+        let x0 = (bitsNeeded &+ 8) & 7
+        return next - ((x0 &- bitsNeeded &- 8) >> 3)
     }
 
     @inline(__always)
@@ -66,7 +78,7 @@ struct LevelDecoderCore {
     mutating func decode(_ c: UnsafeMutablePointer<ContextModel>, word w: UInt64, sum: Int32,
                          lpsR: UInt32, marked: Bool = false) -> UInt32 {
         let rMps = range &- lpsR
-        let scaled = rMps &<< 7
+        let scaled = UInt64(rMps) &<< 39
         let mps = UInt32(truncatingIfNeeded: (sum >> 15) &+ 1)
         let bin: UInt32
         if lpsR <= Self.skewed {
@@ -76,13 +88,13 @@ struct LevelDecoderCore {
                 // At most one renormalization shift, taken without a branch.
                 let n = (rMps >> 8) ^ 1
                 range = rMps &<< n
-                value = value &<< n
+                value = value &<< UInt64(n)
                 bitsNeeded &+= Int(n)
             } else {
                 bin = mps ^ 1
                 let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
                 range = lpsR &<< n
-                value = (value &- scaled) &<< n
+                value = (value &- scaled) &<< UInt64(n)
                 bitsNeeded &+= Int(n)
             }
         } else {
@@ -92,7 +104,7 @@ struct LevelDecoderCore {
             let r = isLps ? lpsR : rMps
             let n = UInt32(truncatingIfNeeded: r.leadingZeroBitCount &- 23)
             range = r &<< n
-            value = value &<< n
+            value = value &<< UInt64(n)
             bitsNeeded &+= Int(n)
         }
         refill()
@@ -108,8 +120,10 @@ struct LevelDecoderCore {
     @inline(__always)
     mutating func refill() {
         if bitsNeeded >= 0 {
-            value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
-            bitsNeeded &-= 8
+            let word = UInt32(bigEndian: UnsafeRawPointer(next).loadUnaligned(as: UInt32.self))
+            value |= UInt64(word) &<< UInt64(bitsNeeded &+ 8)
+            next += 4
+            bitsNeeded &-= 32
         }
     }
 
@@ -125,20 +139,14 @@ struct LevelDecoderCore {
             remaining &-= step
             // Shift `step` bits into the value register (at most two bytes read).
             let s = UInt32(truncatingIfNeeded: step)
-            value &<<= s
+            value &<<= UInt64(s)
             bitsNeeded &+= step
-            if bitsNeeded >= 0 {
-                value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
-                bitsNeeded &-= 8
-                if bitsNeeded >= 0 {
-                    value &+= nextByte() &<< UInt32(truncatingIfNeeded: bitsNeeded)
-                    bitsNeeded &-= 8
-                }
-            }
-            // value < range << (7 + step): the quotient is the next `step` bins.
-            let scaled = range &<< 7
-            let q = RawTables.bypassQuotient(value, range: range, lpsBySum: lps)
-            value &-= q &* scaled
+            refill()
+            // value < range << (39 + step): the quotient is the next `step` bins; value >> 39
+            // is the byte-wise register's value >> 7, as `bypassQuotient` takes it.
+            let m = lps[512 &+ Int(range & 511)]
+            let q = UInt32(truncatingIfNeeded: ((value &>> 39) &* m) &>> RawTables.reciprocalShift)
+            value &-= UInt64(q) &* (UInt64(range) &<< 39)
             bins = (bins &<< s) | q
         }
         return bins
@@ -177,11 +185,11 @@ struct LevelDecoderCore {
                 // of large levels): a skewed context whose MPS is 1. The coded bin is known
                 // on each side of the one branch, so the adaptation has constant indices.
                 let rMps = range &- lpsR
-                let scaled = rMps &<< 7
+                let scaled = UInt64(rMps) &<< 39
                 if value >= scaled {
                     let n = UInt32(truncatingIfNeeded: lpsR.leadingZeroBitCount &- 23)
                     range = lpsR &<< n
-                    value = (value &- scaled) &<< n
+                    value = (value &- scaled) &<< UInt64(n)
                     bitsNeeded &+= Int(n)
                     refill()
                     if marked {
@@ -193,7 +201,7 @@ struct LevelDecoderCore {
                 }
                 let n = (rMps >> 8) ^ 1
                 range = rMps &<< n
-                value = value &<< n
+                value = value &<< UInt64(n)
                 bitsNeeded &+= Int(n)
                 refill()
                 if marked {
@@ -255,7 +263,7 @@ extension LevelDecoderCore {
         if !Mode.dq { ContextWord.clearMarks(ctx, count: ContextLayout(unaryLength: g).count) }
         let limit = padded + coder.inputCount
         var at = cursor
-        while at.position < end && core.next <= limit {
+        while at.position < end && core.classicNext <= limit {
             if at.atSkippedRow(rowIsZero) {
                 (out + at.position).update(repeating: 0, count: rowWidth)
                 at.skipRow(Mode.self, width: rowWidth)
