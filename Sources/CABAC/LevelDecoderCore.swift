@@ -19,8 +19,22 @@ struct LevelDecoderCore {
     @inline(__always) var lps: UnsafePointer<UInt64> {
         UnsafeRawPointer(steps).advanced(by: RawTables.lpsOffset).assumingMemoryBound(to: UInt64.self)
     }
-    /// LPS ranges up to which a context's bins are decoded with branches (skewed contexts).
+    /// Skewed contexts, whose bins are decoded with a branch on the likely MPS, are those
+    /// with |sum| >= 768 (LPS table columns 6 and up: LPS ranges 57...102, an LPS
+    /// probability below about 0.22). The test reads the context's state only, not the
+    /// coder's range: a test on the LPS range itself (≤ 96) flips with the range for
+    /// contexts near the threshold, and that branch mispredicted (the DQ loop's first
+    /// greater-than flag, P(0) ≈ 0.25, sat right there).
+    static var skewedSum: Int32 { 768 }
+
+    /// LPS ranges up to which `decodeSkewedOnes` takes its one-branch step (its contexts
+    /// have MPS 1; there a state test, sum >= 768, measured no different).
     static var skewed: UInt32 { 96 }
+
+    @inline(__always)
+    static func isSkewed(sum: Int32) -> Bool {
+        ((sum >> 7) ^ (sum >> 15)) >= skewedSum >> 7   // |sum >> 7| in ones' complement
+    }
 
     @inline(__always)
     init(_ d: BinDecoder, padded: UnsafePointer<UInt8>, tables: RawTables) {
@@ -81,7 +95,7 @@ struct LevelDecoderCore {
         let scaled = UInt64(rMps) &<< 39
         let mps = UInt32(truncatingIfNeeded: (sum >> 15) &+ 1)
         let bin: UInt32
-        if lpsR <= Self.skewed {
+        if Self.isSkewed(sum: sum) {
             // A skewed context: the MPS is likely, so branch (predicted) instead of selecting.
             if value < scaled {
                 bin = mps
