@@ -10,7 +10,7 @@ import CABAC
 ///
 /// The coder's own adaptive models price both candidates, 1 and NNCodec's 11, on a sample
 /// of the tensor (`UnaryLengthPricing`); 1 replaces 11 only when its estimated magnitude
-/// bins are smaller by more than `margin`, because a sample's estimate is not the tensor's
+/// bins are smaller by more than `margin` and `minimumGainBits`, because a sample's estimate is not the tensor's
 /// size and the stream must not grow. On the VGG-16 of `Benchmarks/` the estimate of G = 1
 /// was within ±0.5% of the truth; G between 2 and 16 won or lost by less than that, and
 /// choosing them grew some streams (`-q 6`: +0.8%), so they are not candidates.
@@ -21,6 +21,11 @@ public enum UnaryLengthChoice {
     public static let reference = 11
     /// Relative gain a candidate needs over `reference`.
     public static let margin = 0.005
+    /// Least gain, in bits of the priced levels: the context initialization choices and
+    /// their signalling move a stream by a few bytes that the pricing does not see (a
+    /// 49,152-level tensor of levels 0 and ±1 priced 8 bytes cheaper with G = 1 coded
+    /// 3 bytes larger).
+    public static let minimumGainBits: UInt64 = 256
 
     /// The G to code `levels` with (reconstruction levels of the DQ trellis with
     /// `dependentQuantization`).
@@ -31,8 +36,9 @@ public enum UnaryLengthChoice {
         for c in candidates.indices where costs[c] < costs[best] || (costs[c] == costs[best] && c < best) {
             best = c
         }
-        let gain = Double(costs[ref] - costs[best]) / Double(costs[ref])
-        return gain > margin ? candidates[best] : reference
+        let gain = costs[ref] - costs[best]
+        let enough = Double(gain) > margin * Double(costs[ref]) && gain > minimumGainBits << 15
+        return enough ? candidates[best] : reference
     }
 
     /// Convenience for arrays.
