@@ -5,7 +5,7 @@
 // side). They code exactly the bins of `binarizeLevel` / `decodeLevel`, which stay the
 // reference for every other path.
 // This file holds what both sides share; the loops are in LevelEncoderCore.swift and
-// LevelDecoderCore.swift.
+// LevelDecoderCore.swift (the loop driver in LevelDecoderLoop.swift).
 
 /// Where a level loop is in the tensor (coding order = row-major; all-zero rows are
 /// skipped when row skipping is on).
