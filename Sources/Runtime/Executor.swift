@@ -25,7 +25,7 @@ public final class Session: Sendable {
         /// Images per slice of the sliced prefix (`SlicedPrefix`); 0 turns slicing off.
         var sliceImages = SlicedPrefix.defaultImages
         /// The sliced prefix ends at the first crossing value below this many floats per image.
-        var sliceMinimum = 65_536
+        var sliceMinimum = SlicedPrefix.defaultMinimum
     }
 
     public let model: Model
@@ -120,9 +120,10 @@ public final class Session: Sendable {
                                               graphInputs: Set(names), graphOutputs: Set(outputNames),
                                               opset: opset, options: options)
         let plan = optimisedPlan
-        slicedPrefix = names.count == 1 ? SlicedPrefix.find(plan: plan, input: names[0], graphOutputs: Set(outputNames)) {
+        let rank = names.count == 1 ? info[names[0]]?.shape?.count ?? 0 : 0
+        slicedPrefix = SlicedPrefix.find(plan: plan, input: names.first ?? "", rank: rank, graphOutputs: Set(outputNames)) {
             (plan.constants[$0] ?? inits[$0])?.shape
-        } : nil
+        }
     }
 
     /// Loads the model at `path` (external data included) and prepares it.
@@ -197,43 +198,6 @@ public final class Session: Sendable {
         return result
     }
 
-    /// Runs one step of `plan` on `values`: gathers its inputs, calls the kernel, stores its
-    /// outputs and frees (into the pool) the inputs whose last use this was.
-    func runStep(_ i: Int, _ step: Step, plan: Plan, values: inout [String: NDArray], overrides: [String: NDArray],
-                 lastUse: [String: Int], keep: Set<String>, observer: RunObserver?) throws {
-        let n = step.node
-        let outs = n.outputs
-        if outs.allSatisfy({ $0.isEmpty || overrides[$0] != nil }) { return }
-        var args: [NDArray?] = []
-        args.reserveCapacity(n.inputs.count)
-        for inp in n.inputs {
-            if inp.isEmpty { args.append(nil); continue }
-            guard let v = values[inp] ?? plan.constants[inp] ?? initializers[inp] else {
-                if inputInfo[inp] != nil { throw RuntimeError.missingInput(name: inp) }
-                throw RuntimeError.undefinedValue(name: inp, node: step.name)
-            }
-            args.append(v)
-        }
-        var ctx = NodeContext(node: n, name: step.name, op: n.opType ?? "", inputs: args, opset: opset, options: options)
-        ctx.pool = pool
-        if let c = step.cache, step.cacheable.allSatisfy({ $0 >= n.inputs.count || n.inputs[$0].isEmpty || values[n.inputs[$0]] == nil }) {
-            ctx.cache = c
-        }
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        let results = try step.kernel(ctx)
-        observer?.nodeFinished?(step.origin, clock.now - t0)
-        for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
-            if overrides[o] == nil { values[o] = results[j] }
-        }
-        for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
-            if let v = values.removeValue(forKey: inp), plan.producer[inp] != nil, overrides[inp] == nil, case .float(let f) = v.storage {
-                pool.give(f)
-            }
-            observer?.freed?(inp, values.count)
-        }
-    }
-
     /// The run's starting values: `overrides`, then the inputs converted to their declared
     /// element types and checked against their declared shapes.
     private func bindInputs(_ inputs: [String: NDArray], overrides: [String: NDArray]) throws -> [String: NDArray] {
@@ -254,27 +218,6 @@ public final class Session: Sendable {
             values[k] = v
         }
         return values
-    }
-
-    /// Which steps of `plan` the wanted values depend on (given the values already known).
-    private func neededSteps(_ plan: Plan, wanted: [String], values: [String: NDArray]) throws -> [Bool] {
-        let steps = plan.steps
-        var needed = [Bool](repeating: false, count: steps.count)
-        var stack: [String] = wanted
-        var seen = Set<String>()
-        while let v = stack.popLast() {
-            guard seen.insert(v).inserted else { continue }
-            if values[v] != nil || plan.constants[v] != nil { continue }
-            guard let p = plan.producer[v] else {
-                if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
-                continue
-            }
-            if !needed[p] {
-                needed[p] = true
-                for i in steps[p].node.inputs where !i.isEmpty { stack.append(i) }
-            }
-        }
-        return needed
     }
 
     /// Runs the graph once (graph outputs) and returns each executed node's kernel time, in

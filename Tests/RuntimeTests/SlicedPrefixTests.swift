@@ -80,18 +80,19 @@ import ONNXIO
             }
             return n
         }
-        #expect(SlicedPrefix.admits(node("Conv", [x, "w"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Conv", ["w", x]), sliced: sliced, shapeOf: shapeOf))
-        #expect(SlicedPrefix.admits(node("Mul", [x, "perChannel"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(SlicedPrefix.admits(node("Add", [x, "c3"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Mul", [x, "perBatch"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Mul", [x, "unknown"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(SlicedPrefix.admits(node("MaxPool", [x]), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("MaxPool", [x], ["y", "indices"]), sliced: sliced, shapeOf: shapeOf))
-        #expect(SlicedPrefix.admits(node("Concat", [x, x], axis: 1), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Concat", [x, x], axis: 0), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Concat", [x, x], axis: -3), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Flatten", [x]), sliced: sliced, shapeOf: shapeOf))
-        #expect(!SlicedPrefix.admits(node("Relu", ["other"]), sliced: sliced, shapeOf: shapeOf))
+        #expect(SlicedPrefix.admits(node("Conv", [x, "w"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Conv", ["w", x]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(SlicedPrefix.admits(node("Mul", [x, "perChannel"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(SlicedPrefix.admits(node("Add", [x, "c3"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Add", [x, "c3"]), sliced: sliced, rank: 3, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Mul", [x, "perBatch"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Mul", [x, "unknown"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(SlicedPrefix.admits(node("MaxPool", [x]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("MaxPool", [x], ["y", "indices"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(SlicedPrefix.admits(node("Concat", [x, x], axis: 1), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Concat", [x, x], axis: 0), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Concat", [x, x], axis: -3), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Flatten", [x]), sliced: sliced, rank: 4, shapeOf: shapeOf))
+        #expect(!SlicedPrefix.admits(node("Relu", ["other"]), sliced: sliced, rank: 4, shapeOf: shapeOf))
     }
 }
