@@ -5,11 +5,12 @@ import ONNXIO
 import Glibc
 #endif
 
-/// The first steps of a plan, run a few images at a time while the activations are large.
+/// The first steps of a plan, run one image (per core) at a time while the activations are
+/// large.
 ///
 /// The early layers of a mobile network work on 112×112 and 56×56 maps: at batch 16 one
-/// activation is 13–40 MB, so every layer reads its input back from DRAM. Run on a slice of
-/// a few images instead, the same layers find their input in the last-level cache. The
+/// activation is 13–77 MB, so every layer reads its input back from DRAM. Run on a slice of
+/// one image instead (1.6–4.8 MB), the same layers find their input in the caches. The
 /// prefix may hold only steps that treat every image on its own (convolutions and their
 /// fused chains, BatchNormalization, activations, pooling, elementwise operators whose
 /// other operand has no batch axis, Concat along channels) and ends where a single value
@@ -51,14 +52,18 @@ struct SlicedPrefix {
         return out
     }
 
-    /// Images per slice: 4, or `NNCODEC_SLICE_IMAGES` from the environment (0: no slicing;
-    /// for A/B timing of one binary).
+    /// Images per slice: 1, or `NNCODEC_SLICE_IMAGES` from the environment (0: no slicing).
+    /// The environment variables here are for A/B timing of one binary (runtime.md).
     static let defaultImages: Int = getenv("NNCODEC_SLICE_IMAGES").flatMap { Int(String(cString: $0)) } ?? 1
     /// A slice ends before a block (the steps to the next candidate) whose parameters
     /// outnumber this many times the floats per image entering it: its images are better
-    /// multiplied side by side (the weights read once, the GEMMs wider).
+    /// multiplied side by side (the weights read once, the GEMMs wider)
+    /// (`NNCODEC_SLICE_RATIO`).
     static let parameterRatio: Int = getenv("NNCODEC_SLICE_RATIO").flatMap { Int(String(cString: $0)) } ?? 4
+    /// Slices one per core at a time (`NNCODEC_SLICE_SERIAL`: in order, kernels threaded).
     static let sliceConcurrently = getenv("NNCODEC_SLICE_SERIAL") == nil
+    /// A slice ends at the first crossing below this many floats per image
+    /// (`NNCODEC_SLICE_MINIMUM`).
     static let defaultMinimum: Int = getenv("NNCODEC_SLICE_MINIMUM").flatMap { Int(String(cString: $0)) } ?? 16_384
 
     /// Operators that compute each image of their batch alone.
