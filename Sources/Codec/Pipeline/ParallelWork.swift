@@ -1,4 +1,4 @@
-import Dispatch
+import Dispatch   // DispatchSemaphore
 import Synchronization
 
 /// Runs independent jobs on a fixed number of threads, largest first.
@@ -31,7 +31,7 @@ public enum ParallelWork {
             return results.map { $0! }
         }
         let state = Mutex(Shared<T>(count: costs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        WorkerThreads.run(workers) { _ in
             while true {
                 let next = state.withLock { s -> Int? in
                     guard s.taken < order.count else { return nil }
@@ -84,7 +84,7 @@ extension ParallelWork {
         let window = DispatchSemaphore(value: windowSize)
         withoutActuallyEscaping(consume) { consume in
             let consumeBox = UnsafeSendableBox(consume)
-            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+            WorkerThreads.run(min(threads, count)) { _ in
                 while true {
                     window.wait()
                     let next = state.withLock { s -> Int? in
