@@ -7,7 +7,8 @@ import Synchronization
 /// large tensor starts at once and the small ones fill in around it (longest-processing-
 /// time scheduling: the makespan is within 4/3 of the best possible). Results come back in
 /// job order, whatever the thread count and the timing, so callers that assemble output
-/// from them in that order produce identical bytes for 1, 2 or 4 threads.
+/// from them in that order produce identical bytes for 1, 2 or 4 threads. The calling
+/// thread is one of the workers; the others are `WorkerThreads`, at the caller's priority.
 public enum ParallelWork {
     /// The number of cores this process may use (at least 1).
     public static var defaultThreads: Int {
