@@ -30,6 +30,8 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Do not signal all-zero rows.") var noRowSkipping = false
     @Flag(help: "Use context initialization set 0 for every tensor (no param_opt).") var noParamOpt = false
     @Flag(help: "param_opt over whole tensors, exactly as NNCodec (slower; default: the first 16384 levels of each).") var exactParamOpt = false
+    @Option(help: "Greater-than flags G for every tensor, 1...256 (NNCodec writes 11; default: chosen per tensor for the smallest stream).")
+    var unaryLength: Int?
     @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
     @Option(help: "Tensors encoded in parallel (default: the number of cores; the stream is the same for any count).") var threads: Int?
     @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
@@ -69,6 +71,7 @@ struct EncodeCommand: ParsableCommand {
         o.rowSkipping = !noRowSkipping
         o.optimizeInitialization = !noParamOpt
         if exactParamOpt { o.initializationSearchLimit = nil }
+        o.unaryLength = unaryLength
         o.carryTopology = !noTopology
         if let threads { o.threads = threads }
         try o.validate()

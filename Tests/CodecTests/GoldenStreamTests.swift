@@ -11,15 +11,21 @@ import TestSupport
 @Suite("golden stream hashes")
 struct GoldenStreamTests {
     /// The settings of the matrix, by name.
+    /// The hashes recorded before issue 15's per-tensor G keep NNCodec's G = 11 fixed, so they
+    /// still prove the coder unchanged; "q15-auto-g" and "qp-38-dq-auto-g" record the default
+    /// (G chosen per tensor, `UnaryLengthChoice`) since then.
     static let settings: [String: EncodeOptions] = {
         var q15 = EncodeOptions(q: 15)
         q15.threads = 1
-        let qp38 = EncodeOptions()
+        var qp38 = EncodeOptions()
         var dq = EncodeOptions()
         dq.dependentQuantization = true
         var bare = EncodeOptions()
         bare.carryTopology = false
-        return ["q15": q15, "qp-38": qp38, "qp-38-dq": dq, "qp-38-no-topology": bare]
+        let autoQ15 = q15, autoDQ = dq
+        q15.unaryLength = 11; qp38.unaryLength = 11; dq.unaryLength = 11; bare.unaryLength = 11
+        return ["q15": q15, "qp-38": qp38, "qp-38-dq": dq, "qp-38-no-topology": bare,
+                "q15-auto-g": autoQ15, "qp-38-dq-auto-g": autoDQ]
     }()
 
     static let golden: [String: String] = [
@@ -46,6 +52,14 @@ struct GoldenStreamTests {
         "tiny_bert qp-38": "1ea0caa24f45070899efee7ea7a71ced37f425cfbd410799669fc0af58e2ec7a",
         "tiny_bert qp-38-dq": "50419616625297694941197c6ca9fee2e3cd652c9117c21e021f832be1f44dc4",
         "tiny_bert qp-38-no-topology": "63c07670f69d57103eb30c2952d7aea6542b18e36a7156d14073dbc55586872d",
+        // Issue 15: G chosen per tensor (the default since then).
+        "concat_dw q15-auto-g": "c284abba3c0eadd8a6a3d2c675afd1fcb59f76766095ebd2d6d4e58e91dd143b",
+        "lenet300 q15-auto-g": "e6549271e3d31e5d3e0d958177bc68e3057698ed840a3a61b625e3457f9b44dc",
+        "lenet300 qp-38-dq-auto-g": "bb56ca18e50f645ada072a264aa41d704eab833e8e0a7ef77f1ec9d9c2d90ef3",
+        "lenet5 q15-auto-g": "c5d10e4e90a6581e82d51a3db23680540eaadc910da812faad3a4e8fa4051dc0",
+        "resnet_small q15-auto-g": "840fd086623b508e6878e85f70d3a87b756ecaaf7cbf258c2ac0c114a5d41fb8",
+        "resnet_small qp-38-dq-auto-g": "6b16160c16173551e2d4462b324a6803f24a5f6eed90ec623d8edc6821d5f65e",
+        "tiny_bert q15-auto-g": "722b687d3495016da1c35fc68664ff6c7c6bb8e793d8c50c9a6f31b217d0b24d",
     ]
 
     /// One case per recorded key ("model setting"), so the cases run in parallel.

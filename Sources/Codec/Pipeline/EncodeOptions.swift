@@ -30,8 +30,12 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// start of each tensor (nil: the whole tensor, exactly as NNCodec; about 5× slower to
     /// encode, for streams typically < 0.01% smaller).
     public var initializationSearchLimit: Int? = 16384
-    /// Number of greater-than flags (`cabac_unary_length_minus1` + 1).
-    public var unaryLength = 11
+    /// Number of greater-than flags G (`cabac_unary_length_minus1` + 1) for every tensor;
+    /// nil chooses G per tensor for the smallest estimated stream (`UnaryLengthChoice`).
+    /// NNCodec writes 11.
+    public var unaryLength: Int? = nil
+    /// G for the quantizers' rate model (the trellis, RDO): the fixed G, else NNCodec's 11.
+    public var rateModelUnaryLength: Int { unaryLength ?? 11 }
     /// Carry the ONNX graph in a topology unit so `decode` needs nothing else. Without it
     /// the stream is NNCodec's form (an empty topology unit), which NNCodec 2.1.3 decodes.
     public var carryTopology = true
@@ -72,7 +76,7 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
         for (name, tqp) in tensorQps ?? [:] where abs(tqp - qp) >= limit {
             throw EncodeError("tensor '\(name)': qp \(tqp) is too far from qp \(qp) (at most \(limit - 1) apart at qp density \(qpDensity))")
         }
-        guard (1...256).contains(unaryLength) else { throw EncodeError("unary length \(unaryLength) is outside 1...256") }
+        if let g = unaryLength, !(1...256).contains(g) { throw EncodeError("unary length \(g) is outside 1...256") }
         guard lambda >= 0, lambda.isFinite else { throw EncodeError("lambda must be a finite number ≥ 0") }
         guard threads >= 1 else { throw EncodeError("threads must be at least 1") }
     }

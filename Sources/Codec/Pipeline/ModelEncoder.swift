@@ -119,7 +119,7 @@ public struct ModelEncoder: Sendable {
         var r = report
         let dims = t.dims.isEmpty ? [1] : t.dims.map { Int($0) }
         let name = t.name!
-        var coding = TensorCodingOptions(dependentQuantization: false, unaryLength: options.unaryLength,
+        var coding = TensorCodingOptions(dependentQuantization: false, unaryLength: options.rateModelUnaryLength,
                                          rowSkipSyntax: writer.profile == 1, rowSkipping: options.rowSkipping,
                                          optimizeInitialization: options.optimizeInitialization)
         coding.initializationSearchLimit = options.initializationSearchLimit
@@ -133,7 +133,8 @@ public struct ModelEncoder: Sendable {
             coding.dependentQuantization = dq
             let levels = try WeightQuantizer.quantize(values, qp: qp, qpDensity: options.qpDensity, dependent: dq,
                                                       lambda: options.lambda,
-                                                      unaryLength: options.unaryLength, tensor: name)
+                                                      unaryLength: options.rateModelUnaryLength, tensor: name)
+            if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
             (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
             r.qp = qp
             r.stepSize = step
@@ -141,7 +142,9 @@ public struct ModelEncoder: Sendable {
         case .rawFloat:
             data = .rawFloat(try t.floatValues())
         case .integer:
-            data = .integers(try t.int64Values().map { Int32($0) })
+            let values = try t.int64Values().map { Int32($0) }
+            if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(values, dependentQuantization: false) }
+            data = .integers(values)
         case .kept:
             throw EncodeError("internal: kept tensor '\(name)' sent to the coder")
         }
