@@ -6,7 +6,9 @@ gives the medians and first/other ratios (above 1: the other binary is faster).
 
   ab_runtime_cpu.py --bin BEFORE --bin AFTER [--bin ...] --model NAME=MODEL.onnx[@BATCH] ...
                     [--reps 5] [--runs 3] [--work DIR]
-A binary given as PATH:noavx2 runs with NNCODEC_NO_AVX2 set (the portable Swift kernels)."""
+A binary given as PATH:noavx2 runs with NNCODEC_NO_AVX2 set (the portable Swift kernels);
+PATH:NAME=VALUE[,NAME=VALUE] runs it with those environment variables (e.g.
+NNCODEC_SLICE_IMAGES=0: no sliced prefix)."""
 import argparse, os, statistics, subprocess, sys
 import numpy as np
 from bench_models import parse_spec, random_input
@@ -26,6 +28,9 @@ def main():
         env = dict(os.environ)
         if b.endswith(":noavx2"):
             b = b[: -len(":noavx2")]; env["NNCODEC_NO_AVX2"] = "1"
+        elif ":" in b and "=" in b.rsplit(":", 1)[1]:
+            b, assigns = b.rsplit(":", 1)
+            env.update(kv.split("=", 1) for kv in assigns.split(","))
         procs.append(subprocess.Popen([b], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=env))
 
     def ask(p, line):

@@ -165,6 +165,43 @@ def grouped_lanes_cases():
     rng = saved
 
 
+def sliced_prefix_cases():
+    """Mobile-network prefixes run a few images at a time (Runtime's SlicedPrefix): batches of
+    5 and 7 (slices of 2 leave one image over), odd map sizes, a C = 3 stem at stride 2,
+    depthwise 3×3 and 5×5 at strides 1 and 2, residual Adds, squeeze-excitation, MaxPool and
+    a Conv branch joined by Concat, elementwise operators with per-channel constants, and a
+    Flatten → Gemm tail that ends the prefix. Their own seed."""
+    global rng
+    saved, rng = rng, np.random.default_rng(1760)
+    # MobileNetV2 / MNASNet style, ReLU and ReLU6.
+    g = G(f32(5, 3, 33, 31))
+    relu6 = lambda y: g.op("Clip", [y, g.init(np.float32(0)), g.init(np.float32(6))])
+    y = g.op("Relu", [g.bn(g.conv("x", 3, 8, 3, strides=[2, 2], pads=[1] * 4), 8)])
+    y = relu6(g.bn(g.conv(y, 8, 8, 3, group=8, pads=[1] * 4), 8))
+    y = g.bn(g.conv(y, 8, 8, 1), 8)
+    e = g.op("Relu", [g.conv(y, 8, 24, 1)])
+    e = g.op("Relu", [g.conv(e, 24, 24, 5, group=24, pads=[2] * 4)])
+    s = g.op("Sigmoid", [g.conv(g.op("Relu", [g.conv(g.op("GlobalAveragePool", [e]), 24, 6, 1)]), 6, 24, 1)])
+    y = g.op("Add", [g.bn(g.conv(g.op("Mul", [e, s]), 24, 8, 1), 8), y])
+    y = g.op("Relu", [g.conv(y, 8, 8, 3, group=8, strides=[2, 2], pads=[1] * 4)])
+    y = g.op("Concat", [g.op("MaxPool", [y], kernel_shape=[3, 3], pads=[1] * 4), g.conv(y, 8, 8, 1)], axis=1)
+    y = g.op("Add", [g.op("Mul", [y, g.init(1 + f32(16, 1, 1))]), g.init(f32(1, 16, 1, 1))])
+    y = g.op("Flatten", [g.op("GlobalAveragePool", [y])])
+    g.save("sp_mobile", g.op("Gemm", [y, g.init(f32(10, 16)), g.init(f32(10))], transB=1))
+    # EfficientNet style: SiLU, a 5×5 stride-2 depthwise, a residual block after it.
+    g = G(f32(7, 3, 29, 27))
+    y = g.silu(g.bn(g.conv("x", 3, 16, 3, strides=[2, 2], pads=[1] * 4), 16))
+    y = g.silu(g.bn(g.conv(y, 16, 16, 5, group=16, strides=[2, 2], pads=[2] * 4), 16))
+    s = g.op("Sigmoid", [g.conv(g.silu(g.conv(g.op("GlobalAveragePool", [y]), 16, 4, 1)), 4, 16, 1)])
+    y = g.bn(g.conv(g.op("Mul", [y, s]), 16, 8, 1), 8)
+    e = g.silu(g.conv(y, 8, 32, 1))
+    e = g.silu(g.conv(e, 32, 32, 3, group=32, pads=[1] * 4))
+    y = g.op("Add", [y, g.bn(g.conv(e, 32, 8, 1), 8)])
+    y = g.op("Flatten", [g.op("GlobalAveragePool", [y])])
+    g.save("sp_silu", g.op("Gemm", [y, g.init(f32(10, 8)), g.init(f32(10))], transB=1))
+    rng = saved
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -295,6 +332,7 @@ def main():
     winograd_block_cases()
     pointwise_images_cases()
     grouped_lanes_cases()
+    sliced_prefix_cases()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

@@ -71,7 +71,8 @@ enum EncodeRoundtripTarget {
         o.lambda = [0, 0, 0.001, 0.1, 1][input.int(in: 0...4)]
         o.rowSkipping = input.bool()
         o.optimizeInitialization = input.bool()
-        o.unaryLength = input.int(in: 1...20)
+        let g = input.int(in: 0...20)
+        o.unaryLength = g == 0 ? nil : g   // 0: chosen per tensor, the default
         o.carryTopology = true
         o.threads = 1
         return o

@@ -22,6 +22,10 @@ public final class Session: Sendable {
         /// CPUKernels' AVX2/FMA kernels where the CPU has them; tests turn them off to run
         /// the portable Swift loops.
         var nativeKernels = true
+        /// Images per slice of the sliced prefix (`SlicedPrefix`); 0 turns slicing off.
+        var sliceImages = SlicedPrefix.defaultImages
+        /// The sliced prefix ends at the first crossing value below this many floats per image.
+        var sliceMinimum = SlicedPrefix.defaultMinimum
     }
 
     public let model: Model
@@ -46,6 +50,8 @@ public final class Session: Sendable {
     let plainPlan: Plan
     /// Constants folded, Conv chains fused.
     let optimisedPlan: Plan
+    /// The optimised plan's first steps, run a few images at a time (nil: not applicable).
+    let slicedPrefix: SlicedPrefix?
     /// Large activations kept for reuse by later nodes and runs.
     let pool: ActivationPool
 
@@ -113,6 +119,11 @@ public final class Session: Sendable {
         optimisedPlan = Session.optimisedPlan(nodes: graph.nodes, kernels: ks, initializers: inits,
                                               graphInputs: Set(names), graphOutputs: Set(outputNames),
                                               opset: opset, options: options)
+        let plan = optimisedPlan
+        let rank = names.count == 1 ? info[names[0]]?.shape?.count ?? 0 : 0
+        slicedPrefix = SlicedPrefix.find(plan: plan, input: names.first ?? "", rank: rank, graphOutputs: Set(outputNames)) {
+            (plan.constants[$0] ?? inits[$0])?.shape
+        }
     }
 
     /// Loads the model at `path` (external data included) and prepares it.
@@ -152,9 +163,10 @@ public final class Session: Sendable {
         for w in wanted where !hasValue(w) && overrides[w] == nil { throw RuntimeError.unknownName(w) }
         var values = try bindInputs(inputs, overrides: overrides)
 
-        let plan = wanted.contains(where: optimisedPlan.hidden.contains)
+        let optimised = !(wanted.contains(where: optimisedPlan.hidden.contains)
             || overrides.keys.contains(where: optimisedPlan.sensitive.contains)
-            || inputs.keys.contains(where: optimisedPlan.sensitive.contains) ? plainPlan : optimisedPlan
+            || inputs.keys.contains(where: optimisedPlan.sensitive.contains))
+        let plan = optimised ? optimisedPlan : plainPlan
         let steps = plan.steps
         let needed = try neededSteps(plan, wanted: wanted, values: values)
         // Last consumer of each value, for freeing.
@@ -164,38 +176,17 @@ public final class Session: Sendable {
         }
         let keep = Set(wanted)
 
-        for (i, step) in steps.enumerated() where needed[i] {
-            let n = step.node
-            let outs = n.outputs
-            if outs.allSatisfy({ $0.isEmpty || overrides[$0] != nil }) { continue }
-            var args: [NDArray?] = []
-            args.reserveCapacity(n.inputs.count)
-            for inp in n.inputs {
-                if inp.isEmpty { args.append(nil); continue }
-                guard let v = values[inp] ?? plan.constants[inp] ?? initializers[inp] else {
-                    if inputInfo[inp] != nil { throw RuntimeError.missingInput(name: inp) }
-                    throw RuntimeError.undefinedValue(name: inp, node: step.name)
-                }
-                args.append(v)
-            }
-            var ctx = NodeContext(node: n, name: step.name, op: n.opType ?? "", inputs: args, opset: opset, options: options)
-            ctx.pool = pool
-            if let c = step.cache, step.cacheable.allSatisfy({ $0 >= n.inputs.count || n.inputs[$0].isEmpty || values[n.inputs[$0]] == nil }) {
-                ctx.cache = c
-            }
-            let clock = ContinuousClock()
-            let t0 = clock.now
-            let results = try step.kernel(ctx)
-            observer?.nodeFinished?(step.origin, clock.now - t0)
-            for (j, o) in outs.enumerated() where !o.isEmpty && j < results.count {
-                if overrides[o] == nil { values[o] = results[j] }
-            }
-            for inp in n.inputs where !inp.isEmpty && lastUse[inp] == i && !keep.contains(inp) {
-                if let v = values.removeValue(forKey: inp), plan.producer[inp] != nil, overrides[inp] == nil, case .float(let f) = v.storage {
-                    pool.give(f)
-                }
-                observer?.freed?(inp, values.count)
-            }
+        var start = 0
+        if optimised, overrides.isEmpty, let prefix = slicedPrefix,
+           let x = values[prefix.input], !keep.contains(prefix.input),
+           let (cut, crossing) = try runSliced(prefix, input: x, plan: plan, needed: needed, lastUse: lastUse,
+                                                keep: keep, observer: observer) {
+            values[prefix.input] = nil
+            values[crossing.name] = crossing.value
+            start = cut
+        }
+        for (i, step) in steps.enumerated() where needed[i] && i >= start {
+            try runStep(i, step, plan: plan, values: &values, overrides: overrides, lastUse: lastUse, keep: keep, observer: observer)
         }
         var result: [String: NDArray] = [:]
         for w in wanted {
@@ -229,34 +220,17 @@ public final class Session: Sendable {
         return values
     }
 
-    /// Which steps of `plan` the wanted values depend on (given the values already known).
-    private func neededSteps(_ plan: Plan, wanted: [String], values: [String: NDArray]) throws -> [Bool] {
-        let steps = plan.steps
-        var needed = [Bool](repeating: false, count: steps.count)
-        var stack: [String] = wanted
-        var seen = Set<String>()
-        while let v = stack.popLast() {
-            guard seen.insert(v).inserted else { continue }
-            if values[v] != nil || plan.constants[v] != nil { continue }
-            guard let p = plan.producer[v] else {
-                if initializers[v] == nil && inputInfo[v] != nil { throw RuntimeError.missingInput(name: v) }
-                continue
-            }
-            if !needed[p] {
-                needed[p] = true
-                for i in steps[p].node.inputs where !i.isEmpty { stack.append(i) }
-            }
-        }
-        return needed
-    }
-
     /// Runs the graph once (graph outputs) and returns each executed node's kernel time, in
-    /// execution order: for profiling.
+    /// execution order (a node of the sliced prefix: its time summed over the slices): for
+    /// profiling.
     public func profile(inputs: [String: NDArray]) throws -> [(node: String, op: String, seconds: Double)] {
         var times: [(node: String, op: String, seconds: Double)] = []
+        var position: [Int: Int] = [:]
         let obs = RunObserver(nodeFinished: { i, d in
-            let n = self.nodes[i]
-            times.append((Session.displayName(n, i), n.opType ?? "", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+            let n = self.nodes[i], s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            if let p = position[i] { times[p].seconds += s; return }
+            position[i] = times.count
+            times.append((Session.displayName(n, i), n.opType ?? "", s))
         }, freed: nil)
         _ = try execute(inputs: inputs, outputs: nil, overrides: [:], observer: obs)
         return times
