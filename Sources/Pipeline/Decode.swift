@@ -34,6 +34,7 @@ extension Pipeline {
     public static func decode(_ job: DecodeJob, progress: JobProgress? = nil) throws -> DecodeJobReport {
         let start = Date()
         HeapPolicy.keepFreedMemory()   // each tensor's levels and values reuse the last one's pages
+        CPUThreading.endBLASThreads()   // their start-up spin would take a share of a core from the coding threads
         let bytes = try NNRFileSource(path: job.input)   // read unit by unit, never whole
         guard bytes.count > 0 else { throw PipelineError(.emptyFile, file: job.input, "file is empty (expected an NNC bitstream)") }
         let graphModel = try job.graph.map { try Model.load(path: $0) }

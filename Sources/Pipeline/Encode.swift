@@ -78,6 +78,7 @@ public enum Pipeline {
                               encodeProgress: JobProgress? = nil,
                               allocationLog: (@Sendable (String) -> Void)? = nil) throws -> EncodeJobReport {
         HeapPolicy.keepFreedMemory()   // each tensor's copies, levels and payload reuse the last one's pages
+        CPUThreading.endBLASThreads()   // their start-up spin would take a share of a core from the coding threads
         let original = try Model.load(path: job.model, mapExternalData: true)
         var m = original
         var pruneReport: PruneReport?

@@ -83,4 +83,7 @@ package enum BLAS {
 
     /// Sets OpenBLAS's thread count.
     static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// Ends OpenBLAS's worker threads (OpenBLAS starts them again when a call needs them).
+    static func endThreads() { _ = blas_thread_shutdown_() }
 }

@@ -15,6 +15,16 @@ public enum CPUThreading {
         return n
     }()
 
+    /// Ends OpenBLAS's worker threads after `cores` has set OpenBLAS to one thread (so they
+    /// would never be used). OpenBLAS starts them when the library loads, and each spins on
+    /// `sched_yield` for about 0.1 s (2^28 cycles) before it sleeps: for a job of a few
+    /// hundred milliseconds on two threads of its own (a codec encode or decode), that spin
+    /// takes a share of a core at the start. Process-wide, like `HeapPolicy`.
+    public static func endBLASThreads() {
+        _ = cores
+        BLAS.endThreads()
+    }
+
     /// Runs `body(i)` for i in 0..<n, over the cores when `parallel` is on (items are
     /// grouped into one contiguous chunk per core).
     package static func forEachItem(_ n: Int, parallel: Bool, blas: Bool = false, _ body: (Int) -> Void) {

@@ -13,8 +13,13 @@ extension ModelEncoder {
         var report: EncodeReport? = nil
         let dataBytes = model.locatedTensors().reduce(0) { $0 + ($1.tensor.rawData?.count ?? 0) }
         try FileIO.writeCapturing(path) { fd in
+            var written = 0
             report = try encode(model, largestFirst: dataBytes <= ParallelWork.largestFirstBytes, progress: progress) { bytes in
                 try bytes.withUnsafeBytes { raw in try FileIO.writeAll(fd, raw, file: path) }
+                // Largest first, most units reach the file in a burst after the last tensor:
+                // their writeback starts now, so the closing fsync has little left to wait for.
+                FileIO.startWriteback(fd, offset: written, count: bytes.count)
+                written += bytes.count
             }
         }
         return report!

@@ -1,4 +1,4 @@
-import Dispatch
+import Dispatch   // DispatchSemaphore
 import Synchronization
 
 /// Runs independent jobs on a fixed number of threads, largest first.
@@ -7,7 +7,8 @@ import Synchronization
 /// large tensor starts at once and the small ones fill in around it (longest-processing-
 /// time scheduling: the makespan is within 4/3 of the best possible). Results come back in
 /// job order, whatever the thread count and the timing, so callers that assemble output
-/// from them in that order produce identical bytes for 1, 2 or 4 threads.
+/// from them in that order produce identical bytes for 1, 2 or 4 threads. The calling
+/// thread is one of the workers; the others are `WorkerThreads`, at the caller's priority.
 public enum ParallelWork {
     /// The number of cores this process may use (at least 1).
     public static var defaultThreads: Int {
@@ -31,7 +32,7 @@ public enum ParallelWork {
             return results.map { $0! }
         }
         let state = Mutex(Shared<T>(count: costs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        WorkerThreads.run(workers) { _ in
             while true {
                 let next = state.withLock { s -> Int? in
                     guard s.taken < order.count else { return nil }
@@ -84,7 +85,7 @@ extension ParallelWork {
         let window = DispatchSemaphore(value: windowSize)
         withoutActuallyEscaping(consume) { consume in
             let consumeBox = UnsafeSendableBox(consume)
-            DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+            WorkerThreads.run(min(threads, count)) { _ in
                 while true {
                     window.wait()
                     let next = state.withLock { s -> Int? in

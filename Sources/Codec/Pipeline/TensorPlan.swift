@@ -33,16 +33,25 @@ enum TensorPlan {
 
     /// Every stored tensor of `model` (initializers, `Constant` values, subgraphs) with its
     /// role. A stream name used twice is coded once; later tensors of that name are kept.
+    /// The tensors' values are scanned on `options.threads` threads (largest first): on a
+    /// 65 MB model the scan is a few milliseconds before any coding can start.
     static func plan(_ model: Model, options: EncodeOptions) -> [PlannedTensor] {
         var seen = Set<String>()
         var exact = Set<String>()
         if let g = model.graph { shapeParameters(g, into: &exact) }
-        return model.locatedTensors().map { lt in
-            var role = role(of: lt.tensor, options: options)
+        let located = model.locatedTensors()
+        let scanned = ParallelWork.map(costs: located.map(\.tensor.elementCount), threads: options.threads) { i in
+            let role = role(of: located[i].tensor, options: options)
+            located[i].tensor.rawData?.evict()   // the scan faulted in mapped pages; coding maps them again
+            return role
+        }
+        return located.indices.map { i in
+            let lt = located[i]
+            // `role(of:)` does not throw, so every result holds a role.
+            var role = (try? scanned[i].get()) ?? .kept
             if role == .weight || role == .nonWeight, exact.contains(lt.tensor.name ?? "") {
                 role = exactInFloat32.contains(lt.tensor.dataType) ? .rawFloat : .kept
             }
-            lt.tensor.rawData?.evict()   // the scan faulted in mapped pages; coding maps them again
             if role != .kept, !seen.insert(lt.tensor.name ?? "").inserted { role = .kept }
             return PlannedTensor(location: lt.location, tensor: lt.tensor, role: role)
         }
