@@ -5,7 +5,7 @@
 // side). They code exactly the bins of `binarizeLevel` / `decodeLevel`, which stay the
 // reference for every other path.
 // This file holds what both sides share; the loops are in LevelEncoderCore.swift and
-// LevelDecoderCore.swift.
+// LevelDecoderCore.swift (the loop driver in LevelDecoderLoop.swift).
 
 /// Where a level loop is in the tensor (coding order = row-major; all-zero rows are
 /// skipped when row skipping is on).
@@ -75,6 +75,13 @@ enum ContextWord {
     @inline(__always)
     static func adapt(_ c: UnsafeMutablePointer<ContextModel>, _ w: UInt64, bin: UInt32,
                       fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) {
+        UnsafeMutableRawPointer(c).storeBytes(of: adapted(w, bin: bin, fastNext: fastNext, steps: steps), as: UInt32.self)
+    }
+
+    /// Both states of the context loaded as `w` after adapting to `bin`, packed as the
+    /// word's low 32 bits.
+    @inline(__always)
+    static func adapted(_ w: UInt64, bin: UInt32, fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) -> UInt32 {
         let b = Int(bin & 1)
         let fast = Int32(Int16(truncatingIfNeeded: w))
         var slow = sum(w) &- fast &* 16
@@ -84,7 +91,40 @@ enum ContextWord {
         let down = Int32(truncatingIfNeeded: b &- 1) & 127   // 0 for a 1, 127 for a 0
         slow &+= steps[(shift1 &<< 6) | (b &<< 5) | Int(((slow &+ down) >> 7) & 31)]
         let newSum = slow &+ 16 &* newFast
-        let packed = UInt32(UInt16(truncatingIfNeeded: newFast)) | (UInt32(UInt16(truncatingIfNeeded: newSum)) &<< 16)
-        UnsafeMutableRawPointer(c).storeBytes(of: packed, as: UInt32.self)
+        return UInt32(UInt16(truncatingIfNeeded: newFast)) | (UInt32(UInt16(truncatingIfNeeded: newSum)) &<< 16)
+    }
+
+    /// Bit 56 of a context word, in `ContextModel`'s padding byte: the decoder's uniform
+    /// level loop sets it on a greater-than context whose states are a fixed point of
+    /// adapting to a 1 (both saturated), so a further 1 there needs no adaptation. Every
+    /// other adaptation of those contexts clears it (`adaptClearingMark`, a 64-bit store),
+    /// and the loop clears it in all contexts when it starts; nothing else reads it.
+    static var fixedOne: UInt64 { 1 << 56 }
+
+    /// The word's bits that adaptation keeps: window sizes and initialization set.
+    static var constantBits: UInt64 { 0x00FF_FFFF_0000_0000 }
+
+    /// `adapt` that also clears the `fixedOne` mark.
+    @inline(__always)
+    static func adaptClearingMark(_ c: UnsafeMutablePointer<ContextModel>, _ w: UInt64, bin: UInt32,
+                                  fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) {
+        let states = adapted(w, bin: bin, fastNext: fastNext, steps: steps)
+        UnsafeMutableRawPointer(c).storeBytes(of: (w & constantBits) | UInt64(states), as: UInt64.self)
+    }
+
+    /// Adapts to a 1 unless the word carries the `fixedOne` mark; marks the context when
+    /// its states did not change.
+    @inline(__always)
+    static func adaptOne(_ c: UnsafeMutablePointer<ContextModel>, _ w: UInt64,
+                         fastNext: UnsafePointer<Int8>, steps: UnsafePointer<Int32>) {
+        if w & fixedOne != 0 { return }
+        let states = adapted(w, bin: 1, fastNext: fastNext, steps: steps)
+        let mark = states == UInt32(truncatingIfNeeded: w) ? fixedOne : 0
+        UnsafeMutableRawPointer(c).storeBytes(of: (w & constantBits) | UInt64(states) | mark, as: UInt64.self)
+    }
+
+    /// Clears the `fixedOne` mark of `count` contexts.
+    static func clearMarks(_ c: UnsafeMutablePointer<ContextModel>, count: Int) {
+        for i in 0..<count { UnsafeMutableRawPointer(c + i).storeBytes(of: 0, toByteOffset: 7, as: UInt8.self) }
     }
 }

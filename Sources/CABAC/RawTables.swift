@@ -35,7 +35,8 @@ struct RawTables: @unchecked Sendable {
                      && MemoryLayout<ContextModel>.offset(of: \ContextModel.sum) == 2
                      && MemoryLayout<ContextModel>.offset(of: \ContextModel.shift0) == 4
                      && MemoryLayout<ContextModel>.offset(of: \ContextModel.shift1) == 5
-                     && MemoryLayout<ContextModel>.stride == 8, "ContextModel layout changed")
+                     && MemoryLayout<ContextModel>.stride == 8
+                     && MemoryLayout<ContextModel>.size == 7, "ContextModel layout changed")  // byte 7: ContextWord.fixedOne
         var packed = [UInt64](repeating: 0, count: 256)
         for c in 0..<256 {
             for row in 0..<8 {
