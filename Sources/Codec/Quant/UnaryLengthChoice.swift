@@ -15,11 +15,9 @@ import CABAC
 /// was within ±0.5% of the truth; G between 2 and 16 won or lost by less than that, and
 /// choosing them grew some streams (`-q 6`: +0.8%), so they are not candidates.
 public enum UnaryLengthChoice {
-    /// The values of G considered.
-    public static let candidates = [1, 11]
-    /// NNCodec's G, kept unless another is clearly cheaper.
+    /// NNCodec's G, kept unless G = 1 is clearly cheaper.
     public static let reference = 11
-    /// Relative gain a candidate needs over `reference`.
+    /// Relative gain G = 1 needs over `reference`.
     public static let margin = 0.005
     /// Least gain, in bits of the priced levels: the context initialization choices and
     /// their signalling move a stream by a few bytes that the pricing does not see (a
@@ -30,15 +28,11 @@ public enum UnaryLengthChoice {
     /// The G to code `levels` with (reconstruction levels of the DQ trellis with
     /// `dependentQuantization`).
     public static func best(_ levels: UnsafeBufferPointer<Int32>, dependentQuantization: Bool) -> Int {
-        let costs = UnaryLengthPricing(candidates: candidates).price(levels, dependentQuantization: dependentQuantization)
-        guard let ref = candidates.firstIndex(of: reference), costs[ref] > 0 else { return reference }
-        var best = ref
-        for c in candidates.indices where costs[c] < costs[best] || (costs[c] == costs[best] && c < best) {
-            best = c
-        }
-        let gain = costs[ref] - costs[best]
-        let enough = Double(gain) > margin * Double(costs[ref]) && gain > minimumGainBits << 15
-        return enough ? candidates[best] : reference
+        let costs = UnaryLengthPricing(candidates: [1, reference]).price(levels, dependentQuantization: dependentQuantization)
+        let (one, ref) = (costs[0], costs[1])
+        guard one < ref else { return reference }
+        let gain = ref - one
+        return Double(gain) > margin * Double(ref) && gain > minimumGainBits << 15 ? 1 : reference
     }
 
     /// Convenience for arrays.
