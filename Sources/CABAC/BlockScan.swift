@@ -8,7 +8,7 @@
 /// very last position) contexts are reset, the neighbour is cleared and the coder range is
 /// set to 256: the entry points of the stream.
 @usableFromInline
-struct BlockScan {
+struct BlockScan: Sendable {
     @usableFromInline let width: Int
     @usableFromInline let height: Int
     @usableFromInline let block: Int

@@ -12,6 +12,7 @@ extension CABACEncoder {
         // Indices k along the scan (the DQ state follows the scan).
         var indices = [Int32](repeating: 0, count: count)
         var invalid: (Int, Int32)? = nil
+        var states = [0]   // the DQ state at the start of each row of blocks
         scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
             let level = levels[position]
             var k = level
@@ -27,7 +28,7 @@ extension CABACEncoder {
             if level == Int32.min, invalid == nil { invalid = (position, level) }
             indices[position] = k
             return k
-        }, blockRowEnd: { _ in })
+        }, blockRowEnd: { state in states.append(state) })
         if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
 
         let layout = ContextLayout(unaryLength: options.unaryLength)
@@ -37,7 +38,8 @@ extension CABACEncoder {
         }
         let signalled = layout.signalledContexts(dependentQuantization: dq)
         let chosen = options.optimizeInitialization
-            ? Self.scannedInitSets(levels, indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled)
+            ? Self.scannedInitSets(levels, indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
+                                   limit: options.initializationSearchLimit ?? Int.max)
             : [Int](repeating: 0, count: layout.count)
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
         var points: [EncoderEntryPoint] = []
@@ -45,6 +47,16 @@ extension CABACEncoder {
         defer {
             entryPointsPending = points
             entryPointStart = start
+        }
+        if let runner = segmentRunner, scan.blockRows > 1 {
+            try withRoom(signalled.count + 8) { (c: inout BinEncoder) throws(CABACError) in
+                Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
+                c.entryPointStart()
+                start = c.entryPointBitOffset
+            }
+            points = try encodeBlockRowsJoined(indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+                                               contexts: contexts, states: states, perLevel: perLevel, runner: runner)
+            return
         }
         try withRoom(signalled.count + 8 + count * perLevel) { (c: inout BinEncoder) throws(CABACError) in
             Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
@@ -70,22 +82,31 @@ extension CABACEncoder {
         }
     }
 
-    /// NNCodec's initialization-set choice for a scanned tensor: every level priced along the
-    /// scan (the neighbour carries across entry points, the shadow states reset there).
+    /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
+    /// scan (the neighbour carries across entry points, the shadow states reset there), at
+    /// most `limit` of them (all: exactly NNCodec's choice).
     static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, _ indices: [Int32], scan: BlockScan, rowIsZero: [Bool],
-                                dq: Bool, layout: ContextLayout, signalled: [Int]) -> [Int] {
+                                dq: Bool, layout: ContextLayout, signalled: [Int], limit: Int = Int.max) -> [Int] {
         var chosen = [Int](repeating: 0, count: layout.count)
         var optimizer = InitSetOptimizer(contextCount: layout.count)
         optimizer.withBoundStorage { optimizer in
             var neighbour = 0
+            var state = 0
+            var priced = 0
             // NNCodec prices reconstruction levels here and keeps the neighbour across
             // entry points; only the shadow states are reset there.
-            scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-                let level = levels[position]
-                binarizeLevel(level, state: state, neighbourClass: neighbour, layout: layout, into: &optimizer)
-                neighbour = ContextLayout.neighbourClass(level)
-                return indices[position]
-            }, blockRowEnd: { _ in optimizer.resetStates() })
+            for r in 0..<scan.blockRows where priced < limit {
+                if r > 0 { optimizer.resetStates() }
+                state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: dq, state: state) { position, s in
+                    if priced < limit {
+                        let level = levels[position]
+                        binarizeLevel(level, state: s, neighbourClass: neighbour, layout: layout, into: &optimizer)
+                        neighbour = ContextLayout.neighbourClass(level)
+                        priced += 1
+                    }
+                    return indices[position]
+                }
+            }
         }
         for i in signalled { chosen[i] = optimizer.bestSet(i) }
         return chosen

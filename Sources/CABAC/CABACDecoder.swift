@@ -99,39 +99,11 @@ public struct CABACDecoder {
         guard rowWidth >= 1, count % rowWidth == 0 else {
             throw CABACError(.invalidParameters("\(count) levels do not form rows of \(rowWidth)"), byteOffset: position)
         }
-        let layout = ContextLayout(unaryLength: options.unaryLength)
-        var contexts = ContextSet(unaryLength: options.unaryLength).models
-        let rows = count / rowWidth
+        let prefix = try decodePrefix(count: count, rowWidth: rowWidth, options: options)
+        var contexts = prefix.contexts
+        let rowIsZero = prefix.rowIsZero
         let dq = options.dependentQuantization
         let g = options.unaryLength
-
-        // Row-skip flags. Each flag needs at least a fraction of a bit, so a truncated
-        // stream is caught by the overrun check below after at most `rows` bins.
-        var rowIsZero: [Bool] = []
-        if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
-            let skip = withCore { $0.decodeBypass() }
-            if skip != 0 {
-                rowIsZero = [Bool](repeating: false, count: rows)
-                let ctx = layout.rowSkipFlag
-                withCore { c in
-                    for r in 0..<rows { rowIsZero[r] = c.decodeBin(context: &contexts[ctx]) != 0 }
-                }
-            }
-        }
-        try checkOverrun()
-
-        // Initialization choices.
-        let flagContext = layout.initChoiceFlag
-        withCore { c in
-            for i in layout.signalledContexts(dependentQuantization: dq) {
-                var set = 0
-                if c.decodeBin(context: &contexts[flagContext]) != 0 {
-                    set = 1 + Int(c.decodeBypassBins(count: 3))
-                }
-                contexts[i].initialize(initSet: set)
-            }
-        }
-        try checkOverrun()
 
         if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
             guard (1...4).contains(options.scanOrder) else {
@@ -165,6 +137,43 @@ public struct CABACDecoder {
         core.bind(nil, count: bytes.count)
         self.core = core
         try checkOverrun()
+    }
+
+    /// Decodes what precedes a tensor's levels: the row-skip flags and the initialization
+    /// choices. Returns the contexts ready for the levels and, when rows are skipped, which.
+    mutating func decodePrefix(count: Int, rowWidth: Int,
+                               options: TensorCodingOptions) throws(CABACError) -> (contexts: [ContextModel], rowIsZero: [Bool]) {
+        let layout = ContextLayout(unaryLength: options.unaryLength)
+        var contexts = ContextSet(unaryLength: options.unaryLength).models
+        let rows = count / rowWidth
+        // Row-skip flags. Each flag needs at least a fraction of a bit, so a truncated
+        // stream is caught by the overrun check below after at most `rows` bins.
+        var rowIsZero: [Bool] = []
+        if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
+            let skip = withCore { $0.decodeBypass() }
+            if skip != 0 {
+                rowIsZero = [Bool](repeating: false, count: rows)
+                let ctx = layout.rowSkipFlag
+                withCore { c in
+                    for r in 0..<rows { rowIsZero[r] = c.decodeBin(context: &contexts[ctx]) != 0 }
+                }
+            }
+        }
+        try checkOverrun()
+
+        // Initialization choices.
+        let flagContext = layout.initChoiceFlag
+        withCore { c in
+            for i in layout.signalledContexts(dependentQuantization: options.dependentQuantization) {
+                var set = 0
+                if c.decodeBin(context: &contexts[flagContext]) != 0 {
+                    set = 1 + Int(c.decodeBypassBins(count: 3))
+                }
+                contexts[i].initialize(initSet: set)
+            }
+        }
+        try checkOverrun()
+        return (contexts, rowIsZero)
     }
 
     /// Decodes the terminating bin and checks that the stream ends exactly here.

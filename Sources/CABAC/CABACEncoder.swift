@@ -10,6 +10,9 @@ public struct CABACEncoder {
     /// Entry points of the tensors coded so far (scan orders > 0), resolved by `entryPoints`.
     var entryPointsPending: [EncoderEntryPoint] = []
     var entryPointStart: Int64 = 0
+    /// Codes the rows of blocks of scanned tensors (scan orders > 0) in parallel through this
+    /// runner and joins them; the stream is byte-identical to coding them in sequence.
+    public var segmentRunner: SegmentRunner? = nil
 
     /// - Parameter reserveCapacity: expected output size in bytes (a hint).
     public init(reserveCapacity: Int = 1024) {

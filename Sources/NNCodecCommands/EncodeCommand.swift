@@ -34,6 +34,8 @@ struct EncodeCommand: ParsableCommand {
     var unaryLength: Int?
     @Flag(help: "Write NNCodec's stream form without the ONNX graph (decode needs --graph).") var noTopology = false
     @Option(help: "Tensors encoded in parallel (default: the number of cores; the stream is the same for any count).") var threads: Int?
+    @Option(help: ArgumentHelp("Block scan for weight tensors of 65536+ elements: 0 row-major (default), 1-4 blocks of 8/16/32/64 with entry points, so one large tensor uses several threads (about 1% more bytes on it).", valueName: "N"))
+    var blockScan: Int = 0
     @Option(name: .shortAndLong, help: "The bitstream path (default: the model's path with .nnc).") var output: String?
     @Flag(help: "Overwrite the output if it exists.") var force = false
     @Flag(help: "Also report the .7z and .xz sizes of the .onnx (slow on large models).") var sizes = false
@@ -52,6 +54,7 @@ struct EncodeCommand: ParsableCommand {
         if q != nil && qp != nil { throw ValidationError("give either -q or --qp, not both") }
         if let q, q < -31 || q > 31 { throw ValidationError("-q must be between -31 and 31") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !(0...4).contains(blockScan) { throw ValidationError("--block-scan must be 0 (row-major) to 4") }
         try allocation.check(data: pruning.data, labels: pruning.labels, pruning: pruneCriterion != nil, qpGiven: q != nil || qp != nil)
     }
 
@@ -74,6 +77,7 @@ struct EncodeCommand: ParsableCommand {
         o.unaryLength = unaryLength
         o.carryTopology = !noTopology
         if let threads { o.threads = threads }
+        o.blockScan = blockScan
         try o.validate()
         return o
     }

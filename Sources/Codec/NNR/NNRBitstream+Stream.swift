@@ -98,6 +98,7 @@ extension NNRBitstream {
         }
         let jobs = pending
         let work = items
+        let totalElements = jobs.reduce(0) { $0 + $1.elements }
         // Levels and values of every tensor (8 bytes an element) may be held at once.
         let costs = largestFirst && 8 * jobs.reduce(0) { $0 + $1.elements } <= ParallelWork.largestFirstBytes
             ? work.map { item -> Int in
@@ -116,8 +117,10 @@ extension NNRBitstream {
                     guard case .compressedData(let ndu) = unit.body else { return nil }
                     var decoded: NNRDecodedTensor
                     do throws(NNRError) {
+                        // A tensor that bounds the makespan is split at its entry points.
+                        let inner = ParallelWork.innerThreads(elements: p.elements, total: totalElements, threads: threads)
                         decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                   payloadOffset: p.offset + unit.size - ndu.payload.count)
+                                                   payloadOffset: p.offset + unit.size - ndu.payload.count, threads: inner)
                         if !keepLevels { decoded.levels = [] }
                     } catch {
                         var e = error

@@ -103,8 +103,10 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
+    /// Decodes the tensor of `ndu`; with `threads` > 1 and entry points, its rows of blocks
+    /// in parallel (`decodeBlockRows`), with the same result and errors as one thread.
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int, threads: Int = 1) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -131,7 +133,7 @@ public struct NNRBitstream: Sendable, Equatable {
         }
         let rowWidth = h.rowWidth
         var decoder = CABACDecoder(bytes: ndu.payload)
-        var entryPoints: [UInt64] = []
+        var entryPoints: [UInt64] = h.entryPoints   // replaced by the sequential decode's own
         do throws(CABACError) {
             if h.payloadType == .float {
                 guard mps.hasQuantizationParameters else {
@@ -145,9 +147,16 @@ public struct NNRBitstream: Sendable, Equatable {
             let options = TensorCodingOptions(dependentQuantization: tensor.dependentQuantization,
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
                                               rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
-            tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
-                                                     entryPoints: &entryPoints)
-            _ = try decoder.finish()
+            if threads > 1, !h.entryPoints.isEmpty,
+               let levels = decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options,
+                                            entryPoints: h.entryPoints, threads: threads) {
+                tensor.levels = levels
+            } else {
+                entryPoints = []
+                tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
+                                                         entryPoints: &entryPoints)
+                _ = try decoder.finish()
+            }
         } catch {
             throw NNRError(.entropyCoding(error), byteOffset: payloadOffset + error.byteOffset)
         }

@@ -50,8 +50,10 @@ public struct NNRWriter: Sendable {
         return out
     }
 
-    /// The compressed-data unit of one tensor (`parameterId`: its index in the model).
-    public func compressedDataUnit(_ tensor: NNRTensorInput, parameterId: Int) throws(NNRError) -> NNRUnit {
+    /// The compressed-data unit of one tensor (`parameterId`: its index in the model). With a
+    /// scan order > 0 its rows of blocks are coded on up to `threads` threads and joined; the
+    /// bytes are the same for every count.
+    public func compressedDataUnit(_ tensor: NNRTensorInput, parameterId: Int, threads: Int = 1) throws(NNRError) -> NNRUnit {
         let count = tensor.dimensions.reduce(1, *)
         func fail(_ kind: NNRError.Kind) -> NNRError { NNRError(kind, byteOffset: 0, tensorName: tensor.name) }
         guard !tensor.dimensions.isEmpty, tensor.dimensions.allSatisfy({ $0 >= 1 }) else {
@@ -97,6 +99,7 @@ public struct NNRWriter: Sendable {
             options.rowSkipSyntax = profile == 1
             options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count / 2 + 64)
+            encoder.segmentRunner = ParallelWork.segmentRunner(threads: threads)
             encoder.encodeSigned(Int32(offset), bits: bits)
             do throws(CABACError) {
                 try encoder.encodeTensor(levels, rowWidth: header.rowWidth, options: options)
@@ -113,6 +116,7 @@ public struct NNRWriter: Sendable {
             options.rowSkipSyntax = profile == 1
             options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count + 64)
+            encoder.segmentRunner = ParallelWork.segmentRunner(threads: threads)
             do throws(CABACError) {
                 try encoder.encodeTensor(values, rowWidth: header.rowWidth, options: options)
             } catch {

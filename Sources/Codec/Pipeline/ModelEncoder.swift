@@ -89,11 +89,15 @@ public struct ModelEncoder: Sendable {
         }
         let frozenWriter = writer
         let frozenReports = reports
+        let totalElements = coded.reduce(0) { $0 + tensors[$1].elementCount }
+        let threads = options.threads
         let counter = ProgressCounter(total: coded.count, progress)
         let job: @Sendable (Int) throws -> (NNRUnit, EncodedTensorReport) = { k in
             let i = coded[k]
             let t = tensors[i]
-            let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i])
+            let inner = ParallelWork.innerThreads(elements: t.elementCount, total: totalElements, threads: threads)
+            let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i],
+                                     threads: inner)
             t.rawData?.evict()
             counter.step(r.1.name)
             return r
@@ -114,8 +118,9 @@ public struct ModelEncoder: Sendable {
                             topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
     }
 
+    /// The unit of one tensor; a block-scanned tensor's rows of blocks are coded on `threads`.
     private func encodeTensor(_ t: Tensor, role: TensorRole, parameterId: Int, writer: NNRWriter,
-                              report: EncodedTensorReport) throws -> (NNRUnit, EncodedTensorReport) {
+                              report: EncodedTensorReport, threads: Int) throws -> (NNRUnit, EncodedTensorReport) {
         var r = report
         let dims = t.dims.isEmpty ? [1] : t.dims.map { Int($0) }
         let name = t.name!
@@ -131,9 +136,18 @@ public struct ModelEncoder: Sendable {
             let step = NNRQuantization.stepSize(qp: qp, qpDensity: options.qpDensity)
             let dq = options.dependentQuantization   // as NNCodec: every quantized tensor, biases too
             coding.dependentQuantization = dq
-            let levels = try WeightQuantizer.quantize(values, qp: qp, qpDensity: options.qpDensity, dependent: dq,
-                                                      lambda: options.lambda,
-                                                      unaryLength: options.rateModelUnaryLength, tensor: name)
+            let rowWidth = dims.dropFirst().reduce(1, *)
+            coding.scanOrder = role == .weight ? options.scanOrder(elements: values.count, rowWidth: rowWidth) : 0
+            // The trellis follows the coding order; NNCodec's skipped block rows advance the
+            // DQ state by whole rows, which no trellis path matches, so DQ scans skip no rows.
+            let order = dq && coding.scanOrder > 0
+                ? BlockScanOrder.positions(count: values.count, width: rowWidth, scanOrder: coding.scanOrder) : nil
+            if order != nil { coding.rowSkipping = false }
+            let scanned = try WeightQuantizer.quantize(order.map { $0.map { values[$0] } } ?? values, qp: qp,
+                                                       qpDensity: options.qpDensity, dependent: dq, lambda: options.lambda,
+                                                       unaryLength: options.rateModelUnaryLength, tensor: name)
+            var levels = scanned
+            if let order { for (i, p) in order.enumerated() { levels[p] = scanned[i] } }
             if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
             (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
             r.qp = qp
@@ -149,7 +163,7 @@ public struct ModelEncoder: Sendable {
             throw EncodeError("internal: kept tensor '\(name)' sent to the coder")
         }
         let unit = try writer.compressedDataUnit(NNRTensorInput(name: name, dimensions: dims, data: data, coding: coding),
-                                                 parameterId: parameterId)
+                                                 parameterId: parameterId, threads: threads)
         return (unit, r)
     }
 

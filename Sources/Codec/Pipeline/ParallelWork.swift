@@ -1,3 +1,4 @@
+import CABAC
 import Dispatch   // DispatchSemaphore
 import Synchronization
 
@@ -148,4 +149,32 @@ extension ParallelWork {
 private struct UnsafeSendableBox<V>: @unchecked Sendable {
     let value: V
     init(_ value: V) { self.value = value }
+}
+
+extension ParallelWork {
+    /// The coder's runner for the rows of blocks of one tensor (entry points): `body(i)` for
+    /// every `i` on at most `threads` threads, taken in index order; nil for one thread.
+    static func segmentRunner(threads: Int) -> SegmentRunner? {
+        guard threads > 1 else { return nil }
+        return { count, body in
+            let next = Mutex(0)
+            WorkerThreads.run(min(threads, count)) { _ in
+                while true {
+                    let i = next.withLock { n -> Int in
+                        defer { n += 1 }
+                        return n
+                    }
+                    guard i < count else { return }
+                    body(i)
+                }
+            }
+        }
+    }
+
+    /// Threads for the inside of one tensor of `elements` among `total`: all of them when it
+    /// alone holds more than its share (1/threads) of the work, else 1 — a tensor that bounds
+    /// the makespan is split at its entry points, the others keep one thread each.
+    static func innerThreads(elements: Int, total: Int, threads: Int) -> Int {
+        threads > 1 && elements * threads > total ? threads : 1
+    }
 }
