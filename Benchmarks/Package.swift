@@ -16,6 +16,7 @@ let package = Package(
         .executableTarget(name: "runtime-bench", dependencies: [.product(name: "Runtime", package: root)]),
         // CABAC coder and quantizer throughput on seeded weights (formerly print-only tests).
         .executableTarget(name: "codec-bench", dependencies: [.product(name: "CABAC", package: root),
-                                                             .product(name: "Codec", package: root)]),
+                                                             .product(name: "Codec", package: root),
+                                                             .product(name: "ONNXIO", package: root)]),
     ]
 )

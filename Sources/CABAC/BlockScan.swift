@@ -37,6 +37,15 @@ struct BlockScan: Sendable {
         self.order = order
     }
 
+    /// The geometry only (an empty `order`), for walking rows of blocks with `walkBlockRow`.
+    @usableFromInline
+    init(geometryOf count: Int, width: Int, scanOrder: Int) {
+        self.width = width
+        height = count / width
+        block = 4 << scanOrder
+        order = []
+    }
+
     /// Rows of blocks; entry points exist when there is more than one.
     @usableFromInline var blockRows: Int { (height + block - 1) / block }
 

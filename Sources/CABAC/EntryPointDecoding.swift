@@ -44,7 +44,7 @@ extension CABACDecoder {
                                         entryPoints: [UInt64]) throws(CABACError) -> BlockRowDecoding? {
         guard rowWidth >= 1, count % rowWidth == 0, (1...256).contains(options.unaryLength),
               options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0, (1...4).contains(options.scanOrder) else { return nil }
-        let scan = BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder)
+        let scan = BlockScan(geometryOf: count, width: rowWidth, scanOrder: options.scanOrder)
         guard scan.blockRows > 1, entryPoints.count == scan.blockRows - 1 else { return nil }
         let prefix = try decodePrefix(count: count, rowWidth: rowWidth, options: options)
         var core = self.core

@@ -7,6 +7,7 @@
 import CABAC
 import Codec
 import Foundation
+import ONNXIO
 
 /// SplitMix64: a seeded generator, so every run codes the same data.
 struct SeededGenerator: RandomNumberGenerator {
@@ -32,6 +33,12 @@ func gaussian(count: Int, scale: Double, seed: UInt64) -> [Double] {
 func threadCPUTime() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+func processCPUTime() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
@@ -91,13 +98,73 @@ func quant() throws {
     try measure("RDOQ qp -38 lambda_scale 1") { _ = try RDOQuantizer(step: QuantStep(qp: -38)!, lambdaScale: 1).quantize(weights) }
 }
 
+/// In-process encode and decode of the model at MODEL (default testdata/lenet300.onnx) with
+/// `--block-scan` 0 and BLOCK_SCAN (default 3), one thread and two, interleaved: the coding
+/// itself without process start, ONNX parse or file writes. Medians of RUNS runs (ms), the
+/// two-thread speed-up, the stream bytes, and the calling thread's CPU time (with two
+/// threads: the serial parts plus its share, the wall time two idle cores would reach). Q (default 8) and DQ=1 choose the setting.
+func model() throws {
+    let env = ProcessInfo.processInfo.environment
+    let path = env["MODEL"] ?? "testdata/lenet300.onnx"
+    let m = try ONNXIO.Model.load(path: path)
+    let scans = [0, Int(env["BLOCK_SCAN"] ?? "") ?? 3]
+    var times: [String: [Double]] = [:]
+    var bytes: [Int: Int] = [:]
+    var streams: [Int: [UInt8]] = [:]
+    func options(_ scan: Int, _ threads: Int) -> EncodeOptions {
+        var o = EncodeOptions(q: Int(env["Q"] ?? "") ?? 8)
+        o.dependentQuantization = env["DQ"] == "1"
+        o.blockScan = scan
+        o.threads = threads
+        return o
+    }
+    for scan in scans {
+        let s = try ModelEncoder(options: options(scan, 1)).encode(m).bytes
+        streams[scan] = s
+        bytes[scan] = s.count
+    }
+    for _ in 0..<runs {
+        for scan in scans {
+            for threads in [1, 2] {
+                let t0 = Date(), c0 = threadCPUTime(), p0 = processCPUTime()
+                let s = try ModelEncoder(options: options(scan, threads)).encode(m).bytes
+                let t1 = Date(), c1 = threadCPUTime(), p1 = processCPUTime()
+                try NNRBitstream.decode(streams[scan]!, threads: threads, largestFirst: true, keepLevels: false) { _, _ in }
+                let t2 = Date(), c2 = threadCPUTime(), p2 = processCPUTime()
+                guard s == streams[scan]! else { print("model: stream depends on the thread count"); exit(1) }
+                times["encode \(scan) \(threads)", default: []].append(1000 * t1.timeIntervalSince(t0))
+                times["decode \(scan) \(threads)", default: []].append(1000 * t2.timeIntervalSince(t1))
+                times["encode cpu \(scan) \(threads)", default: []].append(1000 * (c1 - c0))
+                times["decode cpu \(scan) \(threads)", default: []].append(1000 * (c2 - c1))
+                // Two idle cores need at least max(calling thread, all threads / 2) of wall time.
+                times["encode bound \(scan) \(threads)", default: []].append(1000 * max(c1 - c0, (p1 - p0) / Double(threads)))
+                times["decode bound \(scan) \(threads)", default: []].append(1000 * max(c2 - c1, (p2 - p1) / Double(threads)))
+            }
+        }
+    }
+    print("model \(path), -q \(env["Q"] ?? "8")\(env["DQ"] == "1" ? " --dq" : ""), \(runs) runs, medians:")
+    for scan in scans {
+        for side in ["encode", "decode"] {
+            let one = median(times["\(side) \(scan) 1"]!), two = median(times["\(side) \(scan) 2"]!)
+            // On a loaded machine wall times measure the other load; CPU times do not. The
+            // calling thread is one of the workers and runs every serial part, so two idle
+            // cores need at least max(its CPU time, the process's CPU time / 2).
+            let cpu1 = median(times["\(side) cpu \(scan) 1"]!), bound2 = median(times["\(side) bound \(scan) 2"]!)
+            print(String(format: "  block scan %d %@: 1 thread %.2f ms, 2 threads %.2f ms, %.2fx; %d bytes; " +
+                         "CPU 1 thread %.2f ms, 2 threads max(calling thread, all / 2) %.2f ms, %.2fx",
+                         scan, side, one, two, one / two, bytes[scan]!, cpu1, bound2, cpu1 / bound2))
+        }
+    }
+}
+
 let jobs = CommandLine.arguments.dropFirst().isEmpty ? ["cabac", "quant"] : Array(CommandLine.arguments.dropFirst())
 for job in jobs {
     switch job {
     case "cabac": try cabac()
     case "quant": try quant()
+    case "model": try model()
     default:
-        print("codec-bench: unknown job '\(job)' (cabac, quant)")
+        print("codec-bench: unknown job '\(job)' (cabac, quant, model)")
         exit(2)
     }
 }
