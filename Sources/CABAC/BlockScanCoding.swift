@@ -4,32 +4,15 @@ extension CABACEncoder {
                                       options: TensorCodingOptions) throws(CABACError) {
         let count = levels.count
         let offset = byteCount
-        let scan = BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder)
+        // Rows of blocks coded on their own need only the geometry; one pass needs the order.
+        let geometry = BlockScan(geometryOf: count, width: rowWidth, scanOrder: options.scanOrder)
+        let joined = segmentRunner != nil && geometry.blockRows > 1
+        let scan = joined ? geometry : BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder)
         let rows = count / rowWidth
         let dq = options.dependentQuantization
         let skipRows = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
         let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
-        // Indices k along the scan (the DQ state follows the scan).
-        var indices = [Int32](repeating: 0, count: count)
-        var invalid: (Int, Int32)? = nil
-        var states = [0]   // the DQ state at the start of each row of blocks
-        scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-            let level = levels[position]
-            var k = level
-            if level == Int32.min {
-                k = 0
-            } else if dq {
-                guard let index = DependentQuantization.index(reconstructionLevel: level, state: state) else {
-                    if invalid == nil { invalid = (position, level) }
-                    return 0
-                }
-                k = index
-            }
-            if level == Int32.min, invalid == nil { invalid = (position, level) }
-            indices[position] = k
-            return k
-        }, blockRowEnd: { state in states.append(state) })
-        if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
+        let (indices, states) = try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
 
         let layout = ContextLayout(unaryLength: options.unaryLength)
         var contexts = ContextSet(unaryLength: options.unaryLength).models
@@ -48,7 +31,7 @@ extension CABACEncoder {
             entryPointsPending = points
             entryPointStart = start
         }
-        if let runner = segmentRunner, scan.blockRows > 1 {
+        if joined, let runner = segmentRunner {
             try withRoom(signalled.count + 8) { (c: inout BinEncoder) throws(CABACError) in
                 Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
                 c.entryPointStart()
@@ -80,6 +63,36 @@ extension CABACEncoder {
                 c = sink.sink
             }
         }
+    }
+
+    /// The quantization indices k of `levels` (with DQ the state follows the block scan) and
+    /// the DQ state at the start of each row of blocks; without DQ the indices are the levels.
+    static func scannedIndices(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool], dq: Bool,
+                               byteOffset offset: Int) throws(CABACError) -> (indices: [Int32], states: [Int]) {
+        if !dq {
+            if let i = levels.firstIndex(of: Int32.min) {
+                throw CABACError(.invalidLevel(index: i, level: Int32.min), byteOffset: offset)
+            }
+            return (Array(levels), [Int](repeating: 0, count: scan.blockRows))
+        }
+        var indices = [Int32](repeating: 0, count: levels.count)
+        var invalid: (Int, Int32)? = nil
+        var states = [0]
+        var state = 0
+        for r in 0..<scan.blockRows {
+            if r > 0 { states.append(state) }
+            state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
+                let level = levels[position]
+                guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
+                    if invalid == nil { invalid = (position, level) }
+                    return 0
+                }
+                indices[position] = k
+                return k
+            }
+        }
+        if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
+        return (indices, states)
     }
 
     /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
