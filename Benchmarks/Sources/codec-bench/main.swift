@@ -1,6 +1,8 @@
 // Throughput of the CABAC level coder and of the quantizers on seeded Gaussian weights
 // (moved out of the test targets, where they only printed). Release build:
-//   swift run -c release --package-path Benchmarks codec-bench [cabac] [quant]
+//   swift run -c release --package-path Benchmarks codec-bench [cabac] [quant] [model]
+// (`model`: one ONNX model's in-process encode and decode, row-major vs --block-scan; see
+// the function's comment)
 // Each line is the median of RUNS (default 3) runs, in MB/s of float32 weights; CABAC
 // times are wall clock, quantizer times thread CPU time. A CABAC round trip that does not
 // give the levels back exits 1.

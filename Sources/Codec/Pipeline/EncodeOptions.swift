@@ -42,9 +42,10 @@ public struct EncodeOptions: Sendable, Codable, Equatable {
     /// `scan_order` of weight tensors with at least `blockScanMinimumElements` elements:
     /// 0 row-major (the default, as NNCodec writes); 1...4 blocks of 8, 16, 32, 64 visited
     /// row of blocks by row of blocks, with an entry point per later row of blocks, so one
-    /// large tensor is coded and decoded on several threads. Costs ≈ 1% more bytes on such
-    /// tensors (LeNet-300's fc1 at `-q 8`: +0.7…1.3%). With dependent quantization the
-    /// trellis follows the block scan and all-zero rows are not signalled in these tensors.
+    /// large tensor is coded and decoded on several threads. Costs ≈ 1% more bytes (LeNet-300
+    /// at `-q 8`: +0.7…1.1%, with DQ +0.9…2.2%) and per-core speed (the scanned paths do not
+    /// use the row-major level kernels). With dependent quantization the trellis follows the
+    /// block scan and all-zero rows are not signalled in these tensors.
     public var blockScan = 0
     /// The smallest weight tensor (elements) that `blockScan` applies to.
     public static let blockScanMinimumElements = 1 << 16
