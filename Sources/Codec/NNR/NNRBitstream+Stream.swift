@@ -44,7 +44,8 @@ extension NNRBitstream {
                 let payloadOffset = offset + unit.size - ndu.payload.count
                 var decoded: NNRDecodedTensor
                 do throws(NNRError) {
-                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset)
+                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset,
+                                               keepLevels: keepLevels)
                     if !keepLevels { decoded.levels = [] }
                 } catch {
                     var e = error
@@ -120,7 +121,8 @@ extension NNRBitstream {
                         // A tensor that bounds the makespan is split at its entry points.
                         let inner = ParallelWork.innerThreads(elements: p.elements, total: totalElements, threads: threads)
                         decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                   payloadOffset: p.offset + unit.size - ndu.payload.count, threads: inner)
+                                                   payloadOffset: p.offset + unit.size - ndu.payload.count,
+                                                   keepLevels: keepLevels, threads: inner)
                         if !keepLevels { decoded.levels = [] }
                     } catch {
                         var e = error

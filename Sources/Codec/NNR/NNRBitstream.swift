@@ -103,10 +103,12 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
-    /// Decodes the tensor of `ndu`; with `threads` > 1 and entry points, its rows of blocks
-    /// in parallel (`decodeBlockRows`), with the same result and errors as one thread.
+    /// Decodes one compressed-data unit. Without `keepLevels` a FLOAT tensor comes with
+    /// empty `levels`: its values are decoded straight into their array. With `threads` > 1
+    /// and entry points, its rows of blocks are decoded in parallel (`decodeBlockRows`), with
+    /// the same result and errors as one thread.
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int, threads: Int = 1) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int, keepLevels: Bool = true, threads: Int = 1) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -133,7 +135,7 @@ public struct NNRBitstream: Sendable, Equatable {
         }
         let rowWidth = h.rowWidth
         var decoder = CABACDecoder(bytes: ndu.payload)
-        var entryPoints: [UInt64] = h.entryPoints   // replaced by the sequential decode's own
+        var entryPoints: [UInt64] = []
         do throws(CABACError) {
             if h.payloadType == .float {
                 guard mps.hasQuantizationParameters else {
@@ -150,9 +152,16 @@ public struct NNRBitstream: Sendable, Equatable {
             if threads > 1, !h.entryPoints.isEmpty,
                let levels = decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options,
                                             entryPoints: h.entryPoints, threads: threads) {
+                entryPoints = h.entryPoints   // every row ended at its entry point
                 tensor.levels = levels
+                if let step = tensor.stepSize, !keepLevels {
+                    tensor.values = .float32(NNRQuantization.reconstruct(levels: levels, stepSize: step))
+                }
+            } else if let step = tensor.stepSize, !keepLevels {
+                tensor.values = .float32(try decoder.decodeValues(count: count, stepSize: step, rowWidth: rowWidth,
+                                                                  options: options, entryPoints: &entryPoints))
+                _ = try decoder.finish()
             } else {
-                entryPoints = []
                 tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
                                                          entryPoints: &entryPoints)
                 _ = try decoder.finish()
@@ -165,9 +174,8 @@ public struct NNRBitstream: Sendable, Equatable {
         if entryPoints != h.entryPoints {
             throw NNRError(.invalidValue("entry points do not match the coded data"), byteOffset: payloadOffset)
         }
-        if let qp = tensor.qp, let d = tensor.qpDensity {
-            tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,
-                                                                 stepSize: NNRQuantization.stepSize(qp: qp, qpDensity: d)))
+        if let step = tensor.stepSize {
+            if keepLevels { tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels, stepSize: step)) }
         } else {
             tensor.values = .int32(tensor.levels)
         }
