@@ -52,8 +52,12 @@ extension CABACDecoder {
         guard core.value >> 7 < 256 else { return nil }   // not an entry point the 8 value bits describe
         var offset = core.entryPointBitOffset
         var starts = [(offset: offset, value: UInt32(core.entryPointValue), state: 0)]
+        // Offsets past the data (or wrapping) are corrupt: the one-pass decode reports them.
+        let end = 8 * Int64(bytes.count)
         for p in entryPoints {
-            offset &+= Int64(truncatingIfNeeded: p >> 11)
+            let (next, overflow) = offset.addingReportingOverflow(Int64(truncatingIfNeeded: p >> 11))
+            guard !overflow, next <= end else { return nil }
+            offset = next
             starts.append((offset, UInt32((p >> 3) & 255), Int(p & 7)))
         }
         return BlockRowDecoding(scan: scan, contexts: prefix.contexts, rowIsZero: prefix.rowIsZero,

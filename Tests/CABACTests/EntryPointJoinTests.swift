@@ -95,5 +95,13 @@ struct EntryPointJoinTests {
         _ = try decoder.decodeSigned(bits: 8)
         #expect(try decoder.beginBlockRows(count: levels.count, rowWidth: width, options: options,
                                            entryPoints: Array(coded.entryPoints.dropLast())) == nil)
+        // Offsets past the data, or summing past Int64, leave the tensor to the one-pass decode.
+        for huge in [UInt64(8 * coded.stream.count + 64) << 11, UInt64.max] {
+            var points = coded.entryPoints
+            points[points.count / 2] = huge
+            var d = CABACDecoder(bytes: coded.stream)
+            _ = try d.decodeSigned(bits: 8)
+            #expect(try d.beginBlockRows(count: levels.count, rowWidth: width, options: options, entryPoints: points) == nil)
+        }
     }
 }
