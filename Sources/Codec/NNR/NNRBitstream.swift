@@ -46,7 +46,18 @@ public enum NNRQuantization {
 
     /// float32(level) · Δ in float32 arithmetic.
     public static func reconstruct(levels: [Int32], stepSize: Float) -> [Float] {
-        levels.map { Float($0) * stepSize }
+        [Float](unsafeUninitializedCapacity: levels.count) { out, n in
+            levels.withUnsafeBufferPointer { reconstruct($0, stepSize: stepSize, into: out) }
+            n = levels.count
+        }
+    }
+
+    /// `reconstruct(levels:stepSize:)` into `out` (at least as long as `levels`): the same
+    /// float32 values, for callers that reconstruct a tensor piece by piece.
+    @inlinable
+    public static func reconstruct(_ levels: UnsafeBufferPointer<Int32>, stepSize: Float, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count >= levels.count)
+        for i in 0..<levels.count { out[i] = Float(levels[i]) * stepSize }
     }
 }
 
@@ -103,8 +114,10 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
+    /// Without `reconstruct`, a FLOAT tensor comes with its levels only (empty values; the
+    /// caller reconstructs them with `NNRQuantization.reconstruct`).
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int, reconstruct: Bool = true) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -157,6 +170,7 @@ public struct NNRBitstream: Sendable, Equatable {
             throw NNRError(.invalidValue("entry points do not match the coded data"), byteOffset: payloadOffset)
         }
         if let qp = tensor.qp, let d = tensor.qpDensity {
+            guard reconstruct else { return tensor }
             tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,
                                                                  stepSize: NNRQuantization.stepSize(qp: qp, qpDensity: d)))
         } else {
