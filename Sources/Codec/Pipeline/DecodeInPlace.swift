@@ -6,7 +6,8 @@ import ONNXIO
 /// decoded (the graph's dtype × the unit's shape), so the ONNX file can be laid out first:
 /// everything but the payloads is written, each payload's place is left as a sparse hole,
 /// and each tensor's bytes are written into their place (`pwrite`) on the thread that
-/// decoded it, as soon as it is decoded, and then freed. When the last tensor is done the
+/// decoded it, as soon as it is decoded, and then freed (a FLOAT tensor of a float32 slot
+/// goes from its levels to the file a chunk at a time, without an array of its values). When the last tensor is done the
 /// file is complete; its disk writes were started tensor by tensor, so the final fsync has
 /// little left. The file is the one `decode` + `save(.inlineAll)` writes, byte for byte.
 extension ModelDecoder {
