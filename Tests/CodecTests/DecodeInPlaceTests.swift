@@ -43,37 +43,6 @@ struct DecodeInPlaceTests {
         }
     }
 
-    @Test("reconstruct: false, 1 and 2 threads: FLOAT tensors keep their levels, and reconstructing them piece by piece gives the values")
-    func levelsOnly() throws {
-        var options = EncodeOptions(q: 8)
-        options.dependentQuantization = true
-        let bytes = try ModelEncoder(options: options).encode(try Model.load(path: TestData.path("lenet300.onnx"))).bytes
-        var reference: [String: [Float]] = [:]
-        try NNRBitstream.decode(bytes, keepLevels: false) { t, _ in
-            if t.stepSize != nil, case .float32(let v) = t.values { reference[t.name] = v }
-        }
-        for threads in [1, 2] {
-            var seen = 0
-            try NNRBitstream.decode(bytes, threads: threads, keepLevels: false, reconstruct: false) { t, _ in
-                guard let step = t.stepSize else { return }   // INT and RAW_FLOAT units carry their values
-                #expect(t.values == .float32([]))
-                var pieces = [Float](repeating: .nan, count: t.levels.count)
-                t.levels.withUnsafeBufferPointer { levels in
-                    pieces.withUnsafeMutableBufferPointer { out in
-                        for start in stride(from: 0, to: levels.count, by: 1000) {   // uneven pieces, as DecodeInPlace writes them
-                            let end = min(start + 1000, levels.count)
-                            NNRQuantization.reconstruct(UnsafeBufferPointer(rebasing: levels[start..<end]), stepSize: step,
-                                                        into: UnsafeMutableBufferPointer(rebasing: out[start..<end]))
-                        }
-                    }
-                }
-                #expect(pieces == reference[t.name], "\(t.name), \(threads) threads")
-                seen += 1
-            }
-            #expect(seen == reference.count && seen >= 2)
-        }
-    }
-
     @Test("every dtype, scalars and empty tensors: the same bytes")
     func dtypes() throws {
         let dir = try Self.folder()

@@ -25,18 +25,16 @@ extension NNRBitstream {
     /// `keepLevels` the tensors come with empty `levels` (only their values), dropped on the
     /// worker as soon as they are reconstructed. `onDecoded` runs on the decoding thread as
     /// soon as a tensor is decoded, before it waits for its turn (out of stream order, on
-    /// several threads at once); its error counts as the tensor's. Without `reconstruct`,
-    /// FLOAT tensors come with their levels (whatever `keepLevels` says) and empty values, for
-    /// an `onDecoded` that reconstructs them piece by piece (`NNRQuantization.reconstruct`).
+    /// several threads at once); its error counts as the tensor's.
     @discardableResult
     public static func decode<S: NNRByteSource>(_ bytes: S, limits: NNRLimits = NNRLimits(), threads: Int = 1,
-                              largestFirst: Bool = false, keepLevels: Bool = true, reconstruct: Bool = true,
+                              largestFirst: Bool = false, keepLevels: Bool = true,
                               onDecoded: (@Sendable (inout NNRDecodedTensor) throws -> Void)? = nil,
                               topology: (NNRTopologyUnit) throws -> Void = { _ in },
                               tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         if threads > 1 {
             return try decodeParallel(bytes, limits: limits, threads: threads, largestFirst: largestFirst, keepLevels: keepLevels,
-                                      reconstruct: reconstruct, onDecoded: onDecoded, topology: topology, tensor: body)
+                                      onDecoded: onDecoded, topology: topology, tensor: body)
         }
         return try forEachUnit(bytes, limits: limits) { unit, offset, index, context in
             switch unit.body {
@@ -47,8 +45,8 @@ extension NNRBitstream {
                 var decoded: NNRDecodedTensor
                 do throws(NNRError) {
                     decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset,
-                                               reconstruct: reconstruct)
-                    if !keepLevels, reconstruct || decoded.stepSize == nil { decoded.levels = [] }
+                                               keepLevels: keepLevels)
+                    if !keepLevels { decoded.levels = [] }
                 } catch {
                     var e = error
                     e.unitIndex = index
@@ -77,7 +75,6 @@ extension NNRBitstream {
     }
 
     private static func decodeParallel<S: NNRByteSource>(_ bytes: S, limits: NNRLimits, threads: Int, largestFirst: Bool, keepLevels: Bool,
-                                       reconstruct: Bool,
                                        onDecoded: (@Sendable (inout NNRDecodedTensor) throws -> Void)?, topology: (NNRTopologyUnit) throws -> Void,
                                        tensor body: (NNRDecodedTensor, _ unitBytes: Int) throws -> Void) throws -> Header {
         var header = Header()
@@ -121,8 +118,9 @@ extension NNRBitstream {
                     var decoded: NNRDecodedTensor
                     do throws(NNRError) {
                         decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                   payloadOffset: p.offset + unit.size - ndu.payload.count, reconstruct: reconstruct)
-                        if !keepLevels, reconstruct || decoded.stepSize == nil { decoded.levels = [] }
+                                                   payloadOffset: p.offset + unit.size - ndu.payload.count,
+                                                   keepLevels: keepLevels)
+                        if !keepLevels { decoded.levels = [] }
                     } catch {
                         var e = error
                         e.unitIndex = p.unitIndex

@@ -46,18 +46,7 @@ public enum NNRQuantization {
 
     /// float32(level) · Δ in float32 arithmetic.
     public static func reconstruct(levels: [Int32], stepSize: Float) -> [Float] {
-        [Float](unsafeUninitializedCapacity: levels.count) { out, n in
-            levels.withUnsafeBufferPointer { reconstruct($0, stepSize: stepSize, into: out) }
-            n = levels.count
-        }
-    }
-
-    /// `reconstruct(levels:stepSize:)` into `out` (at least as long as `levels`): the same
-    /// float32 values, for callers that reconstruct a tensor piece by piece.
-    @inlinable
-    public static func reconstruct(_ levels: UnsafeBufferPointer<Int32>, stepSize: Float, into out: UnsafeMutableBufferPointer<Float>) {
-        precondition(out.count >= levels.count)
-        for i in 0..<levels.count { out[i] = Float(levels[i]) * stepSize }
+        levels.map { Float($0) * stepSize }
     }
 }
 
@@ -114,10 +103,10 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
-    /// Without `reconstruct`, a FLOAT tensor comes with its levels only (empty values; the
-    /// caller reconstructs them with `NNRQuantization.reconstruct`).
+    /// Decodes one compressed-data unit. Without `keepLevels` a FLOAT tensor comes with
+    /// empty `levels`: its values are decoded straight into their array.
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int, reconstruct: Bool = true) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int, keepLevels: Bool = true) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -158,8 +147,13 @@ public struct NNRBitstream: Sendable, Equatable {
             let options = TensorCodingOptions(dependentQuantization: tensor.dependentQuantization,
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
                                               rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
-            tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
-                                                     entryPoints: &entryPoints)
+            if let step = tensor.stepSize, !keepLevels {
+                tensor.values = .float32(try decoder.decodeValues(count: count, stepSize: step, rowWidth: rowWidth,
+                                                                  options: options, entryPoints: &entryPoints))
+            } else {
+                tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
+                                                         entryPoints: &entryPoints)
+            }
             _ = try decoder.finish()
         } catch {
             throw NNRError(.entropyCoding(error), byteOffset: payloadOffset + error.byteOffset)
@@ -169,10 +163,8 @@ public struct NNRBitstream: Sendable, Equatable {
         if entryPoints != h.entryPoints {
             throw NNRError(.invalidValue("entry points do not match the coded data"), byteOffset: payloadOffset)
         }
-        if let qp = tensor.qp, let d = tensor.qpDensity {
-            guard reconstruct else { return tensor }
-            tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,
-                                                                 stepSize: NNRQuantization.stepSize(qp: qp, qpDensity: d)))
+        if let step = tensor.stepSize {
+            if keepLevels { tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels, stepSize: step)) }
         } else {
             tensor.values = .int32(tensor.levels)
         }

@@ -6,8 +6,7 @@ import ONNXIO
 /// decoded (the graph's dtype × the unit's shape), so the ONNX file can be laid out first:
 /// everything but the payloads is written, each payload's place is left as a sparse hole,
 /// and each tensor's bytes are written into their place (`pwrite`) on the thread that
-/// decoded it, as soon as it is decoded, and then freed (a FLOAT tensor of a float32 slot
-/// goes from its levels to the file a chunk at a time, without an array of its values). When the last tensor is done the
+/// decoded it, as soon as it is decoded, and then freed. When the last tensor is done the
 /// file is complete; its disk writes were started tensor by tensor, so the final fsync has
 /// little left. The file is the one `decode` + `save(.inlineAll)` writes, byte for byte.
 extension ModelDecoder {
@@ -130,11 +129,9 @@ extension ModelDecoder {
                 throw DecodeError(.graphMismatch(tensor: lost.key), "\(source): tensor '\(lost.key)' has no place in the output model")
             }
             do {
-                header = try NNRBitstream.decode(bytes, threads: threads, largestFirst: true, keepLevels: false, reconstruct: false,
-                                                 onDecoded: { t in
+                header = try NNRBitstream.decode(bytes, threads: threads, largestFirst: true, keepLevels: false, onDecoded: { t in
                     guard let slot = slots[t.name] else { return }
-                    if slot.bytes > 0 { try write(t, as: slot, at: offsets[slot.hole]!, fd: fd, path: path, source: source) }
-                    t.levels = []
+                    if slot.bytes > 0 { try write(t.values, as: slot, at: offsets[slot.hole]!, fd: fd, path: path, source: source) }
                     t.values = .float32([])
                 }, tensor: { t, unitBytes in
                     let dtype = slots[t.name]?.tensor.dataType.description ?? "?"
@@ -153,43 +150,9 @@ extension ModelDecoder {
                             topologyBytes: plan.topologyBytes, tensors: reports)
     }
 
-    /// Elements reconstructed and written per `pwrite` on the float32 path: 256 KB, so the
-    /// values go from the core's L2 cache to the file's pages and no tensor-sized array of
-    /// values is allocated (a fresh one per thread page-faulted, and two threads' levels plus
-    /// values overflowed the shared L3).
-    static let writeChunk = 64 << 10
-
-    /// Writes one decoded tensor's bytes at `offset` and starts their writeback: a FLOAT
-    /// tensor of a float32 slot reconstructed from its levels a chunk at a time
-    /// (`NNRQuantization.reconstruct`, the same values as the in-memory decode); other
-    /// dtypes converted as `fill` converts them.
-    private static func write(_ t: NNRDecodedTensor, as slot: OutputPlan.Slot, at offset: Int, fd: Int32,
-                              path: String, source: String) throws {
-        if let step = t.stepSize, slot.tensor.dataType == .float, 4 * t.levels.count == slot.bytes {
-            var chunk = [Float](repeating: 0, count: min(writeChunk, t.levels.count))
-            try t.levels.withUnsafeBufferPointer { levels in
-                try chunk.withUnsafeMutableBufferPointer { out in
-                    var start = 0
-                    while start < levels.count {
-                        let n = min(out.count, levels.count - start)
-                        NNRQuantization.reconstruct(UnsafeBufferPointer(rebasing: levels[start..<start + n]), stepSize: step, into: out)
-                        try FileIO.writeAll(fd, UnsafeRawBufferPointer(start: out.baseAddress, count: 4 * n), at: offset + 4 * start, file: path)
-                        start += n
-                    }
-                }
-            }
-        } else {
-            var values = t.values
-            if let step = t.stepSize, case .float32(let v) = values, v.isEmpty, !t.levels.isEmpty {
-                values = .float32(NNRQuantization.reconstruct(levels: t.levels, stepSize: step))
-            }
-            try write(values, as: slot, at: offset, fd: fd, path: path, source: source)
-        }
-        FileIO.startWriteback(fd, offset: offset, count: slot.bytes)
-    }
-
-    /// Writes decoded values at `offset` (float32 straight from the array; other dtypes
-    /// converted as `fill` converts them).
+    /// Writes one decoded tensor's bytes at `offset` (float32 values straight from the
+    /// decoder's array; other dtypes converted as `fill` converts them) and starts their
+    /// writeback.
     private static func write(_ values: NNRTensorValues, as slot: OutputPlan.Slot, at offset: Int, fd: Int32,
                               path: String, source: String) throws {
         if case .float32(let v) = values, slot.tensor.dataType == .float, 4 * v.count == slot.bytes {
@@ -203,5 +166,6 @@ extension ModelDecoder {
             }
             try raw.withUnsafeBytes { p in try FileIO.writeAll(fd, p, at: offset, file: path) }
         }
+        FileIO.startWriteback(fd, offset: offset, count: slot.bytes)
     }
 }
