@@ -160,6 +160,29 @@ struct EntryPointTests {
         }
     }
 
+    @Test("units coded on 1, 2 and 4 threads are identical and round-trip, also with a single row of blocks",
+          arguments: [(32, 4096, 4), (300, 784, 1), (70, 1000, 3)])
+    func writerRoundTrip(rows: Int, width: Int, scanOrder: Int) throws {
+        var rng = SeededRandom(seed: UInt64(rows * width + scanOrder))
+        let levels = (0..<(rows * width)).map { _ in Int32(Int(rng.next() % 9) - 4) * Int32(rng.next() % 3 == 0 ? 1 : 0) }
+        var writer = NNRWriter()
+        writer.modelParameterSet.quantizationParameter = -32
+        writer.modelParameterSet.qpDensity = 2
+        let input = NNRTensorInput(name: "w", dimensions: [rows, width], data: .quantized(levels: levels, qp: -32),
+                                   coding: TensorCodingOptions(rowSkipping: true, scanOrder: scanOrder))
+        var streams: [[UInt8]] = []
+        for threads in [1, 2, 4] {
+            var framing = NNRStreamWriter(writer)
+            streams.append(framing.headerBytes + framing.append(try writer.compressedDataUnit(input, parameterId: 0, threads: threads)))
+        }
+        #expect(streams[1] == streams[0] && streams[2] == streams[0])
+        for threads in [1, 2] {
+            var decoded: [Int32] = []
+            try NNRBitstream.decode(streams[0], threads: threads) { t, _ in decoded = t.levels }
+            #expect(decoded == levels, "\(threads) threads")
+        }
+    }
+
     @Test("block scan applies to weight tensors of 65536+ elements only; 5 is refused")
     func scope() throws {
         var o = EncodeOptions(q: 8)
