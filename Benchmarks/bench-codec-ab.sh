@@ -6,15 +6,19 @@
 #   Benchmarks/bench-codec-ab.sh A_BINARY B_BINARY [RUNS]     (default 5)
 # A is typically a copy of main's release binary, B this tree's (.build/release/nncodec).
 # Environment: BENCH_DIR (work files, default /tmp/nncodec-bench; vgg16.onnx is made there by
-# make_vgg16.py with BENCH_PYTHON, default .venv/bin/python, when missing).
+# make_vgg16.py with BENCH_PYTHON, default .venv/bin/python, when missing). BENCH_FRESH=1: each
+# output is removed (untimed) before the command that writes it, so no timed command replaces
+# an existing file (on a file system mounted with `discard`, replacing the 65 MB decode costs
+# the rename a synchronous discard of the old file's blocks, 12-50 ms measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a=$1; b=$2; runs=${3:-5}
 py=${BENCH_PYTHON:-.venv/bin/python}
 work=${BENCH_DIR:-/tmp/nncodec-bench}; mkdir -p "$work"
+fresh=${BENCH_FRESH:-0}
 [ -f "$work/vgg16.onnx" ] || "$py" Benchmarks/make_vgg16.py "$work/vgg16.onnx"
 log="$work/bench-codec-ab.log"; : > "$log"
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $runs runs"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $runs runs; fresh outputs: $fresh"
 timed() {  # label, command... → appends "label wall cpu"
   local label=$1; shift
   local out; out=$( { /usr/bin/time -f 'TIME %e %U %S' "$@" >/dev/null; } 2>&1 )
@@ -28,6 +32,7 @@ for r in $(seq "$runs"); do
     for t in 1 2; do
       for who in A B; do
         bin=$a; [ "$who" = B ] && bin=$b
+        [ "$fresh" = 1 ] && rm -f "$work/ab-$name-$who.nnc" "$work/ab-$name-$who.onnx"
         # shellcheck disable=SC2086
         timed "$name enc t$t $who" "$bin" encode "$work/vgg16.onnx" $opts --threads "$t" -o "$work/ab-$name-$who.nnc" --force
         timed "$name dec t$t $who" "$bin" decode "$work/ab-$name-$who.nnc" -o "$work/ab-$name-$who.onnx" --threads "$t" --force

@@ -82,6 +82,24 @@ public struct CABACDecoder {
         return out
     }
 
+    /// `decodeTensor(count:…)` with every level multiplied by `stepSize` in float32 (the
+    /// tensor's values), decoded straight into the array: no array of levels, no zero fill.
+    public mutating func decodeValues(count: Int, stepSize: Float, rowWidth: Int, options: TensorCodingOptions,
+                                      entryPoints: inout [UInt64]) throws(CABACError) -> [Float] {
+        var failure: CABACError? = nil
+        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(CABACError) {
+                try decodeTensor(into: buffer, stepSize: stepSize, rowWidth: rowWidth, options: options,
+                                 entryPoints: &entryPoints)
+                initialized = count
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return values
+    }
+
     /// Decodes into `output` (whose count is the tensor size); positions in skipped rows
     /// are set to 0.
     public mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
@@ -92,7 +110,23 @@ public struct CABACDecoder {
 
     mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
                                options: TensorCodingOptions, entryPoints: inout [UInt64]) throws(CABACError) {
-        let count = output.count
+        try decodeTensor(count: output.count, LevelsOutput(buffer: output), rowWidth: rowWidth, options: options,
+                         entryPoints: &entryPoints)
+    }
+
+    /// Decodes a tensor straight into its values: `Float(level) * stepSize` for every
+    /// reconstruction level (what `decodeTensor(count:…)` returns, times the step), without
+    /// an array of levels in between. `output` need not be initialized: every element is
+    /// written when this returns (on an error some may not be).
+    public mutating func decodeTensor(into output: UnsafeMutableBufferPointer<Float>, stepSize: Float, rowWidth: Int,
+                                      options: TensorCodingOptions, entryPoints: inout [UInt64]) throws(CABACError) {
+        try decodeTensor(count: output.count, ValuesOutput(buffer: output, step: stepSize), rowWidth: rowWidth,
+                         options: options, entryPoints: &entryPoints)
+    }
+
+    private mutating func decodeTensor<Out: LevelOutput>(count: Int, _ output: Out, rowWidth: Int,
+                                                         options: TensorCodingOptions,
+                                                         entryPoints: inout [UInt64]) throws(CABACError) {
         guard options.unaryLength >= 1 && options.unaryLength <= 256 else {
             throw CABACError(.invalidParameters("unary length \(options.unaryLength) not in 1...256"), byteOffset: position)
         }
@@ -137,8 +171,10 @@ public struct CABACDecoder {
             guard (1...4).contains(options.scanOrder) else {
                 throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: position)
             }
-            decodeTensorScanned(into: output, rowWidth: rowWidth, options: options, contexts: &contexts,
-                                rowIsZero: rowIsZero, entryPoints: &entryPoints)
+            output.withLevels { levels in
+                decodeTensorScanned(into: levels, rowWidth: rowWidth, options: options, contexts: &contexts,
+                                    rowIsZero: rowIsZero, entryPoints: &entryPoints)
+            }
             try checkOverrun()
             return
         }
@@ -157,7 +193,7 @@ public struct CABACDecoder {
         var cursor = LevelCursor()
         contexts.withUnsafeMutableBufferPointer { ctx in
             rowIsZero.withUnsafeBufferPointer { rz in
-                LevelDecoderCore.runLevels(&core, padded: padded, output.baseAddress!, end: count, cursor: &cursor,
+                LevelDecoderCore.runLevels(&core, padded: padded, output, end: count, cursor: &cursor,
                                            rowWidth: rowWidth, rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress,
                                            dq: dq, g: g, contexts: ctx.baseAddress!)
             }

@@ -233,7 +233,9 @@ struct LevelDecoderCore {
     }
 
     /// Decodes one quantization index (the inverse of `encodeLevel`; see `decodeLevel`).
-    @inline(__always)
+    /// Transparent: with `@inline(__always)` the DQ loop called it once per level, the
+    /// coder's registers going through memory at every bin.
+    @_transparent
     mutating func decodeLevel<Mode: QuantizerMode>(_ mode: Mode.Type, significance: Int, neighbour nb: Int, g: Int,
                               _ ctx: UnsafeMutablePointer<ContextModel>) -> Int32 {
         if decode(ctx + significance) == 0 { return 0 }

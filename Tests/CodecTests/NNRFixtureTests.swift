@@ -82,3 +82,27 @@ struct NNRFixtureTests {
         }
     }
 }
+
+/// The decode path that drops levels (`keepLevels: false`, as `nncodec decode` runs it)
+/// writes FLOAT values straight from the level loop; the same NNCodec fixtures check it.
+@Suite("NNCodec 2.1.3 fixtures, values without levels")
+struct NNRFixtureValueTests {
+    @Test("values decoded without levels match NNCodec bit-exactly, one and two threads",
+          arguments: NNCFixtureManifest.streams)
+    func decodesLikeNNCodec(_ stream: NNCFixtureManifest.Stream) throws {
+        let bytes = try NNCFixtureManifest.bytes(stream.file)
+        for threads in [1, 2] {
+            var seen: [String] = []
+            try NNRBitstream.decode(bytes, threads: threads, keepLevels: false) { tensor, _ in
+                seen.append(tensor.name)
+                #expect(tensor.levels.isEmpty, "\(tensor.name)")
+                guard let expected = stream.tensors.first(where: { $0.name == tensor.name }) else {
+                    Issue.record("unexpected tensor \(tensor.name)")
+                    return
+                }
+                #expect(fnv1a64(littleEndianBytes(tensor.values)) == expected.fnv1a64, "\(stream.file) \(tensor.name)")
+            }
+            #expect(seen == stream.tensors.map(\.name))
+        }
+    }
+}

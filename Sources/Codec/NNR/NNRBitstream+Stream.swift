@@ -44,7 +44,8 @@ extension NNRBitstream {
                 let payloadOffset = offset + unit.size - ndu.payload.count
                 var decoded: NNRDecodedTensor
                 do throws(NNRError) {
-                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset)
+                    decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!, payloadOffset: payloadOffset,
+                                               keepLevels: keepLevels)
                     if !keepLevels { decoded.levels = [] }
                 } catch {
                     var e = error
@@ -117,7 +118,8 @@ extension NNRBitstream {
                     var decoded: NNRDecodedTensor
                     do throws(NNRError) {
                         decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
-                                                   payloadOffset: p.offset + unit.size - ndu.payload.count)
+                                                   payloadOffset: p.offset + unit.size - ndu.payload.count,
+                                                   keepLevels: keepLevels)
                         if !keepLevels { decoded.levels = [] }
                     } catch {
                         var e = error

@@ -103,8 +103,10 @@ public struct NNRBitstream: Sendable, Equatable {
         return NNRBitstream(units: units, tensors: tensors)
     }
 
+    /// Decodes one compressed-data unit. Without `keepLevels` a FLOAT tensor comes with
+    /// empty `levels`: its values are decoded straight into their array.
     static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int) throws(NNRError) -> NNRDecodedTensor {
+                             payloadOffset: Int, keepLevels: Bool = true) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -145,8 +147,13 @@ public struct NNRBitstream: Sendable, Equatable {
             let options = TensorCodingOptions(dependentQuantization: tensor.dependentQuantization,
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
                                               rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
-            tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
-                                                     entryPoints: &entryPoints)
+            if let step = tensor.stepSize, !keepLevels {
+                tensor.values = .float32(try decoder.decodeValues(count: count, stepSize: step, rowWidth: rowWidth,
+                                                                  options: options, entryPoints: &entryPoints))
+            } else {
+                tensor.levels = try decoder.decodeTensor(count: count, rowWidth: rowWidth, options: options,
+                                                         entryPoints: &entryPoints)
+            }
             _ = try decoder.finish()
         } catch {
             throw NNRError(.entropyCoding(error), byteOffset: payloadOffset + error.byteOffset)
@@ -156,9 +163,8 @@ public struct NNRBitstream: Sendable, Equatable {
         if entryPoints != h.entryPoints {
             throw NNRError(.invalidValue("entry points do not match the coded data"), byteOffset: payloadOffset)
         }
-        if let qp = tensor.qp, let d = tensor.qpDensity {
-            tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels,
-                                                                 stepSize: NNRQuantization.stepSize(qp: qp, qpDensity: d)))
+        if let step = tensor.stepSize {
+            if keepLevels { tensor.values = .float32(NNRQuantization.reconstruct(levels: tensor.levels, stepSize: step)) }
         } else {
             tensor.values = .int32(tensor.levels)
         }
