@@ -14,14 +14,7 @@ decode, at 1, 2 and 4 threads, with NNCodec's hashes.
 """
 import contextlib, io, json, os, subprocess, sys, tempfile
 import numpy as np
-
-
-def fnv1a64(b: bytes) -> str:
-    h = 0xcbf29ce484222325
-    for x in b:
-        h ^= x
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
+from fixture_hash import fnv1a64
 
 
 def main():

@@ -17,14 +17,7 @@ import argparse, contextlib, io, json, os, sys
 import numpy as np
 
 NNC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tools", "nnc-ref")
-
-
-def fnv1a64(b: bytes) -> str:
-    h = 0xcbf29ce484222325
-    for x in b:
-        h ^= x
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
+from fixture_hash import fnv1a64
 
 
 def random_tensors(seed=20241120):

@@ -11,14 +11,7 @@ import contextlib, io, json, os, sys, tempfile
 import numpy as np
 import onnx
 from onnx import numpy_helper
-
-
-def fnv1a64(b: bytes) -> str:
-    h = 0xcbf29ce484222325
-    for x in b:
-        h ^= x
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
+from fixture_hash import fnv1a64
 
 
 def main():
