@@ -10,6 +10,7 @@ enum NNRDecodeTarget {
         try checkHeaderOnly(bytes, limits: limits)
         if declaredElements(bytes, limits: limits) <= FuzzBounds.maxStreamElements,
            let stream = try? NNRBitstream.parse(bytes, limits: limits) {
+            try checkValuesWithoutLevels(bytes, stream, limits: limits)
             for t in stream.tensors {
                 let n = t.dimensions.reduce(1, *)
                 let count: Int
@@ -54,6 +55,26 @@ enum NNRDecodeTarget {
         let full = list(false), headers = list(true)
         guard full == headers else {
             throw FuzzFinding(.nnrDecode, "a header-only listing differs from a full read:\n\(headers)\nvs\n\(full)")
+        }
+    }
+
+    /// A decode that drops levels (FLOAT values written by the level loop itself) must give
+    /// the values `parse` reconstructs from the levels, bit for bit.
+    static func checkValuesWithoutLevels(_ bytes: [UInt8], _ stream: NNRBitstream, limits: NNRLimits) throws(FuzzFinding) {
+        func bits(_ v: NNRTensorValues) -> [UInt32] {
+            switch v {
+            case .float32(let f): return f.map(\.bitPattern)
+            case .int32(let i): return i.map { UInt32(bitPattern: $0) }
+            }
+        }
+        var values: [[UInt32]] = []
+        do {
+            try NNRBitstream.decode(bytes, limits: limits, keepLevels: false) { t, _ in values.append(bits(t.values)) }
+        } catch {
+            throw FuzzFinding(.nnrDecode, "a decode without levels fails where parse succeeds: \(error)")
+        }
+        guard values == stream.tensors.map({ bits($0.values) }) else {
+            throw FuzzFinding(.nnrDecode, "a decode without levels gives other values than parse")
         }
     }
 
