@@ -6,14 +6,28 @@
 #        ONLY="name …" scripts/seed-reproduction.sh …   runs (and reports) only those runs;
 #        REPORT_ONLY=1 makes only the reports, from the runs' outputs already in OUTDIR.
 #        NO_REPORT=1 makes only the runs (the test split stays unread until the read-out).
+#        MNIST=DIR: the seventh round's data and base models (scripts/make-mnist5k.py DIR;
+#        default /tmp/mnist5k; its lines are skipped when DIR is missing).
 # Runs one at a time (the machine is shared); each reports its wall time in OUT/NAME.time.
 set -euo pipefail
 NN=${1:-.build/release/nncodec}
 OUT=${2:-/tmp/seed-repro}
 mkdir -p "$OUT"
 TD=testdata
-TRAIN=(--data $TD/digits_train_x28.npy --labels $TD/digits_train_y.npy --val-split 0.2 --seed 0)
+MNIST=${MNIST:-/tmp/mnist5k}
+TRAIN_XY=(--data $TD/digits_train_x28.npy --labels $TD/digits_train_y.npy)
+TRAIN=("${TRAIN_XY[@]}" --val-split 0.2 --seed 0)
 TEST=(--data $TD/digits_test_x28.npy --labels $TD/digits_test_y.npy)
+# on_mnist CMD ARGS…: CMD (run, ft, report) with the seventh round's data directory in place of
+# testdata (bash's dynamic scoping: the locals are what run/ft/report see).
+on_mnist() {
+    [ -d "$MNIST" ] || return 0
+    local TD=$MNIST
+    local TRAIN_XY=(--data $MNIST/mnist_train_x28.npy --labels $MNIST/mnist_train_y.npy)
+    local TRAIN=("${TRAIN_XY[@]}" --val-split 0.2 --seed 0)
+    local TEST=(--data $MNIST/mnist_test_x28.npy --labels $MNIST/mnist_test_y.npy)
+    "$@"
+}
 wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 run() {  # name model args...
     local name=$1 model=$2; shift 2
@@ -27,7 +41,7 @@ ft() {  # name source-run seed: fine-tune OUT/source.onnx on the same training r
     wanted "$name" || return 0
     [ -z "${REPORT_ONLY:-}" ] || return 0
     nice -n 19 /usr/bin/time -f "%e s wall, %M kB peak" -o "$OUT/$name.time" \
-        "$NN" finetune "$OUT/$src.onnx" --data $TD/digits_train_x28.npy --labels $TD/digits_train_y.npy \
+        "$NN" finetune "$OUT/$src.onnx" "${TRAIN_XY[@]}" \
         --val-split 0.2 --split-seed 0 --seed "$seed" --keep-sparsity --lr 0.01 --batch 32 --patience 3 --epochs 100 \
         -o "$OUT/$name.onnx" --force --json > "$OUT/$name.ft.json" 2> "$OUT/$name.log" || true
     # report --methods reads the prune log for the per-layer columns: the fine-tune keeps them (mask).
@@ -54,6 +68,20 @@ for s in 7 8 9; do
     ft lenet300h6_serene_lb_ft_s$s lenet300h6_serene_lb_s$s $s
     run lenet300h6_lobster_s$s lenet300_heldout --method lobster "${R4[@]}" "${R5_STOP[@]}" --target-ratio 100 --seed $s
     ft lenet300h6_lobster_ft_s$s lenet300h6_lobster_s$s $s
+done
+# Seventh round (2026-11-29 18:51, pre-registered in docs/seed-reproduction.md): real MNIST
+# (scripts/make-mnist5k.py: 4,000 train / 1,000 test, base models trained on the 3,200 training
+# rows of --val-split 0.2 --split-seed 0), the sixth round's protocol; the accuracy stop by the
+# same rule (the start's validation top-1, no allowance: 753/800 -> 0.941). In order of priority.
+for s in 7 8 9; do
+    on_mnist run mnist7_serene_lb_s$s lenet300_mnist --method serene --sensitivity lb "${R4[@]}" --target-top1 0.941 --max-seconds 840 --target-ratio 80 --target-neurons 0.5 --seed $s
+    on_mnist ft mnist7_serene_lb_ft_s$s mnist7_serene_lb_s$s $s
+    on_mnist run mnist7_lobster_s$s lenet300_mnist --method lobster "${R4[@]}" --target-top1 0.941 --max-seconds 840 --target-ratio 100 --seed $s
+    on_mnist ft mnist7_lobster_ft_s$s mnist7_lobster_s$s $s
+done
+# LeNet-5 serene lb: the flags of lenet5h2_serene_lb (its registered run), default target, held-out rows.
+for s in 7 8 9; do
+    on_mnist run mnist7_l5_serene_lb_s$s lenet5_mnist --method serene --sensitivity lb --lambda 5e-4 --lr 0.01 --batch 32 --pwe 3 --twt 0.3 --retries 10 --max-epochs 3000 --max-seconds 840 --split-seed 0 --seed $s
 done
 # Fourth round runs.
 run lenet300h4_serene_lb_s1 lenet300_heldout --method serene --sensitivity lb "${R4[@]}" --seed 1 --max-seconds 840
@@ -106,6 +134,9 @@ report() {  # baseline name[=tag] methods...   (tag: the output files' name, def
     nice -n 19 "$NN" report "$TD/$base.onnx" "${TEST[@]}" --methods "${specs[@]}" \
         --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${tag}_methods.svg" -o "$OUT/${tag}_methods.md" --force
 }
+on_mnist report lenet300_mnist mnist7 serene_lb_ft_s7 serene_lb_ft_s8 serene_lb_ft_s9 lobster_ft_s7 lobster_ft_s8 lobster_ft_s9
+on_mnist report lenet300_mnist mnist7=mnist7p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
+on_mnist report lenet5_mnist mnist7=mnist7l5 l5_serene_lb_s7 l5_serene_lb_s8 l5_serene_lb_s9
 report lenet300_heldout lenet300h6 serene_lb_ft_s7 serene_lb_ft_s8 serene_lb_ft_s9 lobster_ft_s7 lobster_ft_s8 lobster_ft_s9
 report lenet300_heldout lenet300h6=lenet300h6p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
 report lenet300_heldout lenet300h5 serene_lb_s4 serene_lb_s5 serene_lb_s6 lobster_s4 lobster_s5 lobster_s6
