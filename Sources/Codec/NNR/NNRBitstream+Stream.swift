@@ -188,11 +188,24 @@ extension NNRBitstream {
 
     /// The qp of a FLOAT payload: its first bypass bins, without decoding the levels.
     public static func tensorQp(_ ndu: NNRCompressedDataUnit, mps: NNRModelParameterSet) throws(NNRError) -> Int {
-        var decoder = CABACDecoder(bytes: Array(ndu.payload.prefix(8)))
+        try tensorQp(payloadPrefix: Array(ndu.payload.prefix(8)), tensorName: ndu.header.tensorName, mps: mps)
+    }
+
+    /// The qp of the FLOAT payload of `unit` (read with or without its payload), from the
+    /// first 8 payload bytes read from `bytes`.
+    public static func tensorQp<S: NNRByteSource>(_ unit: NNRUnit, in bytes: S, mps: NNRModelParameterSet) throws(NNRError) -> Int {
+        guard case .compressedData(let ndu) = unit.body else { preconditionFailure("not a compressed-data unit") }
+        let end = unit.byteOffset + unit.size
+        let prefix = try bytes.bytes(at: unit.payloadOffset, length: min(8, end - unit.payloadOffset))
+        return try tensorQp(payloadPrefix: prefix, tensorName: ndu.header.tensorName, mps: mps)
+    }
+
+    private static func tensorQp(payloadPrefix: [UInt8], tensorName: String, mps: NNRModelParameterSet) throws(NNRError) -> Int {
+        var decoder = CABACDecoder(bytes: payloadPrefix)
         do throws(CABACError) {
             return Int(try decoder.decodeSigned(bits: 6 + mps.qpDensity)) + mps.quantizationParameter
         } catch {
-            throw NNRError(.entropyCoding(error), byteOffset: 0, tensorName: ndu.header.tensorName)
+            throw NNRError(.entropyCoding(error), byteOffset: 0, tensorName: tensorName)
         }
     }
 }

@@ -10,10 +10,12 @@ enum NNRUnitSyntax {
     /// Bytes a header-only read takes first (a compressed-data header rarely needs more).
     static let headerPrefix = 1024
 
-    /// Reads the unit starting at `offset`. Returns it with `byteOffset` and `size` set.
-    /// With `headerOnly`, a compressed-data unit is parsed from its first `headerPrefix` bytes
-    /// and returned with an empty payload (everything else as a full read: the same checks,
-    /// the same errors, since any failure of the short read is redone on the whole unit).
+    /// Reads the unit starting at `offset`. Returns it with `byteOffset`, `size` and
+    /// `payloadOffset` set. A large compressed-data unit is parsed from its first
+    /// `headerPrefix` bytes and its payload read on its own, straight from `stream` into the
+    /// unit (no copy of the whole unit first). With `headerOnly` such a unit comes with an
+    /// empty payload. Either way the checks and errors are those of a read of the whole unit:
+    /// any failure of the short read is redone on the whole unit.
     static func read<S: NNRByteSource>(_ stream: S, at offset: Int, index: Int, context: inout NNRSyntaxContext,
                                        limits: NNRLimits, headerOnly: Bool = false) throws(NNRError) -> NNRUnit {
         let remaining = stream.count - offset
@@ -28,16 +30,24 @@ enum NNRUnitSyntax {
         guard size <= remaining else { throw NNRError(.truncated, byteOffset: offset, unitIndex: index) }
 
         let bodySize = size - fieldSize
-        if headerOnly, bodySize > Self.headerPrefix, first.count > fieldSize,
-           first[fieldSize] >> 2 == NNRUnitType.compressedData.rawValue {
+        if bodySize > Self.headerPrefix, first.count > fieldSize, first[fieldSize] >> 2 == NNRUnitType.compressedData.rawValue {
             var shortContext = context
             var r = NNRBitReader(try stream.bytes(at: offset + fieldSize, length: Self.headerPrefix), streamOffset: offset + fieldSize)
             if var unit = try? readBody(&r, context: &shortContext, limits: limits, unreadBytes: bodySize - Self.headerPrefix),
                case .compressedData(var ndu) = unit.body {
-                ndu.payload = []
+                let payloadStart = offset + fieldSize + Self.headerPrefix - ndu.payload.count
+                do throws(NNRError) {
+                    ndu.payload = headerOnly ? [] : try stream.bytes(at: payloadStart, length: offset + size - payloadStart)
+                } catch {
+                    var e = error
+                    e.unitIndex = index
+                    e.tensorName = ndu.header.tensorName
+                    throw e
+                }
                 unit.body = .compressedData(ndu)
                 unit.byteOffset = offset
                 unit.size = size
+                unit.payloadOffset = payloadStart
                 context = shortContext
                 return unit
             }
@@ -47,6 +57,7 @@ enum NNRUnitSyntax {
             var unit = try readBody(&r, context: &context, limits: limits)
             unit.byteOffset = offset
             unit.size = size
+            if case .compressedData(let ndu) = unit.body { unit.payloadOffset = offset + size - ndu.payload.count }
             return unit
         } catch {
             var e = error

@@ -154,6 +154,9 @@ public struct NNRUnit: Sendable, Equatable {
     public var byteOffset: Int = 0
     /// Total size of the unit in bytes, size field included, as read.
     public var size: Int = 0
+    /// Where a compressed-data unit's payload begins in the stream, as read (it ends with
+    /// the unit); 0 for other units.
+    public var payloadOffset: Int = 0
 
     public init(header: NNRUnitHeader, body: Body) {
         self.header = header

@@ -29,15 +29,17 @@ public struct StreamSummary: Sendable, Codable, Equatable {
     public var bitsPerParameter: Double { parameters == 0 ? 0 : Double(bytes * 8) / Double(parameters) }
 
     /// Reads the units of `stream` (named `source` in errors). Sizes, shapes and qps come
-    /// from the unit headers and the first bins of each payload; the levels are not decoded,
-    /// so a stream whose entropy-coded data is corrupt still summarizes (`decode` finds it).
-    public init(_ stream: [UInt8], source: String) throws {
+    /// from the unit headers and the first bins of each payload; the levels are not decoded
+    /// and no payload is read beyond its first 8 bytes, so a stream whose entropy-coded data
+    /// is corrupt still summarizes (`decode` finds it), and a file source reads little more
+    /// than the headers.
+    public init<S: NNRByteSource>(_ stream: S, source: String) throws {
         var entries: [TensorEntry] = []
         var topologyBytes = 0
         var carries = false
         let header: NNRBitstream.Header
         do {
-            header = try NNRBitstream.readUnits(stream) { unit, mps in
+            header = try NNRBitstream.readUnits(stream, headerOnly: true) { unit, mps in
                 switch unit.body {
                 case .topology(let t):
                     topologyBytes += t.data.count
@@ -45,7 +47,7 @@ public struct StreamSummary: Sendable, Codable, Equatable {
                 case .compressedData(let ndu):
                     let h = ndu.header
                     let n = h.elementCount
-                    let qp = try h.payloadType == .float ? NNRBitstream.tensorQp(ndu, mps: mps) : nil
+                    let qp = try h.payloadType == .float ? NNRBitstream.tensorQp(unit, in: stream, mps: mps) : nil
                     entries.append(TensorEntry(name: h.tensorName, payload: "\(h.payloadType)", shape: h.dimensions, parameters: n,
                                                bytes: unit.size, bitsPerParameter: Double(unit.size * 8) / Double(max(n, 1)),
                                                qp: qp, stepSize: qp.map { NNRQuantization.stepSize(qp: $0, qpDensity: mps.qpDensity) },
