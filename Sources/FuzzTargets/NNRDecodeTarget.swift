@@ -8,8 +8,9 @@ enum NNRDecodeTarget {
         var limits = NNRLimits()
         limits.maxTensorElements = FuzzBounds.maxTensorElements
         try checkHeaderOnly(bytes, limits: limits)
-        if declaredElements(bytes, limits: limits) <= FuzzBounds.maxStreamElements,
-           let stream = try? NNRBitstream.parse(bytes, limits: limits) {
+        guard declaredElements(bytes, limits: limits) <= FuzzBounds.maxStreamElements else { return try checkTopology(bytes) }
+        try checkThreadCount(bytes, limits: limits)
+        if let stream = try? NNRBitstream.parse(bytes, limits: limits) {
             try checkValuesWithoutLevels(bytes, stream, limits: limits)
             for t in stream.tensors {
                 let n = t.dimensions.reduce(1, *)
@@ -28,6 +29,11 @@ enum NNRDecodeTarget {
                 _ = try? ModelDecoder.decode(bytes, source: "fuzz.nnc", threads: 1)
             }
         }
+        try checkTopology(bytes)
+    }
+
+    /// The same bytes as the payload of an ONNX topology unit (stored and DEFLATE'd).
+    static func checkTopology(_ bytes: [UInt8]) throws(FuzzFinding) {
         for format: UInt8 in [0, TopologyCodec.deflate] {
             let unit = NNRTopologyUnit(storageFormat: NNRTopologyStorageFormat.onnx, compressionFormat: format, data: bytes)
             if let model = try? TopologyCodec.model(from: unit, source: "fuzz.nnc") {
@@ -55,6 +61,29 @@ enum NNRDecodeTarget {
         let full = list(false), headers = list(true)
         guard full == headers else {
             throw FuzzFinding(.nnrDecode, "a header-only listing differs from a full read:\n\(headers)\nvs\n\(full)")
+        }
+    }
+
+    /// Two threads (tensors in parallel, a tensor with entry points split at them) must give
+    /// what one thread gives: the same values bit for bit, or the same first error.
+    static func checkThreadCount(_ bytes: [UInt8], limits: NNRLimits) throws(FuzzFinding) {
+        func outcome(_ threads: Int) -> String {
+            var out: [String] = []
+            do {
+                try NNRBitstream.decode(bytes, limits: limits, threads: threads, keepLevels: false) { t, _ in
+                    switch t.values {
+                    case .float32(let f): out.append("\(t.name) f \(f.map(\.bitPattern))")
+                    case .int32(let i): out.append("\(t.name) i \(i)")
+                    }
+                }
+            } catch {
+                out.append("error: \(error)")
+            }
+            return out.joined(separator: "\n")
+        }
+        let one = outcome(1), two = outcome(2)
+        guard one == two else {
+            throw FuzzFinding(.nnrDecode, "two threads decode otherwise than one:\n\(two.suffix(600))\nvs\n\(one.suffix(600))")
         }
     }
 
