@@ -146,11 +146,8 @@ extension CABACDecoder {
             contexts.withUnsafeMutableBufferPointer { ctx in
                 var neighbour = 0
                 scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-                    if core.overrun > 0 { return 0 }
-                    let k = decodeLevel(&core, contexts: ctx.baseAddress!, state: state, neighbourClass: neighbour, unaryLength: g)
-                    neighbour = ContextLayout.neighbourClass(k)
-                    out[position] = dq ? DependentQuantization.reconstructionLevel(index: k, state: state) : k
-                    return k
+                    decodeScannedLevel(&core, contexts: ctx.baseAddress!, state: state, neighbour: &neighbour,
+                                       unaryLength: g, dependentQuantization: dq, into: out, at: position)
                 }, blockRowEnd: { state in
                     for i in 0..<ctx.count { ctx[i].reset() }
                     neighbour = 0

@@ -83,11 +83,8 @@ extension CABACDecoder {
             contexts.withUnsafeMutableBufferPointer { ctx in
                 var neighbour = 0
                 state = rows.scan.walkBlockRow(r, rowIsZero: rows.rowIsZero, dependentQuantization: dq, state: start.state) { p, s in
-                    if core.overrun > 0 { return 0 }
-                    let k = decodeLevel(&core, contexts: ctx.baseAddress!, state: s, neighbourClass: neighbour, unaryLength: g)
-                    neighbour = ContextLayout.neighbourClass(k)
-                    output[p] = dq ? DependentQuantization.reconstructionLevel(index: k, state: s) : k
-                    return k
+                    decodeScannedLevel(&core, contexts: ctx.baseAddress!, state: s, neighbour: &neighbour,
+                                       unaryLength: g, dependentQuantization: dq, into: output, at: p)
                 }
             }
         }

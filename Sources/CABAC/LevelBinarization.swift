@@ -73,6 +73,21 @@ func binarizeLevel<S: IndexedBinSink>(
     sink.encodeBypassBins(rem &- base, count: Int(log2))
 }
 
+/// One position of a block-scanned tensor: its index decoded (none once the data has run
+/// out), the neighbour class moved on, and its reconstruction level stored at `position`.
+/// The step of both scanned decodes (one pass, and a row of blocks from its entry point).
+@inlinable @inline(__always)
+func decodeScannedLevel(
+    _ decoder: inout BinDecoder, contexts: UnsafeMutablePointer<ContextModel>, state: Int, neighbour: inout Int,
+    unaryLength g: Int, dependentQuantization dq: Bool, into out: UnsafeMutablePointer<Int32>, at position: Int
+) -> Int32 {
+    if decoder.overrun > 0 { return 0 }
+    let k = decodeLevel(&decoder, contexts: contexts, state: state, neighbourClass: neighbour, unaryLength: g)
+    neighbour = ContextLayout.neighbourClass(k)
+    out[position] = dq ? DependentQuantization.reconstructionLevel(index: k, state: state) : k
+    return k
+}
+
 /// Decodes one quantization index (the inverse of `binarizeLevel`). Arithmetic wraps on
 /// corrupt input, as the reference's does.
 @inlinable @inline(__always)

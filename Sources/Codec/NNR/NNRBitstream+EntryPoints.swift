@@ -14,7 +14,6 @@ extension NNRBitstream {
               let plan = try? decoder.beginBlockRows(count: count, rowWidth: rowWidth, options: options, entryPoints: entryPoints)
         else { return nil }
         let rows = plan.rows
-        var levels = [Int32](repeating: 0, count: count)
         let ends = UnsafeMutablePointer<(decoder: CABACDecoder, consistent: Bool)?>.allocate(capacity: rows)
         ends.initialize(repeating: nil, count: rows)
         defer {
@@ -22,9 +21,12 @@ extension NNRBitstream {
             ends.deallocate()
         }
         let start = decoder
-        levels.withUnsafeMutableBufferPointer { out in
+        // No zero fill first: the rows of blocks partition the tensor and each row writes
+        // every position it owns (zeros in skipped rows included).
+        let levels = [Int32](unsafeUninitializedCapacity: count) { out, initialized in
             let base = out.baseAddress!
             runner(rows) { r in ends[r] = start.decodeBlockRow(r, of: plan, into: base) }
+            initialized = count
         }
         for r in 0..<rows where ends[r]?.consistent != true { return nil }
         guard var last = ends[rows - 1]?.decoder, (try? last.finish()) != nil else { return nil }
