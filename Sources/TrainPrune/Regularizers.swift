@@ -67,16 +67,23 @@ final class Regularizer {
                 }
                 var w = p.floats
                 let ps = parameterSensitivity[name]
-                for i in 0..<w.count where w[i] != 0 {
-                    let factor: Float
-                    switch method {
-                    case .l2: factor = 1
-                    case .lobster: factor = ps.map { max(0, 1 - $0[i]) } ?? 1
-                    case .serene:
-                        guard let s else { factor = 0; break }
-                        factor = Float(max(0, 1 - s[k == 0 ? l.weightNeuron(i) : i]))
+                // A weight's neuron is (i / inner) % neurons (a bias element's: i); SeReNe's
+                // factor S̄ = max(0, 1 − S) is computed once per neuron (0 without a measurement).
+                let inner = k == 0 ? l.weightShape[(l.layer.outputAxis + 1)...].reduce(1, *) : 1
+                let neurons = k == 0 ? l.neurons : max(w.count, 1)
+                let sBar: [Float]? = method != .serene ? nil : s.map { $0.map { Float(max(0, 1 - $0)) } } ?? [Float](repeating: 0, count: neurons)
+                let lambda = lambda, lobster = method == .lobster
+                w.withUnsafeMutableBufferPointer { wp in
+                    var i = 0
+                    while i < wp.count {
+                        let end = min(i + inner, wp.count)
+                        let neuronFactor = sBar.map { $0[(i / inner) % neurons] }
+                        for j in i..<end where wp[j] != 0 {
+                            let factor = neuronFactor ?? (lobster ? ps.map { max(0, 1 - $0[j]) } ?? 1 : 1)
+                            wp[j] -= lambda * wp[j] * factor
+                        }
+                        i = end
                     }
-                    w[i] -= lambda * w[i] * factor
                 }
                 params[name] = NDArray(shape: p.shape, floats: w)
             }
