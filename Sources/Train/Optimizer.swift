@@ -35,8 +35,9 @@ public struct Optimizer: Sendable {
             let gv = g.f
             switch kind {
             case .sgd:
-                var buf = first[name] ?? [Float](repeating: 0, count: w.count)
+                // Taken out of the table while updated (no copy of the buffer per step).
                 let fresh = first[name] == nil
+                var buf = first.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
                 for i in 0..<w.count {
                     let d = gv[i] + weightDecay * w[i]
                     buf[i] = momentum == 0 || fresh ? d : momentum * buf[i] + d
@@ -44,8 +45,8 @@ public struct Optimizer: Sendable {
                 }
                 first[name] = buf
             case .adam, .adamw:
-                var m = first[name] ?? [Float](repeating: 0, count: w.count)
-                var v = second[name] ?? [Float](repeating: 0, count: w.count)
+                var m = first.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
+                var v = second.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
                 let decoupled = kind == .adamw
                 for i in 0..<w.count {
                     var d = gv[i]
