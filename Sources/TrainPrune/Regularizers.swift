@@ -60,20 +60,19 @@ final class Regularizer {
             if method == .serene && l.isLast && lastInsensitivity == nil { continue }
             let s = neuronSensitivity[l.layer.output]
             for (k, name) in l.parameterNames.enumerated() {
-                guard let p = params[name] else { continue }
+                guard let count = params[name]?.count else { continue }
                 if method == .serene && l.isLast {
-                    if k == 0 { params[name] = Self.decayed(p, by: lambda * Float(lastInsensitivity!)) }
+                    if k == 0, let p = params[name] { params[name] = Self.decayed(p, by: lambda * Float(lastInsensitivity!)) }
                     continue
                 }
-                var w = p.floats
                 let ps = parameterSensitivity[name]
                 // A weight's neuron is (i / inner) % neurons (a bias element's: i); SeReNe's
                 // factor S̄ = max(0, 1 − S) is computed once per neuron (0 without a measurement).
                 let inner = k == 0 ? l.weightShape[(l.layer.outputAxis + 1)...].reduce(1, *) : 1
-                let neurons = k == 0 ? l.neurons : max(w.count, 1)
+                let neurons = k == 0 ? l.neurons : max(count, 1)
                 let sBar: [Float]? = method != .serene ? nil : s.map { $0.map { Float(max(0, 1 - $0)) } } ?? [Float](repeating: 0, count: neurons)
                 let lambda = lambda, lobster = method == .lobster
-                w.withUnsafeMutableBufferPointer { wp in
+                params.updateFloats(name) { w in w.withUnsafeMutableBufferPointer { wp in
                     var i = 0
                     while i < wp.count {
                         let end = min(i + inner, wp.count)
@@ -84,8 +83,7 @@ final class Regularizer {
                         }
                         i = end
                     }
-                }
-                params[name] = NDArray(shape: p.shape, floats: w)
+                } }
             }
         }
     }
