@@ -8,9 +8,6 @@ protocol LevelOutput {
     func put(_ level: Int32, at i: Int)
     /// Stores level 0 at positions `i..<i + count` (a skipped row).
     func zero(at i: Int, count: Int)
-    /// Runs `body` on a buffer of levels for the whole tensor (the block-scan path, which
-    /// writes levels), then stores them.
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void)
 }
 
 /// Reconstruction levels as integers, into the caller's buffer.
@@ -20,7 +17,6 @@ struct LevelsOutput: LevelOutput {
     @inline(__always) func zero(at i: Int, count: Int) {
         (buffer.baseAddress.unsafelyUnwrapped + i).update(repeating: 0, count: count)
     }
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void) { body(buffer) }
 }
 
 /// Reconstructed values `Float(level) * step`, into the caller's buffer.
@@ -30,11 +26,6 @@ struct ValuesOutput: LevelOutput {
     @inline(__always) func put(_ level: Int32, at i: Int) { buffer.baseAddress.unsafelyUnwrapped[i] = Float(level) * step }
     @inline(__always) func zero(at i: Int, count: Int) {
         (buffer.baseAddress.unsafelyUnwrapped + i).update(repeating: 0 * step, count: count)
-    }
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void) {
-        var levels = [Int32](repeating: 0, count: buffer.count)
-        levels.withUnsafeMutableBufferPointer { body($0) }
-        for i in 0..<buffer.count { put(levels[i], at: i) }
     }
 }
 
@@ -48,24 +39,24 @@ extension LevelDecoderCore {
         chunk * ((7 * (2 + g + 31) + 31) / 8 + 2) + 8
     }
 
-    /// Decodes levels into positions `cursor.position..<end` of `out` in row-major order;
-    /// positions of skipped rows get level 0. Stops early (at a chunk end) once the data has
-    /// run out.
+    /// Decodes levels into positions `cursor.position..<end` of `out` in row-major order over
+    /// `rows`; positions of skipped rows get level 0. Stops early (at a chunk end) once the
+    /// data has run out.
     @inline(never)
     static func run<Mode: QuantizerMode, Out: LevelOutput>(_ mode: Mode.Type, _ coder: inout BinDecoder,
                                          padded: UnsafePointer<UInt8>, _ out: Out, end: Int, cursor: inout LevelCursor,
-                                         rowWidth: Int, rowIsZero: UnsafePointer<Bool>?,
-                                         g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
+                                         rows: LevelRows, g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelDecoderCore(coder, padded: padded, tables: RawTables.shared)
         // Marks of `ContextWord.fixedOne` are kept on the greater-than contexts only (the
         // uniform loop's `decodeSkewedOnes(marked: true)`, every store of theirs 64-bit).
         if !Mode.dq { ContextWord.clearMarks(ctx, count: ContextLayout(unaryLength: g).count) }
         let limit = padded + coder.inputCount
+        let rowWidth = rows.width
         var at = cursor
         while at.position < end && core.classicNext <= limit {
-            if at.atSkippedRow(rowIsZero) {
+            if at.atSkippedRow(rows.rowIsZero) {
                 out.zero(at: at.position, count: rowWidth)
-                at.skipRow(Mode.self, width: rowWidth)
+                at.skipRow(Mode.self, rows)
                 continue
             }
             let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: chunk)
@@ -100,15 +91,12 @@ extension LevelDecoderCore {
     }
 
     static func runLevels<Out: LevelOutput>(_ coder: inout BinDecoder, padded: UnsafePointer<UInt8>, _ out: Out,
-                                            end: Int, cursor: inout LevelCursor, rowWidth: Int,
-                                            rowIsZero: UnsafePointer<Bool>?, dq: Bool, g: Int,
+                                            end: Int, cursor: inout LevelCursor, rows: LevelRows, dq: Bool, g: Int,
                                             contexts: UnsafeMutablePointer<ContextModel>) {
         if dq {
-            run(DependentMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
-                rowIsZero: rowIsZero, g: g, contexts: contexts)
+            run(DependentMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
         } else {
-            run(UniformMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
-                rowIsZero: rowIsZero, g: g, contexts: contexts)
+            run(UniformMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
         }
     }
 }
