@@ -4,9 +4,13 @@
 // Its levels are gathered into a buffer in that order, where the full-width blocks form rows
 // of `block` positions and the last, narrower block (when the width is not a multiple of the
 // block) rows of its own width: two runs of the row-major loops, the DQ state and neighbour
-// carried from the first to the second. A skipped matrix row is then one skipped row per
-// block, each moving the DQ state by a whole matrix row of zeros (`LevelRows.zeros`), as
-// `BlockScan.walkBlockRow` (NNCodec) does. The decoder scatters the levels back.
+// carried from the first to the second. The decoder scatters the levels back.
+// A skipped matrix row is one skipped row per block there. NNCodec (`BlockScan.walkBlockRow`)
+// moves the DQ state by a whole matrix row of zeros per skipped segment; the loops move it by
+// their row width, which is the same (the state depends on the count mod 4) for the last
+// block (matrix width − its width is a multiple of the block) and for the full blocks when
+// the matrix width is a multiple of 4. Otherwise, with DQ, the full blocks' run is split at
+// its skipped rows and the caller moves the state (`skip`).
 
 /// Buffers for coding the rows of blocks of one tensor, one row at a time (one per thread).
 struct BlockRowScratch {
@@ -63,28 +67,51 @@ extension BlockScan {
         }
     }
 
-    /// Calls `body(offset, count, rows)` for the (one or two) runs of the row-major loops that
-    /// code row of blocks `r` gathered in coding order: the full-width blocks as rows of
-    /// `block`, then the narrower last block as rows of its width. `rowIsZero` holds the
-    /// tensor's row-skip flags (nil: no rows skipped); the first run's flags go to `scratch`.
+    /// Calls `run(offset, count, width, rowIsZero)` for the runs of the row-major loops that
+    /// code row of blocks `r` gathered in coding order (positions `offset..<offset + count` in
+    /// rows of `width`, `rowIsZero` their skip flags, nil for none), and `skip(offset, count)`
+    /// for a skipped segment the caller steps over itself (moving the DQ state by a matrix
+    /// row of zeros), in coding order. `rowIsZero` holds the tensor's row-skip flags (nil: no
+    /// rows skipped); the full blocks' flags go to `scratch`.
     @inline(__always)
-    func forEachRun(ofBlockRow r: Int, rowIsZero: UnsafePointer<Bool>?, scratch: BlockRowScratch,
-                    _ body: (_ offset: Int, _ count: Int, _ rows: LevelRows) -> Void) {
+    func forEachRun(ofBlockRow r: Int, rowIsZero: UnsafePointer<Bool>?, dq: Bool, scratch: BlockRowScratch,
+                    run: (_ offset: Int, _ count: Int, _ width: Int, _ rowIsZero: UnsafePointer<Bool>?) -> Void,
+                    skip: (_ offset: Int, _ count: Int) -> Void) {
         let y0 = r &* block
         let rows = min(block, height &- y0)
         let fullBlocks = width / block
         let last = width &- fullBlocks &* block
         let fullCount = fullBlocks &* rows &* block
-        if fullCount > 0 {
-            var flags: UnsafePointer<Bool>? = nil
-            if let rowIsZero {
-                for b in 0..<fullBlocks { (scratch.rowIsZero + b &* rows).update(from: rowIsZero + y0, count: rows) }
-                flags = UnsafePointer(scratch.rowIsZero)
+        if fullCount > 0, let rowIsZero {
+            let flags = scratch.rowIsZero
+            for b in 0..<fullBlocks { (flags + b &* rows).update(from: rowIsZero + y0, count: rows) }
+            if dq && width & 3 != 0 {
+                forEachRowRun(rows: fullBlocks &* rows, width: block, flags: flags, run: run, skip: skip)
+            } else {
+                run(0, fullCount, block, UnsafePointer(flags))
             }
-            body(0, fullCount, LevelRows(width: block, zeros: width, rowIsZero: flags))
+        } else if fullCount > 0 {
+            run(0, fullCount, block, nil)
         }
-        if last > 0 {
-            body(fullCount, rows &* last, LevelRows(width: last, zeros: width, rowIsZero: rowIsZero.map { $0 + y0 }))
+        if last > 0 { run(fullCount, rows &* last, last, rowIsZero.map { $0 + y0 }) }
+    }
+
+    /// `forEachRun`'s split: rows of `width` from offset 0, runs of unskipped rows to `run`,
+    /// each skipped row to `skip`.
+    @inline(__always)
+    private func forEachRowRun(rows: Int, width: Int, flags: UnsafePointer<Bool>,
+                               run: (Int, Int, Int, UnsafePointer<Bool>?) -> Void, skip: (Int, Int) -> Void) {
+        var row = 0
+        while row < rows {
+            if flags[row] {
+                skip(row &* width, width)
+                row &+= 1
+                continue
+            }
+            var end = row &+ 1
+            while end < rows && !flags[end] { end &+= 1 }
+            run(row &* width, (end &- row) &* width, width, nil)
+            row = end
         }
     }
 }
@@ -108,12 +135,14 @@ extension LevelEncoderCore {
         scan.gather(blockRow: r, from: indices, into: scratch.levels)
         var cursor = LevelCursor()
         cursor.dqState = state
-        scan.forEachRun(ofBlockRow: r, rowIsZero: rowIsZero, scratch: scratch) { offset, count, rows in
+        scan.forEachRun(ofBlockRow: r, rowIsZero: rowIsZero, dq: dq, scratch: scratch, run: { offset, count, width, flags in
             var run = LevelCursor(continuing: cursor)
-            runLevels(&coder, out: out, scratch.levels + offset, end: count, cursor: &run, rows: rows, dq: dq, g: g,
-                      contexts: contexts)
+            runLevels(&coder, out: out, scratch.levels + offset, end: count, cursor: &run, rowWidth: width, rowIsZero: flags,
+                      dq: dq, g: g, contexts: contexts)
             cursor = run
-        }
+        }, skip: { _, _ in
+            cursor.dqState = DependentQuantization.stateAfterZeros(cursor.dqState, count: scan.width)
+        })
         return cursor.dqState
     }
 }
@@ -130,14 +159,18 @@ extension LevelDecoderCore {
         var cursor = LevelCursor()
         cursor.dqState = state
         var whole = true
-        scan.forEachRun(ofBlockRow: r, rowIsZero: rowIsZero, scratch: scratch) { offset, count, rows in
+        scan.forEachRun(ofBlockRow: r, rowIsZero: rowIsZero, dq: dq, scratch: scratch, run: { offset, count, width, flags in
             guard whole else { return }
             var run = LevelCursor(continuing: cursor)
             let levels = LevelsOutput(buffer: UnsafeMutableBufferPointer(start: scratch.levels + offset, count: count))
-            runLevels(&coder, padded: padded, levels, end: count, cursor: &run, rows: rows, dq: dq, g: g, contexts: contexts)
+            runLevels(&coder, padded: padded, levels, end: count, cursor: &run, rowWidth: width, rowIsZero: flags, dq: dq, g: g,
+                      contexts: contexts)
             whole = run.position == count
             cursor = run
-        }
+        }, skip: { offset, count in
+            (scratch.levels + offset).update(repeating: 0, count: count)
+            cursor.dqState = DependentQuantization.stateAfterZeros(cursor.dqState, count: scan.width)
+        })
         scan.scatter(blockRow: r, from: scratch.levels, into: out)
         return (cursor.dqState, whole)
     }

@@ -159,7 +159,7 @@ public struct CABACDecoder {
         contexts.withUnsafeMutableBufferPointer { ctx in
             rowIsZero.withUnsafeBufferPointer { rz in
                 LevelDecoderCore.runLevels(&core, padded: padded, output, end: count, cursor: &cursor,
-                                           rows: LevelRows(width: rowWidth, rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress),
+                                           rowWidth: rowWidth, rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress,
                                            dq: dq, g: g, contexts: ctx.baseAddress!)
             }
         }

@@ -149,7 +149,7 @@ public struct CABACEncoder {
                         var coder = core
                         storage.withUnsafeMutableBufferPointer { buffer in
                             LevelEncoderCore.runLevels(&coder, out: buffer.baseAddress!, k.baseAddress!, end: end,
-                                                       cursor: &cursor, rows: LevelRows(width: rowWidth, rowIsZero: skips),
+                                                       cursor: &cursor, rowWidth: rowWidth, rowIsZero: skips,
                                                        dq: dq, g: g, contexts: ctx.baseAddress!)
                         }
                         core = coder

@@ -39,24 +39,24 @@ extension LevelDecoderCore {
         chunk * ((7 * (2 + g + 31) + 31) / 8 + 2) + 8
     }
 
-    /// Decodes levels into positions `cursor.position..<end` of `out` in row-major order over
-    /// `rows`; positions of skipped rows get level 0. Stops early (at a chunk end) once the
-    /// data has run out.
+    /// Decodes levels into positions `cursor.position..<end` of `out` in row-major order;
+    /// positions of skipped rows get level 0. Stops early (at a chunk end) once the data has
+    /// run out.
     @inline(never)
     static func run<Mode: QuantizerMode, Out: LevelOutput>(_ mode: Mode.Type, _ coder: inout BinDecoder,
                                          padded: UnsafePointer<UInt8>, _ out: Out, end: Int, cursor: inout LevelCursor,
-                                         rows: LevelRows, g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
+                                         rowWidth: Int, rowIsZero: UnsafePointer<Bool>?,
+                                         g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelDecoderCore(coder, padded: padded, tables: RawTables.shared)
         // Marks of `ContextWord.fixedOne` are kept on the greater-than contexts only (the
         // uniform loop's `decodeSkewedOnes(marked: true)`, every store of theirs 64-bit).
         if !Mode.dq { ContextWord.clearMarks(ctx, count: ContextLayout(unaryLength: g).count) }
         let limit = padded + coder.inputCount
-        let rowWidth = rows.width
         var at = cursor
         while at.position < end && core.classicNext <= limit {
-            if at.atSkippedRow(rows.rowIsZero) {
+            if at.atSkippedRow(rowIsZero) {
                 out.zero(at: at.position, count: rowWidth)
-                at.skipRow(Mode.self, rows)
+                at.skipRow(Mode.self, width: rowWidth)
                 continue
             }
             let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: chunk)
@@ -91,12 +91,15 @@ extension LevelDecoderCore {
     }
 
     static func runLevels<Out: LevelOutput>(_ coder: inout BinDecoder, padded: UnsafePointer<UInt8>, _ out: Out,
-                                            end: Int, cursor: inout LevelCursor, rows: LevelRows, dq: Bool, g: Int,
+                                            end: Int, cursor: inout LevelCursor, rowWidth: Int,
+                                            rowIsZero: UnsafePointer<Bool>?, dq: Bool, g: Int,
                                             contexts: UnsafeMutablePointer<ContextModel>) {
         if dq {
-            run(DependentMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
+            run(DependentMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
+                rowIsZero: rowIsZero, g: g, contexts: contexts)
         } else {
-            run(UniformMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
+            run(UniformMode.self, &coder, padded: padded, out, end: end, cursor: &cursor, rowWidth: rowWidth,
+                rowIsZero: rowIsZero, g: g, contexts: contexts)
         }
     }
 }

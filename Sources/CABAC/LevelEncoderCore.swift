@@ -141,18 +141,17 @@ struct LevelEncoderCore {
 }
 
 extension LevelEncoderCore {
-    /// Codes indices `k[cursor.position..<end]` in row-major order over `rows` (skipping rows
-    /// marked all-zero, whose positions count towards `end`).
+    /// Codes indices `k[cursor.position..<end]` in row-major order (skipping rows marked in
+    /// `rowIsZero`, whose positions count towards `end`).
     @inline(never)
     static func run<Mode: QuantizerMode>(_ mode: Mode.Type, _ coder: inout BinEncoder, out: UnsafeMutablePointer<UInt8>,
-                                         _ k: UnsafePointer<Int32>, end: Int, cursor: inout LevelCursor, rows: LevelRows,
-                                         g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
+                                         _ k: UnsafePointer<Int32>, end: Int, cursor: inout LevelCursor, rowWidth: Int,
+                                         rowIsZero: UnsafePointer<Bool>?, g: Int, contexts ctx: UnsafeMutablePointer<ContextModel>) {
         var core = LevelEncoderCore(coder, out: out, tables: RawTables.shared)
         var at = cursor
-        let rowWidth = rows.width
         while at.position < end {
-            if at.atSkippedRow(rows.rowIsZero) {
-                at.skipRow(Mode.self, rows)
+            if at.atSkippedRow(rowIsZero) {
+                at.skipRow(Mode.self, width: rowWidth)
                 continue
             }
             let stop = at.segmentEnd(end: end, rowWidth: rowWidth, limit: end)
@@ -175,12 +174,12 @@ extension LevelEncoderCore {
     }
 
     static func runLevels(_ coder: inout BinEncoder, out: UnsafeMutablePointer<UInt8>, _ k: UnsafePointer<Int32>,
-                          end: Int, cursor: inout LevelCursor, rows: LevelRows,
+                          end: Int, cursor: inout LevelCursor, rowWidth: Int, rowIsZero: UnsafePointer<Bool>?,
                           dq: Bool, g: Int, contexts: UnsafeMutablePointer<ContextModel>) {
         if dq {
-            run(DependentMode.self, &coder, out: out, k, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
+            run(DependentMode.self, &coder, out: out, k, end: end, cursor: &cursor, rowWidth: rowWidth, rowIsZero: rowIsZero, g: g, contexts: contexts)
         } else {
-            run(UniformMode.self, &coder, out: out, k, end: end, cursor: &cursor, rows: rows, g: g, contexts: contexts)
+            run(UniformMode.self, &coder, out: out, k, end: end, cursor: &cursor, rowWidth: rowWidth, rowIsZero: rowIsZero, g: g, contexts: contexts)
         }
     }
 }

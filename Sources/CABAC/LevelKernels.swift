@@ -7,23 +7,6 @@
 // This file holds what both sides share; the loops are in LevelEncoderCore.swift and
 // LevelDecoderCore.swift (the loop driver in LevelDecoderLoop.swift).
 
-/// The rows a level loop walks: `width` positions each, in row-major order. A row marked in
-/// `rowIsZero` is skipped and moves the DQ state as `zeros` zero indices do: the row width for
-/// a tensor in row-major order; the matrix width for the segments of a row of blocks laid
-/// out as rows (NNCodec advances the state by a whole matrix row per skipped segment).
-struct LevelRows {
-    let width: Int
-    let zeros: Int
-    let rowIsZero: UnsafePointer<Bool>?
-
-    @inline(__always)
-    init(width: Int, zeros: Int? = nil, rowIsZero: UnsafePointer<Bool>?) {
-        self.width = width
-        self.zeros = zeros ?? width
-        self.rowIsZero = rowIsZero
-    }
-}
-
 /// Where a level loop is in the tensor (coding order = row-major; all-zero rows are
 /// skipped when row skipping is on).
 struct LevelCursor {
@@ -41,12 +24,11 @@ struct LevelCursor {
         return rowIsZero[row]
     }
 
-    /// Steps over a skipped row of `rows.width` positions (the DQ state moves as for
-    /// `rows.zeros` coded zeros).
+    /// Steps over a skipped row of `width` zeros (the DQ state moves as for coded zeros).
     @inline(__always)
-    mutating func skipRow<Mode: QuantizerMode>(_ mode: Mode.Type, _ rows: LevelRows) {
-        if Mode.dq { dqState = DependentQuantization.stateAfterZeros(dqState, count: rows.zeros) }
-        position &+= rows.width
+    mutating func skipRow<Mode: QuantizerMode>(_ mode: Mode.Type, width: Int) {
+        if Mode.dq { dqState = DependentQuantization.stateAfterZeros(dqState, count: width) }
+        position &+= width
         row &+= 1
     }
 
