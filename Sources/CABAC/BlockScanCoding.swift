@@ -10,18 +10,31 @@ extension CABACEncoder {
         let dq = options.dependentQuantization
         let skipRows = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
         let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
-        let (indices, states) = try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
-
         let layout = ContextLayout(unaryLength: options.unaryLength)
+        let signalled = layout.signalledContexts(dependentQuantization: dq)
+        // The indices and the initialization-set choice do not depend on each other: with
+        // a runner they are found at once (both are serial work before the rows).
+        var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
+        var chosen = [Int](repeating: 0, count: layout.count)
+        let jobs: (Int) -> Void = { job in
+            if job == 0 {
+                found = Result { () throws(CABACError) in
+                    try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
+                }
+            } else if options.optimizeInitialization {
+                chosen = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
+                                              limit: options.initializationSearchLimit ?? Int.max)
+            }
+        }
+        // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
+        if joined, options.optimizeInitialization, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
+        let (indices, states) = try found!.get()
+        if !joined || !options.optimizeInitialization || segmentRunner == nil { jobs(1) }
+
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
             try encodeRowFlags(rowIsZero, rows: rows, skipping: skipRows, layout: layout, contexts: &contexts)
         }
-        let signalled = layout.signalledContexts(dependentQuantization: dq)
-        let chosen = options.optimizeInitialization
-            ? Self.scannedInitSets(levels, indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
-                                   limit: options.initializationSearchLimit ?? Int.max)
-            : [Int](repeating: 0, count: layout.count)
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
         var points: [EncoderEntryPoint] = []
         var start: Int64 = 0
@@ -111,7 +124,7 @@ extension CABACEncoder {
     /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
     /// scan (the neighbour carries across entry points, the shadow states reset there), at
     /// most `limit` of them (all: exactly NNCodec's choice).
-    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, _ indices: [Int32], scan: BlockScan, rowIsZero: [Bool],
+    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool],
                                 dq: Bool, layout: ContextLayout, signalled: [Int], limit: Int = Int.max) -> [Int] {
         var chosen = [Int](repeating: 0, count: layout.count)
         var optimizer = InitSetOptimizer(contextCount: layout.count)
@@ -130,7 +143,10 @@ extension CABACEncoder {
                         neighbour = ContextLayout.neighbourClass(level)
                         priced += 1
                     }
-                    return indices[position]
+                    // The index of the level in its state (as `scannedIndices` finds it; an
+                    // invalid level is reported there).
+                    let level = levels[position]
+                    return dq ? DependentQuantization.index(reconstructionLevel: level, state: s) ?? 0 : level
                 }
             }
         }
