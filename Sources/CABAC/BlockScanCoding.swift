@@ -13,7 +13,8 @@ extension CABACEncoder {
         let layout = ContextLayout(unaryLength: options.unaryLength)
         let signalled = layout.signalledContexts(dependentQuantization: dq)
         // The indices and the initialization-set choice do not depend on each other: with
-        // a runner they are found at once (both are serial work before the rows).
+        // a runner and DQ they are found at once (both are serial work before the rows;
+        // without DQ the indices are a copy, not worth a thread).
         var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
         var chosen = [Int](repeating: 0, count: layout.count)
         let jobs: (Int) -> Void = { job in
@@ -27,9 +28,10 @@ extension CABACEncoder {
             }
         }
         // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
-        if joined, options.optimizeInitialization, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
+        let together = joined && dq && options.optimizeInitialization
+        if together, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
         let (indices, states) = try found!.get()
-        if !joined || !options.optimizeInitialization || segmentRunner == nil { jobs(1) }
+        if !together { jobs(1) }
 
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
