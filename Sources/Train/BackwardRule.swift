@@ -22,6 +22,12 @@ public struct RuleContext {
     public let gradOutputs: [NDArray?]
     /// The rule may use both cores (false: single-threaded, bit-reproducible across machines).
     public var parallel = true
+    /// Which inputs' gradients the caller reads (nil: all); a rule may return nil for the
+    /// others instead of computing them (e.g. no weight gradient for a sensitivity pass).
+    public var wanted: [Bool]? = nil
+
+    /// True if the gradient of input `i` is read by the caller.
+    public func wants(_ i: Int) -> Bool { wanted.map { i < $0.count && $0[i] } ?? true }
 
     public func fail(_ message: String) -> TrainError { .node(name, op, message) }
 

@@ -78,10 +78,20 @@ extension GradientGraph {
             }
             grads[k] = v
         }
+        // A gradient reaches a target only through values computed from it: the others are
+        // not computed (the rules skip them, a node with none is not visited).
+        var downstream = targets
+        for e in tape.entries where nodes[e.index].inputs.contains(where: downstream.contains) {
+            for o in nodes[e.index].outputs where !o.isEmpty { downstream.insert(o) }
+        }
         for e in tape.entries.reversed() {
             let n = nodes[e.index]
             let gOut = n.outputs.map { $0.isEmpty ? nil : grads[$0] }
-            guard gOut.contains(where: { $0 != nil }) else { continue }
+            let wanted = n.inputs.map { !$0.isEmpty && downstream.contains($0) }
+            guard gOut.contains(where: { $0 != nil }), wanted.contains(true) else {
+                for o in n.outputs where !targets.contains(o) { grads[o] = nil }
+                continue
+            }
             let rule = Derivatives.rules[n.opType ?? ""]!
             let saved = substitute.isEmpty ? e.inputs : e.inputs.enumerated().map { j, v in
                 v == nil || j >= n.inputs.count ? v : (substitute[n.inputs[j]] ?? v)
@@ -90,6 +100,7 @@ extension GradientGraph {
                                   inputShapes: e.inputShapes, outputs: e.outputs, outputShapes: e.outputShapes,
                                   aux: e.aux, gradOutputs: gOut)
             ctx.parallel = parallel
+            ctx.wanted = wanted
             let gIn = try rule.backward(ctx)
             for o in n.outputs where !targets.contains(o) { grads[o] = nil }
             for (j, name) in n.inputs.enumerated() where j < gIn.count && !name.isEmpty {

@@ -30,34 +30,35 @@ public struct Optimizer: Sendable {
         steps += 1
         let c1 = 1 - Foundation.pow(beta1, Float(steps)), c2 = 1 - Foundation.pow(beta2, Float(steps))
         for name in grads.keys.sorted() {
-            guard let p = params[name], let g = grads[name] else { continue }
-            var w = p.f
+            guard let g = grads[name] else { continue }
             let gv = g.f
-            switch kind {
-            case .sgd:
-                var buf = first[name] ?? [Float](repeating: 0, count: w.count)
-                let fresh = first[name] == nil
-                for i in 0..<w.count {
-                    let d = gv[i] + weightDecay * w[i]
-                    buf[i] = momentum == 0 || fresh ? d : momentum * buf[i] + d
-                    w[i] -= lr * buf[i]
+            params.updateFloats(name) { w in
+                switch kind {
+                case .sgd:
+                    // Taken out of the table while updated (no copy of the buffer per step).
+                    let fresh = first[name] == nil
+                    var buf = first.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
+                    for i in 0..<w.count {
+                        let d = gv[i] + weightDecay * w[i]
+                        buf[i] = momentum == 0 || fresh ? d : momentum * buf[i] + d
+                        w[i] -= lr * buf[i]
+                    }
+                    first[name] = buf
+                case .adam, .adamw:
+                    var m = first.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
+                    var v = second.removeValue(forKey: name) ?? [Float](repeating: 0, count: w.count)
+                    let decoupled = kind == .adamw
+                    for i in 0..<w.count {
+                        var d = gv[i]
+                        if decoupled { w[i] -= lr * weightDecay * w[i] } else { d += weightDecay * w[i] }
+                        m[i] = beta1 * m[i] + (1 - beta1) * d
+                        v[i] = beta2 * v[i] + (1 - beta2) * d * d
+                        w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                    }
+                    first[name] = m
+                    second[name] = v
                 }
-                first[name] = buf
-            case .adam, .adamw:
-                var m = first[name] ?? [Float](repeating: 0, count: w.count)
-                var v = second[name] ?? [Float](repeating: 0, count: w.count)
-                let decoupled = kind == .adamw
-                for i in 0..<w.count {
-                    var d = gv[i]
-                    if decoupled { w[i] -= lr * weightDecay * w[i] } else { d += weightDecay * w[i] }
-                    m[i] = beta1 * m[i] + (1 - beta1) * d
-                    v[i] = beta2 * v[i] + (1 - beta2) * d * d
-                    w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
-                }
-                first[name] = m
-                second[name] = v
             }
-            params[name] = NDArray(shape: p.shape, floats: w)
         }
     }
 }

@@ -119,3 +119,19 @@ extension NDArray {
         return floats
     }
 }
+
+extension Dictionary where Key == String, Value == NDArray {
+    /// Changes the float elements of `name` in place (taken out of the table while `body`
+    /// runs, so an array nothing else holds is not copied); false when there is no `name`.
+    @discardableResult
+    package mutating func updateFloats(_ name: String, _ body: (inout [Float]) -> Void) -> Bool {
+        guard var a = removeValue(forKey: name) else { return false }
+        var v: [Float]
+        if case .float(let x) = a.storage { v = x } else { v = a.floats }
+        a.storage = .float([])
+        body(&v)
+        a.storage = .float(v)
+        self[name] = a
+        return true
+    }
+}

@@ -146,7 +146,7 @@ public final class Trainer {
         var info = info
         info.loss = o.value
         try hooks.afterBackward?(info, tape)
-        for (name, m) in masks { if let g = grads[name] { grads[name] = masked(g, m) } }
+        for (name, m) in masks { grads.updateFloats(name) { zeroMasked(&$0, m) } }
         try hooks.beforeUpdate?(info, graph.parameters, &grads)
         optimizer.step(&graph.parameters, grads: grads.filter { graph.parameters[$0.key] != nil }, lr: Float(info.learningRate))
         applyMasks(&graph.parameters)
@@ -167,14 +167,12 @@ public final class Trainer {
     }
 
     func applyMasks(_ params: inout [String: NDArray]) {
-        for (name, m) in masks { if let p = params[name] { params[name] = masked(p, m) } }
+        for (name, m) in masks { params.updateFloats(name) { zeroMasked(&$0, m) } }
     }
 }
 
-private func masked(_ a: NDArray, _ keep: [Bool]) -> NDArray {
-    var v = a.f
+private func zeroMasked(_ v: inout [Float], _ keep: [Bool]) {
     for i in 0..<v.count where !keep[i] { v[i] = 0 }
-    return NDArray(shape: a.shape, floats: v)
 }
 
 extension Duration {

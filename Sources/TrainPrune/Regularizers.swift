@@ -60,25 +60,30 @@ final class Regularizer {
             if method == .serene && l.isLast && lastInsensitivity == nil { continue }
             let s = neuronSensitivity[l.layer.output]
             for (k, name) in l.parameterNames.enumerated() {
-                guard let p = params[name] else { continue }
+                guard let count = params[name]?.count else { continue }
                 if method == .serene && l.isLast {
-                    if k == 0 { params[name] = Self.decayed(p, by: lambda * Float(lastInsensitivity!)) }
+                    if k == 0, let p = params[name] { params[name] = Self.decayed(p, by: lambda * Float(lastInsensitivity!)) }
                     continue
                 }
-                var w = p.floats
                 let ps = parameterSensitivity[name]
-                for i in 0..<w.count where w[i] != 0 {
-                    let factor: Float
-                    switch method {
-                    case .l2: factor = 1
-                    case .lobster: factor = ps.map { max(0, 1 - $0[i]) } ?? 1
-                    case .serene:
-                        guard let s else { factor = 0; break }
-                        factor = Float(max(0, 1 - s[k == 0 ? l.weightNeuron(i) : i]))
+                // A weight's neuron is (i / inner) % neurons (a bias element's: i); SeReNe's
+                // factor S̄ = max(0, 1 − S) is computed once per neuron (0 without a measurement).
+                let inner = k == 0 ? l.weightShape[(l.layer.outputAxis + 1)...].reduce(1, *) : 1
+                let neurons = k == 0 ? l.neurons : max(count, 1)
+                let sBar: [Float]? = method != .serene ? nil : s.map { $0.map { Float(max(0, 1 - $0)) } } ?? [Float](repeating: 0, count: neurons)
+                let lambda = lambda, lobster = method == .lobster
+                params.updateFloats(name) { w in w.withUnsafeMutableBufferPointer { wp in
+                    var i = 0
+                    while i < wp.count {
+                        let end = min(i + inner, wp.count)
+                        let neuronFactor = sBar.map { $0[(i / inner) % neurons] }
+                        for j in i..<end where wp[j] != 0 {
+                            let factor = neuronFactor ?? (lobster ? ps.map { max(0, 1 - $0[j]) } ?? 1 : 1)
+                            wp[j] -= lambda * wp[j] * factor
+                        }
+                        i = end
                     }
-                    w[i] -= lambda * w[i] * factor
-                }
-                params[name] = NDArray(shape: p.shape, floats: w)
+                } }
             }
         }
     }

@@ -49,15 +49,18 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
     let X = x.f, Wt = w.f, G = g.f
     let HWx = xs.reduce(1, *), HWy = ys.reduce(1, *)
     let rows = (transposed ? Mg : Cg) * k, cols = transposed ? HWx : HWy
-    var dx = [Float](repeating: 0, count: x.count)
-    let wcount = w.count
+    // Gradients nobody reads are skipped (the others come out exactly as with all three).
+    let wantX = ctx.wants(0), wantW = ctx.wants(1)
+    var dx = [Float](repeating: 0, count: wantX ? x.count : 1)
+    let wcount = wantW ? w.count : 0
     let partials = PartialSums()
     X.withUnsafeBufferPointer { XP in Wt.withUnsafeBufferPointer { WP in G.withUnsafeBufferPointer { GP in
         dx.withUnsafeMutableBufferPointer { DXP in
             let xp = UnsafeSendable(XP.baseAddress!), wp = UnsafeSendable(WP.baseAddress!), gp = UnsafeSendable(GP.baseAddress!)
             let dxp = SharedPointer(p: DXP.baseAddress!)
+            if !wantX && !wantW { return }
             _ = parallelRanges(N, parallel: ctx.parallel) { range, part in
-                var dw = [Float](repeating: 0, count: wcount)
+                var dw = [Float](repeating: 0, count: max(wcount, 1))
                 var col = [Float](repeating: 0, count: rows * cols)
                 col.withUnsafeMutableBufferPointer { CP in dw.withUnsafeMutableBufferPointer { DW in
                     let cb = CP.baseAddress!
@@ -67,15 +70,19 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
                             let yg = gp.p + (n * M + gi * Mg) * HWy
                             if !transposed {
                                 let wg = wp.p + gi * Mg * Cg * k, dwg = DW.baseAddress! + gi * Mg * Cg * k
-                                im2col(xg, channels: Cg, h, wa, cb, ld: h.output * wa.output)
-                                sgemm(false, true, Mg, rows, cols, 1, yg, cols, cb, cols, 1, dwg, rows, parallel: false)
-                                sgemm(true, false, rows, cols, Mg, 1, wg, rows, yg, cols, 0, cb, cols, parallel: false)
-                                fold(cb, channels: Cg, h, wa, dxg)
+                                if wantW {
+                                    im2col(xg, channels: Cg, h, wa, cb, ld: h.output * wa.output)
+                                    sgemm(false, true, Mg, rows, cols, 1, yg, cols, cb, cols, 1, dwg, rows, parallel: false)
+                                }
+                                if wantX {
+                                    sgemm(true, false, rows, cols, Mg, 1, wg, rows, yg, cols, 0, cb, cols, parallel: false)
+                                    fold(cb, channels: Cg, h, wa, dxg)
+                                }
                             } else {
                                 let wg = wp.p + gi * Cg * Mg * k, dwg = DW.baseAddress! + gi * Cg * Mg * k
                                 im2col(yg, channels: Mg, h, wa, cb, ld: h.output * wa.output)
-                                sgemm(false, false, Cg, cols, rows, 1, wg, rows, cb, cols, 0, dxg, cols, parallel: false)
-                                sgemm(false, true, Cg, rows, cols, 1, xg, cols, cb, cols, 1, dwg, rows, parallel: false)
+                                if wantX { sgemm(false, false, Cg, cols, rows, 1, wg, rows, cb, cols, 0, dxg, cols, parallel: false) }
+                                if wantW { sgemm(false, true, Cg, rows, cols, 1, xg, cols, cb, cols, 1, dwg, rows, parallel: false) }
                             }
                         }
                     }
@@ -85,8 +92,8 @@ private func convBackward(_ ctx: RuleContext, transposed: Bool) throws -> [NDArr
         }
     } } }
     let dw = partials.total(count: wcount)
-    var res: [NDArray?] = [NDArray(shape: x.shape, floats: dx), NDArray(shape: w.shape, floats: dw)]
-    if ctx.inputShapes.count > 2, let bs = ctx.inputShapes[2] {
+    var res: [NDArray?] = [wantX ? NDArray(shape: x.shape, floats: dx) : nil, wantW ? NDArray(shape: w.shape, floats: dw) : nil]
+    if ctx.inputShapes.count > 2, let bs = ctx.inputShapes[2], ctx.wants(2) {
         var db = [Float](repeating: 0, count: M)
         for n in 0..<N { for m in 0..<M {
             var s: Float = 0

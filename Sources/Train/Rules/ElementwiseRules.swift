@@ -18,7 +18,17 @@ private func unary(input: Bool, output: Bool,
 }
 
 func registerElementwiseRules(_ t: inout [String: BackwardRule]) {
-    t["Relu"] = unary(input: false, output: true) { _ in { _, y in y > 0 ? 1 : 0 } }
+    // Relu written out (the hottest unary rule while training): dY · (y > 0 ? 1 : 0), the
+    // same products as the generic rule (a zero keeps dY's sign; NaN/∞ · 0 stays NaN).
+    t["Relu"] = BackwardRule(differentiable: [0], savesOutputs: [0]) { ctx in
+        let g = try ctx.grad().f, y = try ctx.output(0).f
+        guard g.count == y.count else { throw ctx.fail("dY has \(g.count) elements, Y \(y.count)") }
+        var dx = [Float](repeating: 0, count: g.count)
+        g.withUnsafeBufferPointer { gp in y.withUnsafeBufferPointer { yp in dx.withUnsafeMutableBufferPointer { dp in
+            for i in 0..<dp.count { dp[i] = gp[i] * (yp[i] > 0 ? 1 : 0) }
+        } } }
+        return [NDArray(shape: try ctx.shape(0), floats: dx)]
+    }
     t["LeakyRelu"] = unary(input: true, output: false) { c in
         let a = c.float("alpha", 0.01)
         return { x, _ in x > 0 ? 1 : a }

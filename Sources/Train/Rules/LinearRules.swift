@@ -15,19 +15,21 @@ func registerLinearRules(_ t: inout [String: BackwardRule]) {
     let M = g.shape[0], N = g.shape[1], K = ta ? a.shape[0] : a.shape[1]
     let lda = a.shape[1], ldb = b.shape[1]
     let av = a.f, bv = b.f, gv = g.f
-    var da = [Float](repeating: 0, count: a.count), db = [Float](repeating: 0, count: b.count)
+    // Gradients nobody reads are skipped (the others come out exactly as with all three).
+    let wantA = ctx.wants(0), wantB = ctx.wants(1)
+    var da = [Float](repeating: 0, count: wantA ? a.count : 0), db = [Float](repeating: 0, count: wantB ? b.count : 0)
     gv.withUnsafeBufferPointer { G in av.withUnsafeBufferPointer { A in bv.withUnsafeBufferPointer { B in
-        da.withUnsafeMutableBufferPointer { DA in
+        if wantA { da.withUnsafeMutableBufferPointer { DA in
             if !ta { sgemm(false, !tb, M, K, N, alpha, G.baseAddress!, N, B.baseAddress!, ldb, 0, DA.baseAddress!, K, parallel: ctx.parallel) }
             else { sgemm(tb, true, K, M, N, alpha, B.baseAddress!, ldb, G.baseAddress!, N, 0, DA.baseAddress!, M, parallel: ctx.parallel) }
-        }
-        db.withUnsafeMutableBufferPointer { DB in
+        } }
+        if wantB { db.withUnsafeMutableBufferPointer { DB in
             if !tb { sgemm(!ta, false, K, N, M, alpha, A.baseAddress!, lda, G.baseAddress!, N, 0, DB.baseAddress!, N, parallel: ctx.parallel) }
             else { sgemm(true, ta, N, K, M, alpha, G.baseAddress!, N, A.baseAddress!, lda, 0, DB.baseAddress!, K, parallel: ctx.parallel) }
-        }
+        } }
     } } }
-    var res: [NDArray?] = [NDArray(shape: a.shape, floats: da), NDArray(shape: b.shape, floats: db)]
-    if let cs = ctx.inputShapes.count > 2 ? ctx.inputShapes[2] : nil {
+    var res: [NDArray?] = [wantA ? NDArray(shape: a.shape, floats: da) : nil, wantB ? NDArray(shape: b.shape, floats: db) : nil]
+    if let cs = ctx.inputShapes.count > 2 ? ctx.inputShapes[2] : nil, ctx.wants(2) {
         var dc = unbroadcast(gv, from: g.shape, to: cs)
         if beta != 1 { for i in 0..<dc.count { dc[i] *= beta } }
         res.append(NDArray(shape: cs, floats: dc))
