@@ -106,17 +106,19 @@ extension CABACEncoder {
         var indices = [Int32](repeating: 0, count: levels.count)
         var invalid: (Int, Int32)? = nil
         var states = [0]
-        var state = 0
-        for r in 0..<scan.blockRows {
-            if r > 0 { states.append(state) }
-            state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
-                let level = levels[position]
-                guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
-                    if invalid == nil { invalid = (position, level) }
-                    return 0
+        indices.withUnsafeMutableBufferPointer { out in
+            var state = 0
+            for r in 0..<scan.blockRows {
+                if r > 0 { states.append(state) }
+                state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
+                    let level = levels[position]
+                    guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
+                        if invalid == nil { invalid = (position, level) }
+                        return 0
+                    }
+                    out[position] = k
+                    return k
                 }
-                indices[position] = k
-                return k
             }
         }
         if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
