@@ -36,6 +36,7 @@ struct UnaryLengthPricing {
         var escapeCost = [UInt64](repeating: 0, count: candidates.count)
         var flags = [ContextModel](repeating: ContextModel(initSet: Self.set), count: 2 * maxG)
         var prefixes = [ContextModel](repeating: ContextModel(initSet: Self.set), count: 32 * candidates.count)
+        let pricer = BinPricer()
         // Raw pointers in the loop: the arrays' uniqueness and bounds checks cost more than the pricing.
         candidates.withUnsafeBufferPointer { gs in
             flagCost.withUnsafeMutableBufferPointer { flagCost in
@@ -44,7 +45,7 @@ struct UnaryLengthPricing {
                         prefixes.withUnsafeMutableBufferPointer { prefixes in
                             for (start, counted, end) in stretches(count: levels.count) {
                                 for i in start..<end where levels[i] != 0 {
-                                    Self.price(levels[i], halve: halve, counted: i >= counted, candidates: gs,
+                                    Self.price(levels[i], halve: halve, counted: i >= counted, pricer: pricer, candidates: gs,
                                                flags: flags.baseAddress!, flagCost: flagCost.baseAddress!, maxG: maxG,
                                                prefixes: prefixes.baseAddress!, escapeCost: escapeCost.baseAddress!)
                                 }
@@ -59,7 +60,7 @@ struct UnaryLengthPricing {
 
     /// Prices and adapts the magnitude bins of one nonzero level `k` (added to the costs when `counted`).
     @inline(__always)
-    private static func price(_ k: Int32, halve: Int, counted: Bool, candidates: UnsafeBufferPointer<Int>,
+    private static func price(_ k: Int32, halve: Int, counted: Bool, pricer: BinPricer, candidates: UnsafeBufferPointer<Int>,
                               flags: UnsafeMutablePointer<ContextModel>, flagCost: UnsafeMutablePointer<UInt64>, maxG: Int,
                               prefixes: UnsafeMutablePointer<ContextModel>, escapeCost: UnsafeMutablePointer<UInt64>) {
         let m = (Int(k.magnitude) + halve) >> halve
@@ -67,8 +68,7 @@ struct UnaryLengthPricing {
         let sign = k < 0 ? 1 : 0
         for j in 0..<min(m, maxG) {
             let bin: UInt32 = j + 1 < m ? 1 : 0
-            flagCost[j] &+= weight &* UInt64(flags[2 * j + sign].cost(bin))
-            flags[2 * j + sign].update(bin)
+            flagCost[j] &+= weight &* UInt64(pricer.price(bin, &flags[2 * j + sign]))
         }
         for c in 0..<candidates.count where m > candidates[c] {
             let rem = UInt32(m - candidates[c] - 1)
@@ -76,8 +76,7 @@ struct UnaryLengthPricing {
             var cost = UInt64(length) << 15                     // the bypass suffix
             for t in 0...min(length, 31) {
                 let bin: UInt32 = t < length ? 1 : 0
-                cost &+= UInt64(prefixes[32 * c + t].cost(bin))
-                prefixes[32 * c + t].update(bin)
+                cost &+= UInt64(pricer.price(bin, &prefixes[32 * c + t]))
             }
             escapeCost[c] &+= weight &* cost
         }
