@@ -4,26 +4,39 @@ extension CABACEncoder {
                                       options: TensorCodingOptions) throws(CABACError) {
         let count = levels.count
         let offset = byteCount
-        // Rows of blocks coded on their own need only the geometry; one pass needs the order.
-        let geometry = BlockScan(geometryOf: count, width: rowWidth, scanOrder: options.scanOrder)
-        let joined = segmentRunner != nil && geometry.blockRows > 1
-        let scan = joined ? geometry : BlockScan(count: count, width: rowWidth, scanOrder: options.scanOrder)
+        let scan = BlockScan(geometryOf: count, width: rowWidth, scanOrder: options.scanOrder)
+        let joined = segmentRunner != nil && scan.blockRows > 1
         let rows = count / rowWidth
         let dq = options.dependentQuantization
         let skipRows = options.hasRowSkipFlag(count: count, rowWidth: rowWidth) && options.rowSkipping
         let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
-        let (indices, states) = try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
-
         let layout = ContextLayout(unaryLength: options.unaryLength)
+        let signalled = layout.signalledContexts(dependentQuantization: dq)
+        // The indices and the initialization-set choice do not depend on each other: with
+        // a runner and DQ they are found at once (both are serial work before the rows;
+        // without DQ the indices are a copy, not worth a thread).
+        var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
+        var chosen = [Int](repeating: 0, count: layout.count)
+        let jobs: (Int) -> Void = { job in
+            if job == 0 {
+                found = Result { () throws(CABACError) in
+                    try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
+                }
+            } else if options.optimizeInitialization {
+                chosen = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
+                                              limit: options.initializationSearchLimit ?? Int.max)
+            }
+        }
+        // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
+        let together = joined && dq && options.optimizeInitialization
+        if together, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
+        let (indices, states) = try found!.get()
+        if !together { jobs(1) }
+
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
             try encodeRowFlags(rowIsZero, rows: rows, skipping: skipRows, layout: layout, contexts: &contexts)
         }
-        let signalled = layout.signalledContexts(dependentQuantization: dq)
-        let chosen = options.optimizeInitialization
-            ? Self.scannedInitSets(levels, indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
-                                   limit: options.initializationSearchLimit ?? Int.max)
-            : [Int](repeating: 0, count: layout.count)
         let perLevel = (7 * (2 + options.unaryLength + 31) + 31) / 8 + 2
         var points: [EncoderEntryPoint] = []
         var start: Int64 = 0
@@ -37,7 +50,7 @@ extension CABACEncoder {
                 c.entryPointStart()
                 start = c.entryPointBitOffset
             }
-            points = try encodeBlockRowsJoined(indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+            points = try encodeBlockRowsJoined(indices, scan: scan, rowIsZero: rowIsZero, dq: dq, g: options.unaryLength,
                                                contexts: contexts, states: states, perLevel: perLevel, runner: runner)
             return
         }
@@ -45,24 +58,39 @@ extension CABACEncoder {
             Self.encodeInitChoices(&c, chosen, signalled: signalled, layout: layout, contexts: &contexts)
             if scan.blockRows > 1 { c.entryPointStart() }
             start = c.entryPointBitOffset
+            points = Self.encodeBlockRows(indices, scan: scan, rowIsZero: rowIsZero, dq: dq, g: options.unaryLength,
+                                              contexts: &contexts, coder: &c)
+        }
+    }
+
+    /// Codes the rows of blocks of a scanned tensor one after another on the row-major level
+    /// loops (see BlockRowLevels.swift): at each entry point the contexts are reset, the
+    /// neighbour cleared and the coder range set to 256. Returns the entry points.
+    static func encodeBlockRows(_ indices: [Int32], scan: BlockScan, rowIsZero: [Bool], dq: Bool, g: Int,
+                                contexts: inout [ContextModel], coder c: inout BinEncoder) -> [EncoderEntryPoint] {
+        var points: [EncoderEntryPoint] = []
+        let out = c.output.unsafelyUnwrapped
+        BlockRowScratch.with(scan) { scratch in
             contexts.withUnsafeMutableBufferPointer { ctx in
-                var sink = StoreSink(sink: c, contexts: ctx.baseAddress!)
-                var neighbour = 0
-                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-                    let k = indices[position]
-                    binarizeLevel(k, state: state, neighbourClass: neighbour, layout: layout, into: &sink)
-                    neighbour = ContextLayout.neighbourClass(k)
-                    return k
-                }, blockRowEnd: { state in
-                    for i in 0..<ctx.count { ctx[i].reset() }
-                    neighbour = 0
-                    sink.sink.entryPointStart()
-                    points.append(EncoderEntryPoint(bitOffset: sink.sink.entryPointBitOffset, lowByte: sink.sink.lowByte,
-                                                    state: state))
-                })
-                c = sink.sink
+                indices.withUnsafeBufferPointer { k in
+                    rowIsZero.withUnsafeBufferPointer { rz in
+                        let skips = rowIsZero.isEmpty ? nil : rz.baseAddress
+                        var state = 0
+                        for r in 0..<scan.blockRows {
+                            if r > 0 {
+                                for i in 0..<ctx.count { ctx[i].reset() }
+                                c.entryPointStart()
+                                points.append(EncoderEntryPoint(bitOffset: c.entryPointBitOffset, lowByte: c.lowByte, state: state))
+                            }
+                            state = LevelEncoderCore.runBlockRow(r, of: scan, indices: k.baseAddress!, rowIsZero: skips, dq: dq,
+                                                                 g: g, state: state, &c, out: out, contexts: ctx.baseAddress!,
+                                                                 scratch: scratch)
+                        }
+                    }
+                }
             }
         }
+        return points
     }
 
     /// The quantization indices k of `levels` (with DQ the state follows the block scan) and
@@ -78,17 +106,19 @@ extension CABACEncoder {
         var indices = [Int32](repeating: 0, count: levels.count)
         var invalid: (Int, Int32)? = nil
         var states = [0]
-        var state = 0
-        for r in 0..<scan.blockRows {
-            if r > 0 { states.append(state) }
-            state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
-                let level = levels[position]
-                guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
-                    if invalid == nil { invalid = (position, level) }
-                    return 0
+        indices.withUnsafeMutableBufferPointer { out in
+            var state = 0
+            for r in 0..<scan.blockRows {
+                if r > 0 { states.append(state) }
+                state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
+                    let level = levels[position]
+                    guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
+                        if invalid == nil { invalid = (position, level) }
+                        return 0
+                    }
+                    out[position] = k
+                    return k
                 }
-                indices[position] = k
-                return k
             }
         }
         if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
@@ -98,7 +128,7 @@ extension CABACEncoder {
     /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
     /// scan (the neighbour carries across entry points, the shadow states reset there), at
     /// most `limit` of them (all: exactly NNCodec's choice).
-    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, _ indices: [Int32], scan: BlockScan, rowIsZero: [Bool],
+    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool],
                                 dq: Bool, layout: ContextLayout, signalled: [Int], limit: Int = Int.max) -> [Int] {
         var chosen = [Int](repeating: 0, count: layout.count)
         var optimizer = InitSetOptimizer(contextCount: layout.count)
@@ -117,7 +147,10 @@ extension CABACEncoder {
                         neighbour = ContextLayout.neighbourClass(level)
                         priced += 1
                     }
-                    return indices[position]
+                    // The index of the level in its state (as `scannedIndices` finds it; an
+                    // invalid level is reported there).
+                    let level = levels[position]
+                    return dq ? DependentQuantization.index(reconstructionLevel: level, state: s) ?? 0 : level
                 }
             }
         }
@@ -127,35 +160,41 @@ extension CABACEncoder {
 }
 
 extension CABACDecoder {
-    /// `decodeTensor` for scan orders 1...4; appends NNCodec's entry points (bit offset delta
-    /// << 11 | value << 3 | DQ state) to `entryPoints`.
-    mutating func decodeTensorScanned(into output: UnsafeMutableBufferPointer<Int32>, rowWidth: Int,
-                                      options: TensorCodingOptions, contexts: inout [ContextModel],
-                                      rowIsZero: [Bool], entryPoints: inout [UInt64]) {
-        let scan = BlockScan(count: output.count, width: rowWidth, scanOrder: options.scanOrder)
+    /// `decodeTensor` for scan orders 1...4 on the row-major level loops (see
+    /// BlockRowLevels.swift), reading `padded` (the data and `LevelDecoderCore.padding` zero
+    /// bytes); appends NNCodec's entry points (bit offset delta << 11 | value << 3 | DQ state)
+    /// to `entryPoints`. Stops after a row of blocks during which the data ran out.
+    mutating func decodeTensorScanned<Out: LevelOutput>(_ output: Out, count: Int, rowWidth: Int, options: TensorCodingOptions,
+                                                        padded: UnsafePointer<UInt8>, contexts: inout [ContextModel],
+                                                        rowIsZero: [Bool], entryPoints: inout [UInt64]) {
+        let scan = BlockScan(geometryOf: count, width: rowWidth, scanOrder: options.scanOrder)
         let dq = options.dependentQuantization
         let g = options.unaryLength
         var core = self.core
+        core.bind(padded, count: bytes.count)
         var points: [UInt64] = []
-        bytes.withUnsafeBufferPointer { input in
-            core.bind(input.baseAddress, count: input.count)
-            let out = output.baseAddress!
-            out.update(repeating: 0, count: output.count)
-            if scan.blockRows > 1 { core.entryPointStart() }
-            var last = core.entryPointBitOffset
+        if scan.blockRows > 1 { core.entryPointStart() }
+        var last = core.entryPointBitOffset
+        BlockRowScratch.with(scan) { scratch in
             contexts.withUnsafeMutableBufferPointer { ctx in
-                var neighbour = 0
-                scan.walk(rowIsZero: rowIsZero, dependentQuantization: dq, code: { position, state in
-                    decodeScannedLevel(&core, contexts: ctx.baseAddress!, state: state, neighbour: &neighbour,
-                                       unaryLength: g, dependentQuantization: dq, into: out, at: position)
-                }, blockRowEnd: { state in
-                    for i in 0..<ctx.count { ctx[i].reset() }
-                    neighbour = 0
-                    core.entryPointStart()
-                    let offset = core.entryPointBitOffset
-                    points.append((UInt64(truncatingIfNeeded: offset - last) << 11) | (core.entryPointValue << 3) | UInt64(state & 7))
-                    last = offset
-                })
+                rowIsZero.withUnsafeBufferPointer { rz in
+                    let skips = rowIsZero.isEmpty ? nil : rz.baseAddress
+                    var state = 0
+                    for r in 0..<scan.blockRows {
+                        if r > 0 {
+                            for i in 0..<ctx.count { ctx[i].reset() }
+                            core.entryPointStart()
+                            let offset = core.entryPointBitOffset
+                            points.append((UInt64(truncatingIfNeeded: offset - last) << 11) | (core.entryPointValue << 3)
+                                          | UInt64(state & 7))
+                            last = offset
+                        }
+                        let end = LevelDecoderCore.runBlockRow(r, of: scan, rowIsZero: skips, dq: dq, g: g, state: state, &core,
+                                                               padded: padded, output, contexts: ctx.baseAddress!, scratch: scratch)
+                        state = end.state
+                        if !end.whole { break }
+                    }
+                }
             }
         }
         core.bind(nil, count: bytes.count)

@@ -139,27 +139,20 @@ public struct CABACDecoder {
         let dq = options.dependentQuantization
         let g = options.unaryLength
 
-        if options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0 {
-            guard (1...4).contains(options.scanOrder) else {
-                throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: position)
-            }
-            output.withLevels { levels in
-                decodeTensorScanned(into: levels, rowWidth: rowWidth, options: options, contexts: &contexts,
-                                    rowIsZero: rowIsZero, entryPoints: &entryPoints)
-            }
+        let scanned = options.effectiveScanOrder(count: count, rowWidth: rowWidth) != 0
+        if scanned, !(1...4).contains(options.scanOrder) {
+            throw CABACError(.invalidParameters("scan order \(options.scanOrder)"), byteOffset: position)
+        }
+        guard count > 0 else { return }
+        // The levels, read from a zero-padded copy of the data (see `LevelDecoderCore`).
+        let padded = paddedCopy(unaryLength: g)
+        defer { padded.deallocate() }
+        if scanned {
+            decodeTensorScanned(output, count: count, rowWidth: rowWidth, options: options, padded: padded,
+                                contexts: &contexts, rowIsZero: rowIsZero, entryPoints: &entryPoints)
             try checkOverrun()
             return
         }
-
-        // The levels, read from a zero-padded copy of the data (see `LevelDecoderCore`).
-        guard count > 0 else { return }
-        let padding = LevelDecoderCore.padding(unaryLength: g)
-        let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
-        defer { padded.deallocate() }
-        bytes.withUnsafeBufferPointer { input in
-            if let base = input.baseAddress { padded.initialize(from: base, count: input.count) }
-        }
-        (padded + bytes.count).initialize(repeating: 0, count: padding)
         var core = self.core
         core.bind(padded, count: bytes.count)
         var cursor = LevelCursor()
@@ -173,6 +166,18 @@ public struct CABACDecoder {
         core.bind(nil, count: bytes.count)
         self.core = core
         try checkOverrun()
+    }
+
+    /// The data followed by `LevelDecoderCore.padding` zero bytes, for the level loops; the
+    /// caller deallocates it.
+    func paddedCopy(unaryLength g: Int) -> UnsafeMutablePointer<UInt8> {
+        let padding = LevelDecoderCore.padding(unaryLength: g)
+        let padded = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + padding)
+        bytes.withUnsafeBufferPointer { input in
+            if let base = input.baseAddress { padded.initialize(from: base, count: input.count) }
+        }
+        (padded + bytes.count).initialize(repeating: 0, count: padding)
+        return padded
     }
 
     /// Decodes what precedes a tensor's levels: the row-skip flags and the initialization

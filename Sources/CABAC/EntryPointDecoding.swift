@@ -27,7 +27,11 @@ public struct BlockRowDecoding: Sendable {
     let dq: Bool
     let unaryLength: Int
     let starts: [(offset: Int64, value: UInt32, state: Int)]
+    /// The stream's data and `LevelDecoderCore.padding` zero bytes, for the level loops.
+    let padded: [UInt8]
 
+    /// The tensor's element count.
+    var count: Int { scan.width * scan.height }
     /// Rows of blocks: jobs that may run at once.
     public var rows: Int { starts.count }
     /// The tensor positions row `r` fills (contiguous).
@@ -60,8 +64,10 @@ extension CABACDecoder {
             offset = next
             starts.append((offset, UInt32((p >> 3) & 255), Int(p & 7)))
         }
+        let padded = bytes + repeatElement(0, count: LevelDecoderCore.padding(unaryLength: options.unaryLength))
         return BlockRowDecoding(scan: scan, contexts: prefix.contexts, rowIsZero: prefix.rowIsZero,
-                                dq: options.dependentQuantization, unaryLength: options.unaryLength, starts: starts)
+                                dq: options.dependentQuantization, unaryLength: options.unaryLength, starts: starts,
+                                padded: padded)
     }
 
     /// Decodes row `r` of `rows` into its positions of `output` (the whole tensor) from its
@@ -70,31 +76,45 @@ extension CABACDecoder {
     /// state, and within the data: only then do the rows decode as one sequential pass would.
     public func decodeBlockRow(_ r: Int, of rows: BlockRowDecoding,
                                into output: UnsafeMutablePointer<Int32>) -> (decoder: CABACDecoder, consistent: Bool) {
+        decodeBlockRow(r, of: rows, LevelsOutput(buffer: UnsafeMutableBufferPointer(start: output, count: rows.count)))
+    }
+
+    /// `decodeBlockRow(_:of:into:)` storing `Float(level) * stepSize` (the tensor's values, as
+    /// `decodeValues` computes them) instead of the levels.
+    public func decodeBlockRow(_ r: Int, of rows: BlockRowDecoding, into values: UnsafeMutablePointer<Float>,
+                               stepSize: Float) -> (decoder: CABACDecoder, consistent: Bool) {
+        decodeBlockRow(r, of: rows, ValuesOutput(buffer: UnsafeMutableBufferPointer(start: values, count: rows.count), step: stepSize))
+    }
+
+    func decodeBlockRow<Out: LevelOutput>(_ r: Int, of rows: BlockRowDecoding, _ output: Out) -> (decoder: CABACDecoder, consistent: Bool) {
         var decoder = self
         let start = rows.starts[r]
-        let positions = rows.positions(ofRow: r)
-        (output + positions.lowerBound).update(repeating: 0, count: positions.count)
         var contexts = rows.contexts
-        let dq = rows.dq
-        let g = rows.unaryLength
-        var state = 0
-        decoder.withCore { core in
+        var end = (state: 0, whole: false)
+        var core = decoder.core
+        rows.padded.withUnsafeBufferPointer { padded in
+            core.bind(padded.baseAddress, count: bytes.count)
             core.seek(bitOffset: start.offset, value: start.value)
-            contexts.withUnsafeMutableBufferPointer { ctx in
-                var neighbour = 0
-                state = rows.scan.walkBlockRow(r, rowIsZero: rows.rowIsZero, dependentQuantization: dq, state: start.state) { p, s in
-                    decodeScannedLevel(&core, contexts: ctx.baseAddress!, state: s, neighbour: &neighbour,
-                                       unaryLength: g, dependentQuantization: dq, into: output, at: p)
+            BlockRowScratch.with(rows.scan) { scratch in
+                contexts.withUnsafeMutableBufferPointer { ctx in
+                    rows.rowIsZero.withUnsafeBufferPointer { rz in
+                        end = LevelDecoderCore.runBlockRow(r, of: rows.scan, rowIsZero: rows.rowIsZero.isEmpty ? nil : rz.baseAddress,
+                                                           dq: rows.dq, g: rows.unaryLength, state: start.state, &core,
+                                                           padded: padded.baseAddress!, output, contexts: ctx.baseAddress!,
+                                                           scratch: scratch)
+                    }
                 }
             }
         }
-        var consistent = decoder.core.overrun == 0
+        core.bind(nil, count: bytes.count)
+        decoder.core = core
+        var consistent = end.whole && core.overrun == 0
         if r + 1 < rows.rows {
-            var end = decoder.core
-            end.entryPointStart()
-            let next = rows.starts[r + 1]
-            consistent = consistent && end.entryPointBitOffset == next.offset && UInt32(end.entryPointValue) == next.value
-                && state == next.state && end.value >> 7 < 256
+            var next = core
+            next.entryPointStart()
+            let point = rows.starts[r + 1]
+            consistent = consistent && next.entryPointBitOffset == point.offset && UInt32(next.entryPointValue) == point.value
+                && end.state == point.state && next.value >> 7 < 256
         }
         return (decoder, consistent)
     }

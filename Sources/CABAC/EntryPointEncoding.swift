@@ -70,9 +70,9 @@ extension BinEncoder {
 
 extension CABACEncoder {
     /// Codes block row `r` of `indices` on its own, from DQ state `state`, with `contexts`
-    /// (the tensor's contexts after its initialization choices).
+    /// (the tensor's contexts after its initialization choices), on the row-major level loops.
     static func codeBlockRow(_ r: Int, indices: [Int32], scan: BlockScan, rowIsZero: [Bool], dq: Bool,
-                             layout: ContextLayout, contexts: [ContextModel], state: Int, perLevel: Int) -> CodedBlockRow {
+                             g: Int, contexts: [ContextModel], state: Int, perLevel: Int) -> CodedBlockRow {
         var ctx = contexts
         let capacity = scan.positions(ofBlockRow: r).count * perLevel + 64
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
@@ -80,16 +80,17 @@ extension CABACEncoder {
         var coder = BinEncoder()
         coder.bind(buffer)
         coder.entryPointStart()
-        ctx.withUnsafeMutableBufferPointer { p in
-            var sink = StoreSink(sink: coder, contexts: p.baseAddress!)
-            var neighbour = 0
-            _ = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: dq, state: state) { position, s in
-                let k = indices[position]
-                binarizeLevel(k, state: s, neighbourClass: neighbour, layout: layout, into: &sink)
-                neighbour = ContextLayout.neighbourClass(k)
-                return k
+        BlockRowScratch.with(scan) { scratch in
+            ctx.withUnsafeMutableBufferPointer { p in
+                indices.withUnsafeBufferPointer { k in
+                    rowIsZero.withUnsafeBufferPointer { rz in
+                        _ = LevelEncoderCore.runBlockRow(r, of: scan, indices: k.baseAddress!,
+                                                         rowIsZero: rowIsZero.isEmpty ? nil : rz.baseAddress, dq: dq, g: g,
+                                                         state: state, &coder, out: buffer, contexts: p.baseAddress!,
+                                                         scratch: scratch)
+                    }
+                }
             }
-            coder = sink.sink
         }
         let (bytes, bits) = coder.codeValue()
         return CodedBlockRow(value: bytes, bitCount: bits, range: coder.range)
@@ -99,7 +100,7 @@ extension CABACEncoder {
     /// `CodedBlockRow`) and joins them in order after the initialization choices already in
     /// the stream: the same bytes and entry points as coding them one after another.
     /// `states[r]` is the DQ state at the start of row `r`.
-    mutating func encodeBlockRowsJoined(_ indices: [Int32], scan: BlockScan, rowIsZero: [Bool], dq: Bool, layout: ContextLayout,
+    mutating func encodeBlockRowsJoined(_ indices: [Int32], scan: BlockScan, rowIsZero: [Bool], dq: Bool, g: Int,
                                         contexts: [ContextModel], states: [Int], perLevel: Int,
                                         runner: SegmentRunner) throws(CABACError) -> [EncoderEntryPoint] {
         let n = scan.blockRows
@@ -110,7 +111,7 @@ extension CABACEncoder {
             rows.deallocate()
         }
         runner(n) { r in
-            rows[r] = Self.codeBlockRow(r, indices: indices, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+            rows[r] = Self.codeBlockRow(r, indices: indices, scan: scan, rowIsZero: rowIsZero, dq: dq, g: g,
                                         contexts: contexts, state: states[r], perLevel: perLevel)
         }
         var room = 16

@@ -8,9 +8,6 @@ protocol LevelOutput {
     func put(_ level: Int32, at i: Int)
     /// Stores level 0 at positions `i..<i + count` (a skipped row).
     func zero(at i: Int, count: Int)
-    /// Runs `body` on a buffer of levels for the whole tensor (the block-scan path, which
-    /// writes levels), then stores them.
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void)
 }
 
 /// Reconstruction levels as integers, into the caller's buffer.
@@ -20,7 +17,6 @@ struct LevelsOutput: LevelOutput {
     @inline(__always) func zero(at i: Int, count: Int) {
         (buffer.baseAddress.unsafelyUnwrapped + i).update(repeating: 0, count: count)
     }
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void) { body(buffer) }
 }
 
 /// Reconstructed values `Float(level) * step`, into the caller's buffer.
@@ -30,11 +26,6 @@ struct ValuesOutput: LevelOutput {
     @inline(__always) func put(_ level: Int32, at i: Int) { buffer.baseAddress.unsafelyUnwrapped[i] = Float(level) * step }
     @inline(__always) func zero(at i: Int, count: Int) {
         (buffer.baseAddress.unsafelyUnwrapped + i).update(repeating: 0 * step, count: count)
-    }
-    func withLevels(_ body: (UnsafeMutableBufferPointer<Int32>) -> Void) {
-        var levels = [Int32](repeating: 0, count: buffer.count)
-        levels.withUnsafeMutableBufferPointer { body($0) }
-        for i in 0..<buffer.count { put(levels[i], at: i) }
     }
 }
 

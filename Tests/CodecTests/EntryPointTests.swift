@@ -128,8 +128,14 @@ struct EntryPointTests {
             _ = try decoder.decodeSigned(bits: 6 + mps.qpDensity)
             let h = ndu.header
             let coding = TensorCodingOptions(unaryLength: h.cabacUnaryLengthMinus1 + 1, scanOrder: h.scanOrder)
-            #expect(NNRBitstream.decodeBlockRows(decoder, count: h.elementCount, rowWidth: h.rowWidth, options: coding,
-                                                 entryPoints: h.entryPoints, threads: 2) != nil, "\(h.tensorName)")
+            let levels = NNRBitstream.decodeBlockRows(decoder, count: h.elementCount, rowWidth: h.rowWidth, options: coding,
+                                                      entryPoints: h.entryPoints, threads: 2, stepSize: nil)
+            #expect(levels != nil && levels?.values == nil, "\(h.tensorName)")
+            // Values straight from the rows of blocks: Float(level) * step, no levels kept.
+            let values = NNRBitstream.decodeBlockRows(decoder, count: h.elementCount, rowWidth: h.rowWidth, options: coding,
+                                                      entryPoints: h.entryPoints, threads: 2, stepSize: 0.375)
+            #expect(values?.levels.isEmpty == true)
+            #expect(values?.values == levels?.levels.map { Float($0) * 0.375 }, "\(h.tensorName)")
         }
         #expect(found)
     }

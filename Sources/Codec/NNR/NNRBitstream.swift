@@ -150,13 +150,12 @@ public struct NNRBitstream: Sendable, Equatable {
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
                                               rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
             if threads > 1, !h.entryPoints.isEmpty,
-               let levels = decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options,
-                                            entryPoints: h.entryPoints, threads: threads) {
+               let decoded = decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options,
+                                             entryPoints: h.entryPoints, threads: threads,
+                                             stepSize: keepLevels ? nil : tensor.stepSize) {
                 entryPoints = h.entryPoints   // every row ended at its entry point
-                tensor.levels = levels
-                if let step = tensor.stepSize, !keepLevels {
-                    tensor.values = .float32(NNRQuantization.reconstruct(levels: levels, stepSize: step))
-                }
+                tensor.levels = decoded.levels
+                if let values = decoded.values { tensor.values = .float32(values) }
             } else if let step = tensor.stepSize, !keepLevels {
                 tensor.values = .float32(try decoder.decodeValues(count: count, stepSize: step, rowWidth: rowWidth,
                                                                   options: options, entryPoints: &entryPoints))

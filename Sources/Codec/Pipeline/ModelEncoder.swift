@@ -147,7 +147,11 @@ public struct ModelEncoder: Sendable {
                                                        qpDensity: options.qpDensity, dependent: dq, lambda: options.lambda,
                                                        unaryLength: options.rateModelUnaryLength, tensor: name)
             var levels = scanned
-            if let order { for (i, p) in order.enumerated() { levels[p] = scanned[i] } }
+            if let order {
+                levels.withUnsafeMutableBufferPointer { out in
+                    scanned.withUnsafeBufferPointer { scanned in for i in 0..<order.count { out[order[i]] = scanned[i] } }
+                }
+            }
             if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
             (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
             r.qp = qp
