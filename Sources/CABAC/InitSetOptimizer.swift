@@ -73,15 +73,7 @@ struct InitSetOptimizer: IndexedBinSink {
     @inlinable @inline(__always)
     func shadowStep(_ m: UnsafeMutablePointer<ContextModel>, _ c: UnsafeMutablePointer<UInt64>, _ bin: UInt32,
                     _ shift0: Int32, _ shift1: Int32, _ t: RawTables) {
-        let sum = Int32(m.pointee.sum)
-        c.pointee &+= UInt64(t.cost[2 &* Int((512 &+ (sum >> 3)) & 1023) &+ Int(bin)])
-        let sign = Int32(bitPattern: bin << 1) &- 1
-        var fast = Int32(m.pointee.s0)
-        var slow = sum &- fast &* 16
-        fast &+= sign &* (t.curve[Int((16 &+ ((sign &* fast) >> 3)) & 31)] >> shift0)
-        slow &+= sign &* (t.curve[Int((16 &+ ((sign &* slow) >> 7)) & 31)] >> shift1)
-        m.pointee.s0 = Int16(truncatingIfNeeded: fast)
-        m.pointee.sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
+        c.pointee &+= UInt64(t.price(bin, &m.pointee, shift0: shift0, shift1: shift1))
     }
 
     @inlinable

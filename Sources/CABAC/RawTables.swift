@@ -186,3 +186,36 @@ extension ContextModel {
         sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
     }
 }
+
+/// Prices bins with adapting models outside the coder (rate estimates such as the
+/// unary-length choice): `ContextModel.cost` then `update`, on tables fetched once, so a
+/// bin carries no lazy-initialization or bounds check.
+public struct BinPricer: Sendable {
+    @usableFromInline let tables: RawTables
+
+    public init() { tables = .shared }
+
+    /// The cost of `bin` (0 or 1) in `model`, in 1/32768 bit; then `model` adapted to it.
+    @inlinable @inline(__always)
+    public func price(_ bin: UInt32, _ model: inout ContextModel) -> UInt32 {
+        tables.price(bin, &model, shift0: Int32(model.shift0), shift1: Int32(model.shift1))
+    }
+}
+
+extension RawTables {
+    /// `ContextModel.cost` then `update` with the window sizes given (constants in the
+    /// initialization-set search): the one pricing step of the estimators.
+    @inlinable @inline(__always)
+    func price(_ bin: UInt32, _ model: inout ContextModel, shift0: Int32, shift1: Int32) -> UInt32 {
+        let sum = Int32(model.sum)
+        let cost = self.cost[2 &* Int((512 &+ (sum >> 3)) & 1023) &+ Int(bin & 1)]
+        let sign = Int32(bitPattern: (bin & 1) << 1) &- 1
+        var fast = Int32(model.s0)
+        var slow = sum &- fast &* 16
+        fast &+= sign &* (curve[Int((16 &+ ((sign &* fast) >> 3)) & 31)] >> shift0)
+        slow &+= sign &* (curve[Int((16 &+ ((sign &* slow) >> 7)) & 31)] >> shift1)
+        model.s0 = Int16(truncatingIfNeeded: fast)
+        model.sum = Int16(truncatingIfNeeded: slow &+ 16 &* fast)
+        return cost
+    }
+}

@@ -36,31 +36,50 @@ struct UnaryLengthPricing {
         var escapeCost = [UInt64](repeating: 0, count: candidates.count)
         var flags = [ContextModel](repeating: ContextModel(initSet: Self.set), count: 2 * maxG)
         var prefixes = [ContextModel](repeating: ContextModel(initSet: Self.set), count: 32 * candidates.count)
-        for (start, counted, end) in stretches(count: levels.count) {
-            for i in start..<end where levels[i] != 0 {
-                let k = levels[i]
-                let m = (Int(k.magnitude) + halve) >> halve
-                let weight: UInt64 = i >= counted ? 1 : 0
-                let sign = k < 0 ? 1 : 0
-                for j in 0..<min(m, maxG) {
-                    let bin: UInt32 = j + 1 < m ? 1 : 0
-                    flagCost[j] &+= weight &* UInt64(flags[2 * j + sign].cost(bin))
-                    flags[2 * j + sign].update(bin)
-                }
-                for (c, g) in candidates.enumerated() where m > g {
-                    let rem = UInt32(m - g - 1)
-                    let length = 31 - (rem + 1).leadingZeroBitCount   // ⌊log2(rem + 1)⌋
-                    var cost = UInt64(length) << 15                     // the bypass suffix
-                    for t in 0...min(length, 31) {
-                        let bin: UInt32 = t < length ? 1 : 0
-                        cost &+= UInt64(prefixes[32 * c + t].cost(bin))
-                        prefixes[32 * c + t].update(bin)
+        let pricer = BinPricer()
+        // Raw pointers in the loop: the arrays' uniqueness and bounds checks cost more than the pricing.
+        candidates.withUnsafeBufferPointer { gs in
+            flagCost.withUnsafeMutableBufferPointer { flagCost in
+                escapeCost.withUnsafeMutableBufferPointer { escapeCost in
+                    flags.withUnsafeMutableBufferPointer { flags in
+                        prefixes.withUnsafeMutableBufferPointer { prefixes in
+                            for (start, counted, end) in stretches(count: levels.count) {
+                                for i in start..<end where levels[i] != 0 {
+                                    Self.price(levels[i], halve: halve, counted: i >= counted, pricer: pricer, candidates: gs,
+                                               flags: flags.baseAddress!, flagCost: flagCost.baseAddress!, maxG: maxG,
+                                               prefixes: prefixes.baseAddress!, escapeCost: escapeCost.baseAddress!)
+                                }
+                            }
+                        }
                     }
-                    escapeCost[c] &+= weight &* cost
                 }
             }
         }
         return candidates.enumerated().map { c, g in flagCost[0..<g].reduce(0, &+) &+ escapeCost[c] }
+    }
+
+    /// Prices and adapts the magnitude bins of one nonzero level `k` (added to the costs when `counted`).
+    @inline(__always)
+    private static func price(_ k: Int32, halve: Int, counted: Bool, pricer: BinPricer, candidates: UnsafeBufferPointer<Int>,
+                              flags: UnsafeMutablePointer<ContextModel>, flagCost: UnsafeMutablePointer<UInt64>, maxG: Int,
+                              prefixes: UnsafeMutablePointer<ContextModel>, escapeCost: UnsafeMutablePointer<UInt64>) {
+        let m = (Int(k.magnitude) + halve) >> halve
+        let weight: UInt64 = counted ? 1 : 0
+        let sign = k < 0 ? 1 : 0
+        for j in 0..<min(m, maxG) {
+            let bin: UInt32 = j + 1 < m ? 1 : 0
+            flagCost[j] &+= weight &* UInt64(pricer.price(bin, &flags[2 * j + sign]))
+        }
+        for c in 0..<candidates.count where m > candidates[c] {
+            let rem = UInt32(m - candidates[c] - 1)
+            let length = 31 - (rem + 1).leadingZeroBitCount   // ⌊log2(rem + 1)⌋
+            var cost = UInt64(length) << 15                     // the bypass suffix
+            for t in 0...min(length, 31) {
+                let bin: UInt32 = t < length ? 1 : 0
+                cost &+= UInt64(pricer.price(bin, &prefixes[32 * c + t]))
+            }
+            escapeCost[c] &+= weight &* cost
+        }
     }
 
     /// The sampled stretches (start, counted from, end) of a tensor of `count` levels.
