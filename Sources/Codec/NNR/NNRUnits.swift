@@ -46,6 +46,13 @@ public struct NNRModelParameterSet: Sendable, Equatable {
 
     /// Whether `qpDensity`/`quantizationParameter` are coded.
     public var hasQuantizationParameters: Bool { quantizationMethodFlags & 3 != 0 }
+
+    /// The qps a compressed-data unit can carry: its qp is a signed (6 + d)-bit offset
+    /// from the model qp.
+    public var signallableQps: ClosedRange<Int> {
+        let half = 1 << (5 + qpDensity)
+        return (quantizationParameter - half)...(quantizationParameter + half - 1)
+    }
 }
 
 /// `topology_storage_format` values.

@@ -91,7 +91,7 @@ public struct NNRWriter: Sendable {
             let mps = modelParameterSet
             let bits = 6 + mps.qpDensity
             let offset = qp - mps.quantizationParameter
-            guard offset >= -(1 << (bits - 1)) && offset < (1 << (bits - 1)) else {
+            guard mps.signallableQps.contains(qp) else {
                 throw fail(.invalidValue("qp \(qp) out of range for the model qp and qp density"))
             }
             header.dqFlag = tensor.coding.dependentQuantization

@@ -158,7 +158,19 @@ public struct ModelEncoder: Sendable {
             r.stepSize = step
             data = .quantized(levels: levels, qp: qp)
         case .rawFloat:
-            data = .rawFloat(try t.floatValues())
+            // Exact values go as levels at a power-of-two step that represents each one
+            // (`ExactStep`), a FLOAT unit every decoder reads (NNCodec 2.1.3 misreads units
+            // after a RAW_FLOAT one); RAW_FLOAT stays for ±inf/NaN, −0 and unsignallable steps.
+            let values = try t.floatValues()
+            guard let exact = ExactStep.choose(values, qpDensity: options.qpDensity,
+                                               qps: writer.modelParameterSet.signallableQps).step else {
+                data = .rawFloat(values)
+                break
+            }
+            if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(exact.levels, dependentQuantization: false) }
+            r.qp = exact.qp
+            r.stepSize = NNRQuantization.stepSize(qp: exact.qp, qpDensity: options.qpDensity)
+            data = .quantized(levels: exact.levels, qp: exact.qp)
         case .integer:
             let values = try t.int64Values().map { Int32($0) }
             if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(values, dependentQuantization: false) }

@@ -6,10 +6,12 @@ public enum TensorRole: String, Sendable, Codable {
     case weight
     /// 1-D or scalar float tensor, quantized at the finer non-weight qp.
     case nonWeight
-    /// float32 (or float16/bfloat16) tensor stored exactly (RAW_FLOAT): 1-D tensors with
+    /// float32 (or float16/bfloat16) tensor stored exactly: 1-D tensors with
     /// `losslessNonWeights`, and every such tensor holding ±inf or NaN or a value whose
     /// level would not fit in int32 at its step, and float inputs that decide an output's
     /// shape or domain (Resize/Upsample scales and roi, Range bounds, Pow exponents).
+    /// Coded as FLOAT levels at a power-of-two step that represents every value
+    /// (`ExactStep`), else (±inf/NaN, −0, no signallable step) as NNR_PT_RAW_FLOAT.
     case rawFloat
     /// Integer or bool tensor whose values fit in int32, coded losslessly (INT payload).
     case integer
