@@ -31,6 +31,34 @@ struct BlockRowScratch {
         }
         return try body(scratch)
     }
+
+    /// The rows of blocks of `scan` one after another, as both coders walk them: scratch
+    /// buffers, the contexts and the row-skip flags bound once; before each row after the
+    /// first the contexts are reset and `entryPoint(state)` marks the entry point. `row(r,
+    /// state, …)` codes row `r` from DQ state `state` and returns the state after it and
+    /// whether to go on.
+    static func forEachRow(of scan: BlockScan, contexts: inout [ContextModel], rowIsZero: [Bool],
+                           entryPoint: (_ state: Int) -> Void,
+                           row: (_ r: Int, _ state: Int, _ contexts: UnsafeMutablePointer<ContextModel>,
+                                 _ skips: UnsafePointer<Bool>?, _ scratch: BlockRowScratch) -> (state: Int, goOn: Bool)) {
+        with(scan) { scratch in
+            contexts.withUnsafeMutableBufferPointer { ctx in
+                rowIsZero.withUnsafeBufferPointer { rz in
+                    let skips = rowIsZero.isEmpty ? nil : rz.baseAddress
+                    var state = 0
+                    for r in 0..<scan.blockRows {
+                        if r > 0 {
+                            for i in 0..<ctx.count { ctx[i].reset() }
+                            entryPoint(state)
+                        }
+                        let end = row(r, state, ctx.baseAddress!, skips, scratch)
+                        state = end.state
+                        if !end.goOn { break }
+                    }
+                }
+            }
+        }
+    }
 }
 
 extension BlockScan {

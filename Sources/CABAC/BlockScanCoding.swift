@@ -70,25 +70,14 @@ extension CABACEncoder {
                                 contexts: inout [ContextModel], coder c: inout BinEncoder) -> [EncoderEntryPoint] {
         var points: [EncoderEntryPoint] = []
         let out = c.output.unsafelyUnwrapped
-        BlockRowScratch.with(scan) { scratch in
-            contexts.withUnsafeMutableBufferPointer { ctx in
-                indices.withUnsafeBufferPointer { k in
-                    rowIsZero.withUnsafeBufferPointer { rz in
-                        let skips = rowIsZero.isEmpty ? nil : rz.baseAddress
-                        var state = 0
-                        for r in 0..<scan.blockRows {
-                            if r > 0 {
-                                for i in 0..<ctx.count { ctx[i].reset() }
-                                c.entryPointStart()
-                                points.append(EncoderEntryPoint(bitOffset: c.entryPointBitOffset, lowByte: c.lowByte, state: state))
-                            }
-                            state = LevelEncoderCore.runBlockRow(r, of: scan, indices: k.baseAddress!, rowIsZero: skips, dq: dq,
-                                                                 g: g, state: state, &c, out: out, contexts: ctx.baseAddress!,
-                                                                 scratch: scratch)
-                        }
-                    }
-                }
-            }
+        indices.withUnsafeBufferPointer { k in
+            BlockRowScratch.forEachRow(of: scan, contexts: &contexts, rowIsZero: rowIsZero, entryPoint: { state in
+                c.entryPointStart()
+                points.append(EncoderEntryPoint(bitOffset: c.entryPointBitOffset, lowByte: c.lowByte, state: state))
+            }, row: { r, state, ctx, skips, scratch in
+                (LevelEncoderCore.runBlockRow(r, of: scan, indices: k.baseAddress!, rowIsZero: skips, dq: dq, g: g, state: state,
+                                              &c, out: out, contexts: ctx, scratch: scratch), true)
+            })
         }
         return points
     }
@@ -175,28 +164,16 @@ extension CABACDecoder {
         var points: [UInt64] = []
         if scan.blockRows > 1 { core.entryPointStart() }
         var last = core.entryPointBitOffset
-        BlockRowScratch.with(scan) { scratch in
-            contexts.withUnsafeMutableBufferPointer { ctx in
-                rowIsZero.withUnsafeBufferPointer { rz in
-                    let skips = rowIsZero.isEmpty ? nil : rz.baseAddress
-                    var state = 0
-                    for r in 0..<scan.blockRows {
-                        if r > 0 {
-                            for i in 0..<ctx.count { ctx[i].reset() }
-                            core.entryPointStart()
-                            let offset = core.entryPointBitOffset
-                            points.append((UInt64(truncatingIfNeeded: offset - last) << 11) | (core.entryPointValue << 3)
-                                          | UInt64(state & 7))
-                            last = offset
-                        }
-                        let end = LevelDecoderCore.runBlockRow(r, of: scan, rowIsZero: skips, dq: dq, g: g, state: state, &core,
-                                                               padded: padded, output, contexts: ctx.baseAddress!, scratch: scratch)
-                        state = end.state
-                        if !end.whole { break }
-                    }
-                }
-            }
-        }
+        BlockRowScratch.forEachRow(of: scan, contexts: &contexts, rowIsZero: rowIsZero, entryPoint: { state in
+            core.entryPointStart()
+            let offset = core.entryPointBitOffset
+            points.append((UInt64(truncatingIfNeeded: offset - last) << 11) | (core.entryPointValue << 3) | UInt64(state & 7))
+            last = offset
+        }, row: { r, state, ctx, skips, scratch in
+            let end = LevelDecoderCore.runBlockRow(r, of: scan, rowIsZero: skips, dq: dq, g: g, state: state, &core,
+                                                   padded: padded, output, contexts: ctx, scratch: scratch)
+            return (end.state, end.whole)
+        })
         core.bind(nil, count: bytes.count)
         self.core = core
         entryPoints += points
