@@ -43,6 +43,12 @@ public enum BlockScanOrder {
         return BlockScan(count: count, width: width, scanOrder: scanOrder).order
     }
 
+    /// Elements of a row of blocks (the last may have fewer) of such a tensor; `count` for
+    /// row-major (one row).
+    public static func blockRowLength(count: Int, width: Int, scanOrder: Int) -> Int {
+        blockRows(count: count, width: width, scanOrder: scanOrder) > 1 ? width * (4 << scanOrder) : count
+    }
+
     /// Rows of blocks (segments between entry points) of such a tensor; 1 for row-major.
     public static func blockRows(count: Int, width: Int, scanOrder: Int) -> Int {
         guard (1...4).contains(scanOrder), width > 1, count > width, count % width == 0 else { return 1 }
