@@ -92,12 +92,13 @@ public struct ModelEncoder: Sendable {
         let totalElements = coded.reduce(0) { $0 + tensors[$1].elementCount }
         let threads = options.threads
         let counter = ProgressCounter(total: coded.count, progress)
-        let job: @Sendable (Int) throws -> (NNRUnit, EncodedTensorReport) = { k in
+        let job: @Sendable (Int, SegmentRunner?) throws -> (NNRUnit, EncodedTensorReport) = { k, runner in
             let i = coded[k]
             let t = tensors[i]
+            // A tensor that bounds the makespan hands its rows of blocks to the pool's workers.
             let inner = ParallelWork.innerThreads(elements: t.elementCount, total: totalElements, threads: threads)
             let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i],
-                                     runner: ParallelWork.segmentRunner(threads: inner))
+                                     runner: inner > 1 ? runner : nil)
             t.rawData?.evict()
             counter.step(r.1.name)
             return r
@@ -173,7 +174,7 @@ public struct ModelEncoder: Sendable {
             throw EncodeError("internal: kept tensor '\(name)' sent to the coder")
         }
         let unit = try writer.compressedDataUnit(NNRTensorInput(name: name, dimensions: dims, data: data, coding: coding),
-                                                 parameterId: parameterId, threads: runner == nil ? 1 : options.threads)
+                                                 parameterId: parameterId, runner: runner)
         return (unit, r)
     }
 
