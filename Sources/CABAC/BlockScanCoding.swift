@@ -13,25 +13,33 @@ extension CABACEncoder {
         let layout = ContextLayout(unaryLength: options.unaryLength)
         let signalled = layout.signalledContexts(dependentQuantization: dq)
         // The indices and the initialization-set choice do not depend on each other: with
-        // a runner and DQ they are found at once (both are serial work before the rows;
-        // without DQ the indices are a copy, not worth a thread).
+        // a runner and DQ they are found at once, the pricing split into the two halves of the
+        // shadow sets (all serial work before the rows; without DQ the indices are a copy and
+        // the pricing is not split: the other worker is busy with other tensors by then).
         var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
-        var chosen = [Int](repeating: 0, count: layout.count)
+        let limit = options.initializationSearchLimit ?? Int.max
+        var low: InitSetOptimizer? = nil, high: InitSetOptimizer? = nil   // one variable per job
+        let together = joined && dq && options.optimizeInitialization
         let jobs: (Int) -> Void = { job in
-            if job == 0 {
+            if job == 2 {
                 found = Result { () throws(CABACError) in
                     try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
                 }
             } else if options.optimizeInitialization {
-                chosen = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
-                                              limit: options.initializationSearchLimit ?? Int.max)
+                let sets = together ? (job == 0 ? InitSetOptimizer.lowSets : InitSetOptimizer.highSets) : InitSetOptimizer.allSets
+                let priced = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+                                                  sets: sets, limit: limit)
+                if job == 0 { low = priced } else { high = priced }
             }
         }
         // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
-        let together = joined && dq && options.optimizeInitialization
-        if together, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
+        if together, let runner = segmentRunner { runner(3, jobs) } else { jobs(2); jobs(0) }
         let (indices, states) = try found!.get()
-        if !together { jobs(1) }
+        var chosen = [Int](repeating: 0, count: layout.count)
+        if var optimizer = low {
+            if let high { optimizer.merge(high) }
+            for i in signalled { chosen[i] = optimizer.bestSet(i) }
+        }
 
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
@@ -114,13 +122,13 @@ extension CABACEncoder {
         return (indices, states)
     }
 
-    /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
+    /// NNCodec's initialization-set pricing for a scanned tensor: the levels priced along the
     /// scan (the neighbour carries across entry points, the shadow states reset there), at
-    /// most `limit` of them (all: exactly NNCodec's choice).
-    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool],
-                                dq: Bool, layout: ContextLayout, signalled: [Int], limit: Int = Int.max) -> [Int] {
-        var chosen = [Int](repeating: 0, count: layout.count)
+    /// most `limit` of them (all: exactly NNCodec's choice), in the shadow models of `sets`.
+    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool], dq: Bool,
+                                layout: ContextLayout, sets: Int, limit: Int = Int.max) -> InitSetOptimizer {
         var optimizer = InitSetOptimizer(contextCount: layout.count)
+        optimizer.sets = sets
         optimizer.withBoundStorage { optimizer in
             var neighbour = 0
             var state = 0
@@ -143,8 +151,7 @@ extension CABACEncoder {
                 }
             }
         }
-        for i in signalled { chosen[i] = optimizer.bestSet(i) }
-        return chosen
+        return optimizer
     }
 }
 
