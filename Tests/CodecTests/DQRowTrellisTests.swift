@@ -84,4 +84,14 @@ struct DQRowTrellisTests {
         }
         #expect(points > 0)
     }
+
+    @Test("reorder is indexing by the block-scan positions, and its inverse puts them back",
+          arguments: [(96, 200, 1), (70, 1000, 3), (300, 784, 4), (5, 7, 2)])
+    func reorderMatchesPositions(rows: Int, width: Int, scanOrder: Int) {
+        let values = (0..<(rows * width)).map { Int32($0 * 7 % 1001) }
+        let positions = BlockScanOrder.positions(count: values.count, width: width, scanOrder: scanOrder)
+        let scanned = BlockScanOrder.reorder(values, width: width, scanOrder: scanOrder)
+        #expect(scanned == positions.map { values[$0] })
+        #expect(BlockScanOrder.reorder(scanned, width: width, scanOrder: scanOrder, inverse: true) == values)
+    }
 }

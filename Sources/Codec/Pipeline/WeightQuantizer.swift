@@ -15,15 +15,11 @@ enum WeightQuantizer {
             return try quantize(values, qp: qp, qpDensity: qpDensity, dependent: dependent, lambda: lambda,
                                 unaryLength: unaryLength, tensor: tensor)
         }
-        let order = BlockScanOrder.positions(count: values.count, width: rowWidth, scanOrder: scanOrder)
         let length = BlockScanOrder.blockRowLength(count: values.count, width: rowWidth, scanOrder: scanOrder)
-        let scanned = try quantize(order.map { values[$0] }, qp: qp, qpDensity: qpDensity, dependent: dependent,
-                                   lambda: lambda, unaryLength: unaryLength, tensor: tensor, dqRowLength: length, runner: runner)
-        var levels = scanned
-        levels.withUnsafeMutableBufferPointer { out in
-            scanned.withUnsafeBufferPointer { scanned in for i in 0..<order.count { out[order[i]] = scanned[i] } }
-        }
-        return levels
+        let scanned = try quantize(BlockScanOrder.reorder(values, width: rowWidth, scanOrder: scanOrder), qp: qp,
+                                   qpDensity: qpDensity, dependent: dependent, lambda: lambda, unaryLength: unaryLength,
+                                   tensor: tensor, dqRowLength: length, runner: runner)
+        return BlockScanOrder.reorder(scanned, width: rowWidth, scanOrder: scanOrder, inverse: true)
     }
 
     /// With `dqRowLength` (DQ on a tensor coded with entry points, `values` in coding order)
