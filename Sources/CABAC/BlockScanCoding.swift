@@ -12,34 +12,12 @@ extension CABACEncoder {
         let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
         let layout = ContextLayout(unaryLength: options.unaryLength)
         let signalled = layout.signalledContexts(dependentQuantization: dq)
-        // The indices and the initialization-set choice do not depend on each other: with
-        // a runner and DQ they are found at once, the pricing split into the two halves of the
-        // shadow sets (all serial work before the rows; without DQ the indices are a copy and
-        // the pricing is not split: the other worker is busy with other tensors by then).
-        var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
-        let limit = options.initializationSearchLimit ?? Int.max
-        var low: InitSetOptimizer? = nil, high: InitSetOptimizer? = nil   // one variable per job
-        let together = joined && dq && options.optimizeInitialization
-        let jobs: (Int) -> Void = { job in
-            if job == 2 {
-                found = Result { () throws(CABACError) in
-                    try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
-                }
-            } else if options.optimizeInitialization {
-                let sets = together ? (job == 0 ? InitSetOptimizer.lowSets : InitSetOptimizer.highSets) : InitSetOptimizer.allSets
-                let priced = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
-                                                  sets: sets, limit: limit)
-                if job == 0 { low = priced } else { high = priced }
-            }
-        }
-        // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
-        if together, let runner = segmentRunner { runner(3, jobs) } else { jobs(2); jobs(0) }
-        let (indices, states) = try found!.get()
-        var chosen = [Int](repeating: 0, count: layout.count)
-        if var optimizer = low {
-            if let high { optimizer.merge(high) }
-            for i in signalled { chosen[i] = optimizer.bestSet(i) }
-        }
+        // The indices and the initialization-set choice do not depend on each other: with a
+        // runner and DQ they are found at once (serial work before the rows; without DQ the
+        // indices are a copy and the other worker is busy with other tensors by then).
+        let (indices, states, chosen) = try Self.scannedPrelude(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+                                                                signalled: signalled, options: options, byteOffset: offset,
+                                                                runner: joined ? segmentRunner : nil)
 
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
@@ -107,15 +85,9 @@ extension CABACEncoder {
             var state = 0
             for r in 0..<scan.blockRows {
                 if r > 0 { states.append(state) }
-                state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
-                    let level = levels[position]
-                    guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
-                        if invalid == nil { invalid = (position, level) }
-                        return 0
-                    }
-                    out[position] = k
-                    return k
-                }
+                let row = rowIndices(r, levels, scan: scan, rowIsZero: rowIsZero, state: state, into: out.baseAddress!)
+                state = row.end
+                if invalid == nil { invalid = row.invalid }
             }
         }
         if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }

@@ -94,4 +94,36 @@ struct DQRowTrellisTests {
         #expect(scanned == positions.map { values[$0] })
         #expect(BlockScanOrder.reorder(scanned, width: width, scanOrder: scanOrder, inverse: true) == values)
     }
+
+    @Test("DQ units are the same on 1, 2 and 4 threads whether the rows start in state 0 (per-row trellis) or not",
+          arguments: [false, true])
+    func unitsWithAndWithoutRowStarts(perRow: Bool) throws {
+        let (rows, width, scanOrder) = (96, 300, 1)
+        var rng = QuantRandom(seed: perRow ? 41 : 43)
+        let weights = rng.weights(rows * width, scale: 0.02)
+        let q = DependentQuantizer(step: try #require(QuantStep(qp: -38, qpDensity: 2)), lambdaScale: 0)
+        let length = BlockScanOrder.blockRowLength(count: weights.count, width: width, scanOrder: scanOrder)
+        let scanned = BlockScanOrder.reorder(weights, width: width, scanOrder: scanOrder)
+        let inScan = perRow ? try q.quantizeRows(scanned, rowLength: length) : try q.quantize(scanned).levels
+        let levels = BlockScanOrder.reorder(inScan, width: width, scanOrder: scanOrder, inverse: true)
+        var writer = NNRWriter()
+        writer.modelParameterSet.quantizationParameter = -38
+        writer.modelParameterSet.qpDensity = 2
+        let input = NNRTensorInput(name: "w", dimensions: [rows, width], data: .quantized(levels: levels, qp: -38),
+                                   coding: TensorCodingOptions(dependentQuantization: true, scanOrder: scanOrder))
+        let units = try [1, 2, 4].map { threads in
+            var framing = NNRStreamWriter(writer)
+            return framing.headerBytes + framing.append(try writer.compressedDataUnit(input, parameterId: 0, threads: threads))
+        }
+        #expect(units[1] == units[0] && units[2] == units[0])
+        var states: [UInt64] = []
+        try NNRBitstream.readUnits(units[0]) { unit, _ in
+            if case .compressedData(let ndu) = unit.body { states = ndu.header.entryPoints.map { $0 & 7 } }
+        }
+        #expect(states.count == rows / (4 << scanOrder) - 1)
+        if perRow { #expect(states.allSatisfy { $0 == 0 }) } else { #expect(states.contains { $0 != 0 }) }
+        var decoded: [Int32] = []
+        try NNRBitstream.decode(units[0], threads: 2) { t, _ in decoded = t.levels }
+        #expect(decoded == levels)
+    }
 }
