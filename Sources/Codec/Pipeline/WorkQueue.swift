@@ -1,42 +1,5 @@
 import CABAC
 
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
-/// A mutex with one condition variable (POSIX), for workers that sleep until there is work.
-final class Monitor: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
-    }
-
-    /// `body` with the mutex held.
-    func locked<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
-    /// Inside `locked`: releases the mutex until `broadcast` (or a spurious wake-up).
-    func wait() { pthread_cond_wait(condition, mutex) }
-
-    /// Wakes every waiting thread.
-    func broadcast() { pthread_cond_broadcast(condition) }
-}
-
 /// Items a running job handed to the pool (the rows of blocks of one big tensor): any
 /// waiting worker takes the next one; the publishing job takes them too and waits for all.
 final class SharedItems: @unchecked Sendable {
