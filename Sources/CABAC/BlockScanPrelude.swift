@@ -30,7 +30,7 @@ extension CABACEncoder {
                         if j >= 2 {
                             endOf[j - 2] = rowIndices(j - 2, levels, scan: scan, rowIsZero: rowIsZero, state: 0, into: out)
                         } else if price {
-                            let sets = split ? (j == 0 ? InitSetOptimizer.lowSets : InitSetOptimizer.highSets) : InitSetOptimizer.allSets
+                            let sets = InitSetOptimizer.half(j, split: split)
                             let priced = scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
                                                          sets: sets, limit: limit)
                             if j == 0 { low = priced } else { high = priced }
@@ -51,8 +51,8 @@ extension CABACEncoder {
                                   sets: InitSetOptimizer.allSets, limit: limit)
         }
         var chosen = [Int](repeating: 0, count: layout.count)
-        if var optimizer = low {
-            if let high { optimizer.merge(high) }
+        if let low {
+            let optimizer = InitSetOptimizer.merged(low, high)
             for i in signalled { chosen[i] = optimizer.bestSet(i) }
         }
         return (indices, states, chosen)

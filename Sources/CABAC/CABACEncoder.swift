@@ -117,14 +117,19 @@ public struct CABACEncoder {
         let signalled = layout.signalledContexts(dependentQuantization: options.dependentQuantization)
         var chosen = [Int](repeating: 0, count: layout.count)
         if options.optimizeInitialization {
-            var optimizer = InitSetOptimizer(contextCount: layout.count)
-            optimizer.withBoundStorage { optimizer in
-                TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
-                               dependentQuantization: options.dependentQuantization,
-                               limit: options.initializationSearchLimit ?? Int.max) { k, level, state, nb in
-                    // NNCodec prices the reconstruction level here (with the index's state).
-                    binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
+            // With a runner, the two halves of the shadow sets are items for any free worker.
+            let optimizer = InitSetOptimizer.priced(runner: segmentRunner) { sets in
+                var optimizer = InitSetOptimizer(contextCount: layout.count)
+                optimizer.sets = sets
+                optimizer.withBoundStorage { optimizer in
+                    TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
+                                   dependentQuantization: options.dependentQuantization,
+                                   limit: options.initializationSearchLimit ?? Int.max) { k, level, state, nb in
+                        // NNCodec prices the reconstruction level here (with the index's state).
+                        binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
+                    }
                 }
+                return optimizer
             }
             for i in signalled { chosen[i] = optimizer.bestSet(i) }
         }

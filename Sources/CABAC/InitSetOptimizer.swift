@@ -77,6 +77,30 @@ struct InitSetOptimizer: IndexedBinSink {
         }
     }
 
+    /// The shadow sets item `item` (0 or 1) of a pricing split in two halves runs; all nine
+    /// when it is not split.
+    @usableFromInline
+    static func half(_ item: Int, split: Bool) -> Int { split ? (item == 0 ? lowSets : highSets) : allSets }
+
+    /// `low` with the costs of `high` merged in (the other half of the sets), or `low` alone.
+    @usableFromInline
+    static func merged(_ low: InitSetOptimizer, _ high: InitSetOptimizer?) -> InitSetOptimizer {
+        var optimizer = low
+        if let high { optimizer.merge(high) }
+        return optimizer
+    }
+
+    /// `price(sets)` for all nine sets on this thread, or with `runner` as its two halves
+    /// (items taken by whichever worker is free) merged: the same costs either way.
+    static func priced(runner: SegmentRunner?, _ price: (_ sets: Int) -> InitSetOptimizer) -> InitSetOptimizer {
+        guard let runner else { return price(allSets) }
+        var low: InitSetOptimizer? = nil, high: InitSetOptimizer? = nil   // one variable per item
+        runner(2) { j in
+            if j == 0 { low = price(half(0, split: true)) } else { high = price(half(1, split: true)) }
+        }
+        return merged(low!, high!)
+    }
+
     /// Takes the costs of the sets `other` ran (`highSets` into a `lowSets` optimizer).
     @usableFromInline
     mutating func merge(_ other: InitSetOptimizer) {

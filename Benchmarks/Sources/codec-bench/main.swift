@@ -141,6 +141,7 @@ func model() throws {
                 // Two idle cores need at least max(calling thread, all threads / 2) of wall time.
                 times["encode bound \(scan) \(threads)", default: []].append(1000 * max(c1 - c0, (p1 - p0) / Double(threads)))
                 times["decode bound \(scan) \(threads)", default: []].append(1000 * max(c2 - c1, (p2 - p1) / Double(threads)))
+                times["encode all \(scan) \(threads)", default: []].append(1000 * (p1 - p0))
             }
         }
     }
@@ -155,6 +156,10 @@ func model() throws {
             print(String(format: "  block scan %d %@: 1 thread %.2f ms, 2 threads %.2f ms, %.2fx; %d bytes; " +
                          "CPU 1 thread %.2f ms, 2 threads max(calling thread, all / 2) %.2f ms, %.2fx",
                          scan, side, one, two, one / two, bytes[scan]!, cpu1, bound2, cpu1 / bound2))
+            if side == "encode" {
+                print(String(format: "    encode 2 threads CPU: calling thread %.2f ms, all threads %.2f ms",
+                             median(times["encode cpu \(scan) 2"]!), median(times["encode all \(scan) 2"]!)))
+            }
         }
     }
 }

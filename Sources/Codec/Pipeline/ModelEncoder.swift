@@ -89,16 +89,15 @@ public struct ModelEncoder: Sendable {
         }
         let frozenWriter = writer
         let frozenReports = reports
-        let totalElements = coded.reduce(0) { $0 + tensors[$1].elementCount }
-        let threads = options.threads
+        // A tensor that bounds the makespan hands its rows of blocks to the pool's workers; the
+        // tensors coded beside it hand over their pricing halves.
+        let sharing = ParallelWork.sharingJobs(costs: coded.map { tensors[$0].elementCount }, threads: options.threads)
         let counter = ProgressCounter(total: coded.count, progress)
         let job: @Sendable (Int, SegmentRunner?) throws -> (NNRUnit, EncodedTensorReport) = { k, runner in
             let i = coded[k]
             let t = tensors[i]
-            // A tensor that bounds the makespan hands its rows of blocks to the pool's workers.
-            let inner = ParallelWork.innerThreads(elements: t.elementCount, total: totalElements, threads: threads)
             let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i],
-                                     runner: inner > 1 ? runner : nil)
+                                     runner: sharing.contains(k) ? runner : nil)
             t.rawData?.evict()
             counter.step(r.1.name)
             return r
@@ -147,8 +146,16 @@ public struct ModelEncoder: Sendable {
                                                       lambda: options.lambda, unaryLength: options.rateModelUnaryLength,
                                                       tensor: name, rowWidth: rowWidth, scanOrder: dq ? coding.scanOrder : 0,
                                                       runner: runner)
-            if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
-            (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
+            // The G choice and the error report read the levels only: two items with a runner.
+            let choose = options.unaryLength == nil
+            var unaryLength = coding.unaryLength, errors = (0.0, 0.0)   // one variable per item
+            let item: (Int) -> Void = { j in
+                if j == 0 { errors = Self.errors(values, levels: levels, step: step) }
+                else if choose { unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
+            }
+            if let runner { runner(2, item) } else { item(0); item(1) }
+            coding.unaryLength = unaryLength
+            (r.maxError, r.rmsError) = errors
             r.qp = qp
             r.stepSize = step
             data = .quantized(levels: levels, qp: qp)

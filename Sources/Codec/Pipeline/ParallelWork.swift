@@ -211,6 +211,17 @@ extension ParallelWork {
         }
     }
 
+    /// The jobs that get the pool's runner: when the largest job holds more than its share
+    /// (1/threads) of the work, the `threads` largest (ties: lower index first) — the big one
+    /// splits itself, the ones coded beside it split what they can (their pricing) for a
+    /// worker that would otherwise wait; else none.
+    static func sharingJobs(costs: [Int], threads: Int) -> Set<Int> {
+        let total = costs.reduce(0, +)
+        let order = costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
+        guard let largest = order.first, innerThreads(elements: costs[largest], total: total, threads: threads) > 1 else { return [] }
+        return Set(order.prefix(threads))
+    }
+
     /// Threads for the inside of one tensor of `elements` among `total`: all of them when it
     /// alone holds more than its share (1/threads) of the work, else 1 — a tensor that bounds
     /// the makespan is split at its entry points, the others keep one thread each.

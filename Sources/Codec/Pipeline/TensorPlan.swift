@@ -33,6 +33,9 @@ enum TensorPlan {
     /// Float dtypes whose every value float32 holds exactly, NaN and infinities included.
     static let exactInFloat32: Set<DataType> = [.float, .float16, .bfloat16]
 
+    /// Below this many elements in all, the tensors' values are scanned on one thread.
+    static let parallelScanElements = 1 << 20
+
     /// Every stored tensor of `model` (initializers, `Constant` values, subgraphs) with its
     /// role. A stream name used twice is coded once; later tensors of that name are kept.
     /// The tensors' values are scanned on `options.threads` threads (largest first): on a
@@ -42,7 +45,10 @@ enum TensorPlan {
         var exact = Set<String>()
         if let g = model.graph { shapeParameters(g, into: &exact) }
         let located = model.locatedTensors()
-        let scanned = ParallelWork.map(costs: located.map(\.tensor.elementCount), threads: options.threads) { i in
+        let costs = located.map(\.tensor.elementCount)
+        // A small model is scanned on the calling thread: a thread costs more than it saves.
+        let threads = costs.reduce(0, +) < parallelScanElements ? 1 : options.threads
+        let scanned = ParallelWork.map(costs: costs, threads: threads) { i in
             let role = role(of: located[i].tensor, options: options)
             located[i].tensor.rawData?.evict()   // the scan faulted in mapped pages; coding maps them again
             return role

@@ -32,6 +32,21 @@ final class WorkQueue: @unchecked Sendable {
         return nil
     }
 
+    /// Inside `monitor.locked`, for the publisher of `task`: its next untaken item, else
+    /// another published item while some of `task` still run elsewhere (the items are short
+    /// and never wait for the publisher), else nil once all of `task` are done.
+    private func nextWhileWaiting(for task: SharedItems) -> (SharedItems, Int)? {
+        while true {
+            if task.next < task.count {
+                task.next += 1
+                return (task, task.next - 1)
+            }
+            if task.done == task.count { return nil }
+            if let item = takeItem() { return item }
+            monitor.wait()
+        }
+    }
+
     /// Runs a taken item and counts it done (waking the publisher after the last).
     func run(_ item: (SharedItems, Int)) {
         item.0.body.unsafelyUnwrapped(item.1)
@@ -56,15 +71,11 @@ final class WorkQueue: @unchecked Sendable {
                     published.append(task)
                     monitor.broadcast()
                 }
-                while let i = monitor.locked({ () -> Int? in
-                    guard task.next < task.count else { return nil }
-                    task.next += 1
-                    return task.next - 1
-                }) {
-                    run((task, i))
+                // Its own items first, then, while others finish its last ones, any other job's.
+                while let item = monitor.locked({ nextWhileWaiting(for: task) }) {
+                    run(item)
                 }
                 monitor.locked {
-                    while task.done < task.count { monitor.wait() }
                     published.removeAll { $0 === task }
                     task.body = nil   // no worker calls it any more; the closure must not outlive this call
                 }
