@@ -67,4 +67,22 @@ struct OrderedWorkTests {
         #expect(s.items.count == 64 && s.items.values.allSatisfy { $0 == 1 })
         #expect(s.threads.count <= threads)
     }
+
+    @Test("every job publishing items: a publisher waiting for its own takes the others', each runs once, no hang",
+          arguments: [2, 4])
+    func publishersHelpEachOther(threads: Int) throws {
+        let seen = Mutex<[Int: Int]>([:])
+        var results: [Int] = []
+        try ParallelWork.ordered(count: 6, threads: threads, costs: [50, 40, 30, 3, 2, 1], { i, runner -> Int in
+            guard let runner else { return -1 }
+            runner(8 + i) { item in
+                seen.withLock { $0[100 * i + item, default: 0] += 1 }
+                usleep(UInt32(100 * (item % 3 + 1)))
+            }
+            return i
+        }, consume: { _, v in results.append(v) })
+        #expect(results == Array(0..<6))
+        let counts = seen.withLock { $0 }
+        #expect(counts.count == (0..<6).reduce(0) { $0 + 8 + $1 } && counts.values.allSatisfy { $0 == 1 })
+    }
 }
