@@ -120,6 +120,8 @@ func model() throws {
         o.threads = threads
         return o
     }
+    // PROFILE_THREADS=N: only N threads, for `perf record` (no table printed).
+    let threadCounts = env["PROFILE_THREADS"].flatMap { Int($0) }.map { [$0] } ?? [1, 2]
     for scan in scans {
         let s = try ModelEncoder(options: options(scan, 1)).encode(m).bytes
         streams[scan] = s
@@ -127,7 +129,7 @@ func model() throws {
     }
     for _ in 0..<runs {
         for scan in scans {
-            for threads in [1, 2] {
+            for threads in threadCounts {
                 let t0 = Date(), c0 = threadCPUTime(), p0 = processCPUTime()
                 let s = try ModelEncoder(options: options(scan, threads)).encode(m).bytes
                 let t1 = Date(), c1 = threadCPUTime(), p1 = processCPUTime()
@@ -145,6 +147,7 @@ func model() throws {
             }
         }
     }
+    guard threadCounts.count == 2 else { return }
     print("model \(path), -q \(env["Q"] ?? "8")\(env["DQ"] == "1" ? " --dq" : ""), \(runs) runs, medians:")
     for scan in scans {
         for side in ["encode", "decode"] {
