@@ -149,8 +149,8 @@ public struct ModelEncoder: Sendable {
             // The G choice and the error report read the levels only: two items with a runner.
             let choose = options.unaryLength == nil
             var unaryLength = coding.unaryLength, errors = (0.0, 0.0)   // one variable per item
-            let item: (Int) -> Void = { j in
-                if j == 0 { errors = Self.errors(values, levels: levels, step: step) }
+            let item: (Int) -> Void = { j in   // the longer first: a worker that comes later takes the other
+                if j == 1 { errors = Self.errors(values, levels: levels, step: step) }
                 else if choose { unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
             }
             if let runner { runner(2, item) } else { item(0); item(1) }

@@ -212,14 +212,16 @@ extension ParallelWork {
     }
 
     /// The jobs that get the pool's runner: when the largest job holds more than its share
-    /// (1/threads) of the work, the `threads` largest (ties: lower index first) — the big one
-    /// splits itself, the ones coded beside it split what they can (their pricing) for a
-    /// worker that would otherwise wait; else none.
+    /// (1/threads) of the work, the `threads − 1` largest (ties: lower index first), else none.
+    /// The big one splits itself; the others split what they can (their pricing halves) for
+    /// the workers left over once the small jobs are done. With two threads that is the big
+    /// one alone: the job beside it would find no idle worker (the big one's worker takes its
+    /// own items first) and its split would only add the second pass over its levels.
     static func sharingJobs(costs: [Int], threads: Int) -> Set<Int> {
         let total = costs.reduce(0, +)
         let order = costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
         guard let largest = order.first, innerThreads(elements: costs[largest], total: total, threads: threads) > 1 else { return [] }
-        return Set(order.prefix(threads))
+        return Set(order.prefix(max(1, threads - 1)))
     }
 
     /// Threads for the inside of one tensor of `elements` among `total`: all of them when it
