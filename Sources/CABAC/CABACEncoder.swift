@@ -117,14 +117,19 @@ public struct CABACEncoder {
         let signalled = layout.signalledContexts(dependentQuantization: options.dependentQuantization)
         var chosen = [Int](repeating: 0, count: layout.count)
         if options.optimizeInitialization {
-            // With a runner, the two halves of the shadow sets are items for any free worker.
-            let optimizer = InitSetOptimizer.priced(runner: segmentRunner) { sets in
+            // With a runner, a free worker may take the high half of the shadow sets.
+            let optimizer = InitSetOptimizer.priced(runner: segmentRunner) { sets, helped in
                 var optimizer = InitSetOptimizer(contextCount: layout.count)
                 optimizer.sets = sets
+                var priced = 0
                 optimizer.withBoundStorage { optimizer in
                     TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
                                    dependentQuantization: options.dependentQuantization,
                                    limit: options.initializationSearchLimit ?? Int.max) { k, level, state, nb in
+                        if priced & 1023 == 0 && optimizer.sets == InitSetOptimizer.allSets && helped() {
+                            optimizer.sets = InitSetOptimizer.lowSets
+                        }
+                        priced &+= 1
                         // NNCodec prices the reconstruction level here (with the index's state).
                         binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)
                     }

@@ -90,15 +90,30 @@ struct InitSetOptimizer: IndexedBinSink {
         return optimizer
     }
 
-    /// `price(sets)` for all nine sets on this thread, or with `runner` as its two halves
-    /// (items taken by whichever worker is free) merged: the same costs either way.
-    static func priced(runner: SegmentRunner?, _ price: (_ sets: Int) -> InitSetOptimizer) -> InitSetOptimizer {
-        guard let runner else { return price(allSets) }
-        var low: InitSetOptimizer? = nil, high: InitSetOptimizer? = nil   // one variable per item
+    /// `price(sets, helped)` for all nine sets; with `runner`, the high half of the sets is
+    /// also an item for a free worker. The first item prices all nine sets and, from when
+    /// `helped()` turns true (a worker took the second item and prices sets 5...8 from the
+    /// start), only sets 0...4; the costs merged are the same either way. Without a helper the
+    /// tensor is priced in one pass (the second item, run later, finds nothing left to do).
+    static func priced(runner: SegmentRunner?,
+                       _ price: (_ sets: Int, _ helped: () -> Bool) -> InitSetOptimizer) -> InitSetOptimizer {
+        guard let runner else { return price(allSets, { false }) }
+        let claim = Monitor()
+        var taken = 0   // 0: the high half is free, 1: a helper prices it, 2: the first item priced all
+        var first: InitSetOptimizer? = nil, high: InitSetOptimizer? = nil   // one variable per item
         runner(2) { j in
-            if j == 0 { low = price(half(0, split: true)) } else { high = price(half(1, split: true)) }
+            if j == 0 {
+                first = price(allSets, { claim.locked { taken == 1 } })
+                claim.locked { if taken == 0 { taken = 2 } }
+            } else if claim.locked({ () -> Bool in
+                guard taken == 0 else { return false }
+                taken = 1
+                return true
+            }) {
+                high = price(highSets, { false })
+            }
         }
-        return merged(low!, high!)
+        return merged(first!, high)
     }
 
     /// Takes the costs of the sets `other` ran (`highSets` into a `lowSets` optimizer).

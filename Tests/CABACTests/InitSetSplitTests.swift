@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 @testable import CABAC
 
@@ -60,11 +61,26 @@ struct InitSetSplitTests {
         let levels = Self.levels(count: 96 * 200, dq: true, seed: 11)
         let scan = BlockScan(geometryOf: levels.count, width: 200, scanOrder: 1)
         levels.withUnsafeBufferPointer { l in
-            let price: (Int) -> InitSetOptimizer = { sets in
+            let price: (Int, () -> Bool) -> InitSetOptimizer = { sets, _ in
                 CABACEncoder.scannedInitSets(l, scan: scan, rowIsZero: [], dq: true, layout: layout, sets: sets, limit: 7000)
             }
             let whole = InitSetOptimizer.priced(runner: nil, price)
-            #expect(whole.costs == price(InitSetOptimizer.allSets).costs)
+            #expect(whole.costs == price(InitSetOptimizer.allSets, { false }).costs)
+            // Items one after another on one thread: the first prices all nine sets, the second nothing.
+            var secondPriced = false
+            let serial = InitSetOptimizer.priced(runner: { n, body in for i in 0..<n { body(i) } }) { sets, helped in
+                if sets == InitSetOptimizer.highSets { secondPriced = true }
+                return price(sets, helped)
+            }
+            #expect(serial.costs == whole.costs && !secondPriced)
+            // Items in reverse: the helper prices the high half, the first item switches to the
+            // low half at once; merged, the same costs.
+            let helped = InitSetOptimizer.priced(runner: { n, body in for i in (0..<n).reversed() { body(i) } }) { sets, helped in
+                var o = price(sets, helped)
+                if sets == InitSetOptimizer.allSets { #expect(helped()); o.sets = InitSetOptimizer.lowSets }
+                return o
+            }
+            #expect(helped.costs == whole.costs)
             let split = InitSetOptimizer.priced(runner: Self.concurrent, price)
             #expect(split.costs == whole.costs)
             #expect(split.sets == InitSetOptimizer.allSets)
@@ -81,9 +97,23 @@ struct InitSetSplitTests {
         options.initializationSearchLimit = 16384
         var serial = CABACEncoder()
         try serial.encodeTensor(levels, rowWidth: width, options: options)
-        var parallel = CABACEncoder()
-        parallel.segmentRunner = Self.concurrent
-        try parallel.encodeTensor(levels, rowWidth: width, options: options)
-        #expect(parallel.finish() == serial.finish())
+        let expected = serial.finish()
+        // Concurrent items; items in reverse (the helper first: the pass prices sets 0...4 only);
+        // a helper arriving mid-pass (the first item switches to sets 0...4 there).
+        let late: SegmentRunner = { n, body in
+            withoutActuallyEscaping(body) { body in
+                let box = Box(body)
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) { usleep(300); box.body(1) }
+                box.body(0)
+                group.wait()
+            }
+        }
+        for runner in [Self.concurrent, { n, body in for i in (0..<n).reversed() { body(i) } }, late] as [SegmentRunner] {
+            var parallel = CABACEncoder()
+            parallel.segmentRunner = runner
+            try parallel.encodeTensor(levels, rowWidth: width, options: options)
+            #expect(parallel.finish() == expected)
+        }
     }
 }
