@@ -126,9 +126,7 @@ public struct CABACEncoder {
                     TensorScan.run(indices: indices, levels: levels, rowWidth: rowWidth, rowIsZero: rowIsZero,
                                    dependentQuantization: options.dependentQuantization,
                                    limit: options.initializationSearchLimit ?? Int.max) { k, level, state, nb in
-                        if priced & 1023 == 0 && optimizer.sets == InitSetOptimizer.allSets && helped() {
-                            optimizer.sets = InitSetOptimizer.lowSets
-                        }
+                        optimizer.leaveHighSets(after: priced, ifHelped: helped)
                         priced &+= 1
                         // NNCodec prices the reconstruction level here (with the index's state).
                         binarizeLevel(level, state: state, neighbourClass: nb, layout: layout, into: &optimizer)

@@ -116,6 +116,13 @@ struct InitSetOptimizer: IndexedBinSink {
         return merged(first!, high)
     }
 
+    /// In the first item of `priced`, before level number `priced`: every 1024 levels, while
+    /// all nine sets run, whether a helper took the high half; then only sets 0...4 run on.
+    @inlinable
+    mutating func leaveHighSets(after priced: Int, ifHelped helped: () -> Bool) {
+        if priced & 1023 == 0 && sets == Self.allSets && helped() { sets = Self.lowSets }
+    }
+
     /// Takes the costs of the sets `other` ran (`highSets` into a `lowSets` optimizer).
     @usableFromInline
     mutating func merge(_ other: InitSetOptimizer) {
