@@ -43,6 +43,39 @@ public enum BlockScanOrder {
         return BlockScan(count: count, width: width, scanOrder: scanOrder).order
     }
 
+    /// `values` (row-major, rows of `width`) in the coding order of `scanOrder` — element i
+    /// is `values[positions[i]]` — or, with `inverse`, values in coding order put back
+    /// row-major; copied a segment of a block row at a time (no position array).
+    @inlinable
+    public static func reorder<T>(_ values: [T], width: Int, scanOrder: Int, inverse: Bool = false) -> [T] {
+        let count = values.count
+        guard (1...4).contains(scanOrder), width > 1, count > width, count % width == 0 else { return values }
+        let block = 4 << scanOrder, height = count / width
+        return [T](unsafeUninitializedCapacity: count) { out, initialized in
+            values.withUnsafeBufferPointer { v in
+                let to = out.baseAddress!, from = v.baseAddress!
+                var k = 0
+                for by in stride(from: 0, to: height, by: block) {
+                    for bx in stride(from: 0, to: width, by: block) {
+                        let w = min(block, width - bx)
+                        for y in by..<min(by + block, height) {
+                            let p = y * width + bx
+                            if inverse { (to + p).initialize(from: from + k, count: w) } else { (to + k).initialize(from: from + p, count: w) }
+                            k += w
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+    }
+
+    /// Elements of a row of blocks (the last may have fewer) of such a tensor; `count` for
+    /// row-major (one row).
+    public static func blockRowLength(count: Int, width: Int, scanOrder: Int) -> Int {
+        blockRows(count: count, width: width, scanOrder: scanOrder) > 1 ? width * (4 << scanOrder) : count
+    }
+
     /// Rows of blocks (segments between entry points) of such a tensor; 1 for row-major.
     public static func blockRows(count: Int, width: Int, scanOrder: Int) -> Int {
         guard (1...4).contains(scanOrder), width > 1, count > width, count % width == 0 else { return 1 }

@@ -12,26 +12,12 @@ extension CABACEncoder {
         let rowIsZero = Self.zeroRows(levels, rowWidth: rowWidth, skipping: skipRows)
         let layout = ContextLayout(unaryLength: options.unaryLength)
         let signalled = layout.signalledContexts(dependentQuantization: dq)
-        // The indices and the initialization-set choice do not depend on each other: with
-        // a runner and DQ they are found at once (both are serial work before the rows;
-        // without DQ the indices are a copy, not worth a thread).
-        var found: Result<(indices: [Int32], states: [Int]), CABACError>? = nil
-        var chosen = [Int](repeating: 0, count: layout.count)
-        let jobs: (Int) -> Void = { job in
-            if job == 0 {
-                found = Result { () throws(CABACError) in
-                    try Self.scannedIndices(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, byteOffset: offset)
-                }
-            } else if options.optimizeInitialization {
-                chosen = Self.scannedInitSets(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout, signalled: signalled,
-                                              limit: options.initializationSearchLimit ?? Int.max)
-            }
-        }
-        // (Run at once, the pricing may see a level `scannedIndices` refuses: it only prices it.)
-        let together = joined && dq && options.optimizeInitialization
-        if together, let runner = segmentRunner { runner(2, jobs) } else { jobs(0) }
-        let (indices, states) = try found!.get()
-        if !together { jobs(1) }
+        // The indices and the initialization-set choice do not depend on each other: with a
+        // runner and DQ they are found at once (serial work before the rows; without DQ the
+        // indices are a copy and the other worker is busy with other tensors by then).
+        let (indices, states, chosen) = try Self.scannedPrelude(levels, scan: scan, rowIsZero: rowIsZero, dq: dq, layout: layout,
+                                                                signalled: signalled, options: options, byteOffset: offset,
+                                                                runner: joined ? segmentRunner : nil)
 
         var contexts = ContextSet(unaryLength: options.unaryLength).models
         if options.hasRowSkipFlag(count: count, rowWidth: rowWidth) {
@@ -99,28 +85,22 @@ extension CABACEncoder {
             var state = 0
             for r in 0..<scan.blockRows {
                 if r > 0 { states.append(state) }
-                state = scan.walkBlockRow(r, rowIsZero: rowIsZero, dependentQuantization: true, state: state) { position, s in
-                    let level = levels[position]
-                    guard level != Int32.min, let k = DependentQuantization.index(reconstructionLevel: level, state: s) else {
-                        if invalid == nil { invalid = (position, level) }
-                        return 0
-                    }
-                    out[position] = k
-                    return k
-                }
+                let row = rowIndices(r, levels, scan: scan, rowIsZero: rowIsZero, state: state, into: out.baseAddress!)
+                state = row.end
+                if invalid == nil { invalid = row.invalid }
             }
         }
         if let (i, level) = invalid { throw CABACError(.invalidLevel(index: i, level: level), byteOffset: offset) }
         return (indices, states)
     }
 
-    /// NNCodec's initialization-set choice for a scanned tensor: the levels priced along the
+    /// NNCodec's initialization-set pricing for a scanned tensor: the levels priced along the
     /// scan (the neighbour carries across entry points, the shadow states reset there), at
-    /// most `limit` of them (all: exactly NNCodec's choice).
-    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool],
-                                dq: Bool, layout: ContextLayout, signalled: [Int], limit: Int = Int.max) -> [Int] {
-        var chosen = [Int](repeating: 0, count: layout.count)
+    /// most `limit` of them (all: exactly NNCodec's choice), in the shadow models of `sets`.
+    static func scannedInitSets(_ levels: UnsafeBufferPointer<Int32>, scan: BlockScan, rowIsZero: [Bool], dq: Bool,
+                                layout: ContextLayout, sets: Int, limit: Int = Int.max) -> InitSetOptimizer {
         var optimizer = InitSetOptimizer(contextCount: layout.count)
+        optimizer.sets = sets
         optimizer.withBoundStorage { optimizer in
             var neighbour = 0
             var state = 0
@@ -143,8 +123,7 @@ extension CABACEncoder {
                 }
             }
         }
-        for i in signalled { chosen[i] = optimizer.bestSet(i) }
-        return chosen
+        return optimizer
     }
 }
 

@@ -99,7 +99,10 @@ extension CABACEncoder {
     /// Codes the rows of blocks of a scanned tensor through `runner` (each on its own, see
     /// `CodedBlockRow`) and joins them in order after the initialization choices already in
     /// the stream: the same bytes and entry points as coding them one after another.
-    /// `states[r]` is the DQ state at the start of row `r`.
+    /// `states[r]` is the DQ state at the start of row `r`. The join is one more item after
+    /// the rows: taken once every row is taken (runners take items in index order), it appends
+    /// the rows as they finish while the last ones are still coded; whatever it has not
+    /// appended (a runner in another order) is appended after the runner returns.
     mutating func encodeBlockRowsJoined(_ indices: [Int32], scan: BlockScan, rowIsZero: [Bool], dq: Bool, g: Int,
                                         contexts: [ContextModel], states: [Int], perLevel: Int,
                                         runner: SegmentRunner) throws(CABACError) -> [EncoderEntryPoint] {
@@ -110,20 +113,29 @@ extension CABACEncoder {
             rows.deinitialize(count: n)
             rows.deallocate()
         }
-        runner(n) { r in
-            rows[r] = Self.codeBlockRow(r, indices: indices, scan: scan, rowIsZero: rowIsZero, dq: dq, g: g,
-                                        contexts: contexts, state: states[r], perLevel: perLevel)
-        }
-        var room = 16
-        for r in 0..<n { room += rows[r]!.value.count }
+        let progress = RowProgress(count: n)
         var points: [EncoderEntryPoint] = []
-        try withRoom(room) { (c: inout BinEncoder) throws(CABACError) in
-            for r in 0..<n {
+        var joined = 0
+        func appendNext() {
+            let row = rows[joined]!
+            try! withRoom(row.value.count + 16) { (c: inout BinEncoder) throws(CABACError) in
                 c.entryPointStart()
-                if r > 0 { points.append(EncoderEntryPoint(bitOffset: c.entryPointBitOffset, lowByte: c.lowByte, state: states[r])) }
-                c.append(rows[r]!)
+                if joined > 0 { points.append(EncoderEntryPoint(bitOffset: c.entryPointBitOffset, lowByte: c.lowByte, state: states[joined])) }
+                c.append(row)
+            }
+            joined += 1
+        }
+        runner(n + 1) { r in
+            if r < n {
+                progress.start(r)
+                rows[r] = Self.codeBlockRow(r, indices: indices, scan: scan, rowIsZero: rowIsZero, dq: dq, g: g,
+                                            contexts: contexts, state: states[r], perLevel: perLevel)
+                progress.finish(r)
+            } else {
+                while joined < n && progress.waitIfStarted(joined) { appendNext() }
             }
         }
+        while joined < n { appendNext() }
         return points
     }
 }

@@ -9,6 +9,11 @@ struct InitSetOptimizer: IndexedBinSink {
     @usableFromInline var costs: [UInt64]
 
     @usableFromInline let tables = RawTables.shared
+    /// Which shadow models run: `allSets`, `lowSets` (sets 0...4) or `highSets` (5...8); the
+    /// costs of the others stay 0. Two optimizers with the halves price the same bins on two
+    /// threads; `merge` joins their costs.
+    @usableFromInline var sets = Self.allSets
+    @usableFromInline static let allSets = 0, lowSets = 1, highSets = 2
 
     @usableFromInline
     init(contextCount: Int) {
@@ -57,15 +62,26 @@ struct InitSetOptimizer: IndexedBinSink {
         let c = costPointer.unsafelyUnwrapped + base
         let t = tables
         // The nine sets' window sizes as constants (checked against the table in `init`).
-        shadowStep(m + 0, c + 0, bin, 5, 4, t)
-        shadowStep(m + 1, c + 1, bin, 5, 4, t)
-        shadowStep(m + 2, c + 2, bin, 5, 4, t)
-        shadowStep(m + 3, c + 3, bin, 4, 5, t)
-        shadowStep(m + 4, c + 4, bin, 6, 6, t)
-        shadowStep(m + 5, c + 5, bin, 6, 6, t)
-        shadowStep(m + 6, c + 6, bin, 6, 6, t)
-        shadowStep(m + 7, c + 7, bin, 7, 5, t)
-        shadowStep(m + 8, c + 8, bin, 7, 5, t)
+        if sets != Self.highSets {
+            shadowStep(m + 0, c + 0, bin, 5, 4, t)
+            shadowStep(m + 1, c + 1, bin, 5, 4, t)
+            shadowStep(m + 2, c + 2, bin, 5, 4, t)
+            shadowStep(m + 3, c + 3, bin, 4, 5, t)
+            shadowStep(m + 4, c + 4, bin, 6, 6, t)
+        }
+        if sets != Self.lowSets {
+            shadowStep(m + 5, c + 5, bin, 6, 6, t)
+            shadowStep(m + 6, c + 6, bin, 6, 6, t)
+            shadowStep(m + 7, c + 7, bin, 7, 5, t)
+            shadowStep(m + 8, c + 8, bin, 7, 5, t)
+        }
+    }
+
+    /// Takes the costs of the sets `other` ran (`highSets` into a `lowSets` optimizer).
+    @usableFromInline
+    mutating func merge(_ other: InitSetOptimizer) {
+        for i in 0..<costs.count where (i % 9 >= 5) == (other.sets == Self.highSets) { costs[i] = other.costs[i] }
+        sets = Self.allSets
     }
 
     /// Prices `bin` in one shadow model and adapts it (`cost` and `update` with constant

@@ -44,4 +44,27 @@ struct OrderedWorkTests {
             })
         }
     }
+
+    @Test("a job's items go to the pool's workers: each runs once, no thread beyond the pool, results in order",
+          arguments: [2, 4])
+    func sharedItems(threads: Int) throws {
+        let seen = Mutex<(items: [Int: Int], threads: Set<UInt>)>(([:], []))
+        var results: [Int] = []
+        try ParallelWork.ordered(count: 5, threads: threads, costs: [100, 1, 1, 1, 1], { i, runner -> Int in
+            seen.withLock { _ = $0.threads.insert(UInt(pthread_self())) }
+            guard i == 0, let runner else { return i }
+            runner(64) { item in
+                seen.withLock { s in
+                    s.items[item, default: 0] += 1
+                    s.threads.insert(UInt(pthread_self()))
+                }
+                usleep(200)
+            }
+            return 1000
+        }, consume: { _, v in results.append(v) })
+        let s = seen.withLock { $0 }
+        #expect(results == [1000, 1, 2, 3, 4])
+        #expect(s.items.count == 64 && s.items.values.allSatisfy { $0 == 1 })
+        #expect(s.threads.count <= threads)
+    }
 }

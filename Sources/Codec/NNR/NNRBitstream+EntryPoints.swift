@@ -11,9 +11,17 @@ extension NNRBitstream {
     static func decodeBlockRows(_ decoder: CABACDecoder, count: Int, rowWidth: Int, options: TensorCodingOptions,
                                 entryPoints: [UInt64], threads: Int,
                                 stepSize: Float?) -> (levels: [Int32], values: [Float]?)? {
+        guard let runner = ParallelWork.segmentRunner(threads: threads) else { return nil }
+        return decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options, entryPoints: entryPoints,
+                               runner: runner, stepSize: stepSize)
+    }
+
+    /// `decodeBlockRows` with the rows decoded through `runner`.
+    static func decodeBlockRows(_ decoder: CABACDecoder, count: Int, rowWidth: Int, options: TensorCodingOptions,
+                                entryPoints: [UInt64], runner: SegmentRunner,
+                                stepSize: Float?) -> (levels: [Int32], values: [Float]?)? {
         var decoder = decoder
-        guard let runner = ParallelWork.segmentRunner(threads: threads),
-              let plan = try? decoder.beginBlockRows(count: count, rowWidth: rowWidth, options: options, entryPoints: entryPoints)
+        guard let plan = try? decoder.beginBlockRows(count: count, rowWidth: rowWidth, options: options, entryPoints: entryPoints)
         else { return nil }
         let start = decoder
         if let step = stepSize {

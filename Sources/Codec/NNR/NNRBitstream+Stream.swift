@@ -110,7 +110,7 @@ extension NNRBitstream {
         try withoutActuallyEscaping(callbacks.0) { topology in
             try withoutActuallyEscaping(callbacks.1) { body in
                 // Decoded in stream order on `threads` threads; the callbacks run in stream order.
-                try ParallelWork.ordered(count: work.count, threads: threads, costs: costs, { n -> NNRDecodedTensor? in
+                try ParallelWork.ordered(count: work.count, threads: threads, costs: costs, { n, runner -> NNRDecodedTensor? in
                     guard case .tensor(let k) = work[n] else { return nil }
                     let p = jobs[k]
                     var context = p.context
@@ -118,11 +118,12 @@ extension NNRBitstream {
                     guard case .compressedData(let ndu) = unit.body else { return nil }
                     var decoded: NNRDecodedTensor
                     do throws(NNRError) {
-                        // A tensor that bounds the makespan is split at its entry points.
+                        // A tensor that bounds the makespan is split at its entry points, its rows
+                        // of blocks decoded by the pool's workers.
                         let inner = ParallelWork.innerThreads(elements: p.elements, total: totalElements, threads: threads)
                         decoded = try decodeTensor(ndu, profile: context.profile ?? 1, mps: context.mps!,
                                                    payloadOffset: p.offset + unit.size - ndu.payload.count,
-                                                   keepLevels: keepLevels, threads: inner)
+                                                   keepLevels: keepLevels, runner: inner > 1 ? runner : nil)
                         if !keepLevels { decoded.levels = [] }
                     } catch {
                         var e = error

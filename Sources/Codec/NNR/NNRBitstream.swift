@@ -104,11 +104,11 @@ public struct NNRBitstream: Sendable, Equatable {
     }
 
     /// Decodes one compressed-data unit. Without `keepLevels` a FLOAT tensor comes with
-    /// empty `levels`: its values are decoded straight into their array. With `threads` > 1
-    /// and entry points, its rows of blocks are decoded in parallel (`decodeBlockRows`), with
-    /// the same result and errors as one thread.
-    static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet,
-                             payloadOffset: Int, keepLevels: Bool = true, threads: Int = 1) throws(NNRError) -> NNRDecodedTensor {
+    /// empty `levels`: its values are decoded straight into their array. With a `runner` and
+    /// entry points, its rows of blocks are decoded through it (`decodeBlockRows`), with the
+    /// same result and errors as one thread.
+    static func decodeTensor(_ ndu: NNRCompressedDataUnit, profile: UInt8, mps: NNRModelParameterSet, payloadOffset: Int,
+                             keepLevels: Bool = true, runner: SegmentRunner? = nil) throws(NNRError) -> NNRDecodedTensor {
         let h = ndu.header
         let count = h.elementCount
         var tensor = NNRDecodedTensor(name: h.tensorName, dimensions: h.dimensions, payloadType: h.payloadType,
@@ -149,9 +149,9 @@ public struct NNRBitstream: Sendable, Equatable {
             let options = TensorCodingOptions(dependentQuantization: tensor.dependentQuantization,
                                               unaryLength: h.cabacUnaryLengthMinus1 + 1,
                                               rowSkipSyntax: profile == 1, scanOrder: h.scanOrder)
-            if threads > 1, !h.entryPoints.isEmpty,
+            if let runner, !h.entryPoints.isEmpty,
                let decoded = decodeBlockRows(decoder, count: count, rowWidth: rowWidth, options: options,
-                                             entryPoints: h.entryPoints, threads: threads,
+                                             entryPoints: h.entryPoints, runner: runner,
                                              stepSize: keepLevels ? nil : tensor.stepSize) {
                 entryPoints = h.entryPoints   // every row ended at its entry point
                 tensor.levels = decoded.levels

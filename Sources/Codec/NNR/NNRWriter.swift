@@ -54,6 +54,11 @@ public struct NNRWriter: Sendable {
     /// scan order > 0 its rows of blocks are coded on up to `threads` threads and joined; the
     /// bytes are the same for every count.
     public func compressedDataUnit(_ tensor: NNRTensorInput, parameterId: Int, threads: Int = 1) throws(NNRError) -> NNRUnit {
+        try compressedDataUnit(tensor, parameterId: parameterId, runner: ParallelWork.segmentRunner(threads: threads))
+    }
+
+    /// `compressedDataUnit` with the rows of blocks coded through `runner` (nil: one after another).
+    func compressedDataUnit(_ tensor: NNRTensorInput, parameterId: Int, runner: SegmentRunner?) throws(NNRError) -> NNRUnit {
         let count = tensor.dimensions.reduce(1, *)
         func fail(_ kind: NNRError.Kind) -> NNRError { NNRError(kind, byteOffset: 0, tensorName: tensor.name) }
         guard !tensor.dimensions.isEmpty, tensor.dimensions.allSatisfy({ $0 >= 1 }) else {
@@ -99,7 +104,7 @@ public struct NNRWriter: Sendable {
             options.rowSkipSyntax = profile == 1
             options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count / 2 + 64)
-            encoder.segmentRunner = ParallelWork.segmentRunner(threads: threads)
+            encoder.segmentRunner = runner
             encoder.encodeSigned(Int32(offset), bits: bits)
             do throws(CABACError) {
                 try encoder.encodeTensor(levels, rowWidth: header.rowWidth, options: options)
@@ -116,7 +121,7 @@ public struct NNRWriter: Sendable {
             options.rowSkipSyntax = profile == 1
             options.scanOrder = header.scanOrder
             var encoder = CABACEncoder(reserveCapacity: count + 64)
-            encoder.segmentRunner = ParallelWork.segmentRunner(threads: threads)
+            encoder.segmentRunner = runner
             do throws(CABACError) {
                 try encoder.encodeTensor(values, rowWidth: header.rowWidth, options: options)
             } catch {

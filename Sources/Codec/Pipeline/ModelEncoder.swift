@@ -92,12 +92,13 @@ public struct ModelEncoder: Sendable {
         let totalElements = coded.reduce(0) { $0 + tensors[$1].elementCount }
         let threads = options.threads
         let counter = ProgressCounter(total: coded.count, progress)
-        let job: @Sendable (Int) throws -> (NNRUnit, EncodedTensorReport) = { k in
+        let job: @Sendable (Int, SegmentRunner?) throws -> (NNRUnit, EncodedTensorReport) = { k, runner in
             let i = coded[k]
             let t = tensors[i]
+            // A tensor that bounds the makespan hands its rows of blocks to the pool's workers.
             let inner = ParallelWork.innerThreads(elements: t.elementCount, total: totalElements, threads: threads)
             let r = try encodeTensor(t, role: roles[i], parameterId: i, writer: frozenWriter, report: frozenReports[i],
-                                     threads: inner)
+                                     runner: inner > 1 ? runner : nil)
             t.rawData?.evict()
             counter.step(r.1.name)
             return r
@@ -118,9 +119,10 @@ public struct ModelEncoder: Sendable {
                             topologyBytes: stream.topologyBytes, codedParameters: codedParameters)
     }
 
-    /// The unit of one tensor; a block-scanned tensor's rows of blocks are coded on `threads`.
+    /// The unit of one tensor; a block-scanned tensor's rows of blocks are quantized (DQ) and
+    /// coded through `runner`.
     private func encodeTensor(_ t: Tensor, role: TensorRole, parameterId: Int, writer: NNRWriter,
-                              report: EncodedTensorReport, threads: Int) throws -> (NNRUnit, EncodedTensorReport) {
+                              report: EncodedTensorReport, runner: SegmentRunner?) throws -> (NNRUnit, EncodedTensorReport) {
         var r = report
         let dims = t.dims.isEmpty ? [1] : t.dims.map { Int($0) }
         let name = t.name!
@@ -140,18 +142,11 @@ public struct ModelEncoder: Sendable {
             coding.scanOrder = role == .weight ? options.scanOrder(elements: values.count, rowWidth: rowWidth) : 0
             // The trellis follows the coding order; NNCodec's skipped block rows advance the
             // DQ state by whole rows, which no trellis path matches, so DQ scans skip no rows.
-            let order = dq && coding.scanOrder > 0
-                ? BlockScanOrder.positions(count: values.count, width: rowWidth, scanOrder: coding.scanOrder) : nil
-            if order != nil { coding.rowSkipping = false }
-            let scanned = try WeightQuantizer.quantize(order.map { $0.map { values[$0] } } ?? values, qp: qp,
-                                                       qpDensity: options.qpDensity, dependent: dq, lambda: options.lambda,
-                                                       unaryLength: options.rateModelUnaryLength, tensor: name)
-            var levels = scanned
-            if let order {
-                levels.withUnsafeMutableBufferPointer { out in
-                    scanned.withUnsafeBufferPointer { scanned in for i in 0..<order.count { out[order[i]] = scanned[i] } }
-                }
-            }
+            if dq && coding.scanOrder > 0 { coding.rowSkipping = false }
+            let levels = try WeightQuantizer.quantize(values, qp: qp, qpDensity: options.qpDensity, dependent: dq,
+                                                      lambda: options.lambda, unaryLength: options.rateModelUnaryLength,
+                                                      tensor: name, rowWidth: rowWidth, scanOrder: dq ? coding.scanOrder : 0,
+                                                      runner: runner)
             if options.unaryLength == nil { coding.unaryLength = UnaryLengthChoice.best(levels, dependentQuantization: dq) }
             (r.maxError, r.rmsError) = Self.errors(values, levels: levels, step: step)
             r.qp = qp
@@ -179,7 +174,7 @@ public struct ModelEncoder: Sendable {
             throw EncodeError("internal: kept tensor '\(name)' sent to the coder")
         }
         let unit = try writer.compressedDataUnit(NNRTensorInput(name: name, dimensions: dims, data: data, coding: coding),
-                                                 parameterId: parameterId, threads: threads)
+                                                 parameterId: parameterId, runner: runner)
         return (unit, r)
     }
 

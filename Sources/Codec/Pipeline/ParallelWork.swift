@@ -62,7 +62,7 @@ import Darwin
 #endif
 
 extension ParallelWork {
-    /// `body(i)` for `i` in `0..<count` on at most `threads` threads, taken in index order,
+    /// `body(i, runner)` for `i` in `0..<count` on `threads` workers, taken in index order,
     /// with `consume(i, result)` called once per job strictly in index order (never two at
     /// once) as soon as the job and all before it are done; each result is released after
     /// its `consume`. At most `2 × threads` jobs are taken and not yet consumed: a worker
@@ -74,65 +74,105 @@ extension ParallelWork {
     /// and there is no window: for work that fits in memory, where the finished results may
     /// wait for the smaller jobs before them, and the last job taken is a small one.
     /// `consume` still runs in index order.
-    package static func ordered<T: Sendable>(count: Int, threads: Int, costs: [Int]? = nil, _ body: @Sendable (Int) throws -> T,
+    ///
+    /// `runner` (nil with one thread) hands items of a job — the rows of blocks of a big
+    /// tensor — to the same workers: a worker without a job to take runs them before taking
+    /// the next job, so no core idles while the big tensor's rows wait and no extra thread
+    /// shares a core with the other jobs.
+    package static func ordered<T: Sendable>(count: Int, threads: Int, costs: [Int]? = nil,
+                                             _ body: @Sendable (Int, SegmentRunner?) throws -> T,
                                              consume: (Int, T) throws -> Void) throws {
-        if threads <= 1 || count <= 1 {
-            for i in 0..<count { try consume(i, try body(i)) }
+        if threads <= 1 || count == 0 {
+            for i in 0..<count { try consume(i, try body(i, nil)) }
             return
         }
         let order = costs.map { c in (0..<count).sorted { c[$0] != c[$1] ? c[$0] > c[$1] : $0 < $1 } } ?? Array(0..<count)
-        let state = Mutex(Ordered<T>())
-        let windowSize = costs == nil ? 2 * threads : count
-        let window = DispatchSemaphore(value: windowSize)
+        let queue = WorkQueue()
+        let state = Ordered<T>(count: count, window: costs == nil ? 2 * threads : count)
         withoutActuallyEscaping(consume) { consume in
             let consumeBox = UnsafeSendableBox(consume)
-            WorkerThreads.run(min(threads, count)) { _ in
-                while true {
-                    window.wait()
-                    let next = state.withLock { s -> Int? in
-                        guard s.failure == nil, s.taken < count else { return nil }
-                        s.taken += 1
-                        return order[s.taken - 1]
-                    }
-                    // Leaving passes the token on, so a waiting worker wakes and leaves too.
-                    guard let i = next else { window.signal(); return }
-                    let r = Result { try body(i) }
-                    // Whoever completes the next job in order drains the ready prefix.
-                    var batch = state.withLock { s in
-                        s.ready[i] = r
-                        return s.takeReady()
-                    }
-                    while !batch.isEmpty {
-                        var failure: (any Error)? = nil
-                        for (j, result) in batch where failure == nil {
-                            do { try consumeBox.value(j, try result.get()) } catch { failure = error }
-                            window.signal()
+            WorkerThreads.run(threads) { _ in
+                while let action = queue.monitor.locked({ state.next(queue, order: order) }) {
+                    switch action {
+                    case .item(let item):
+                        queue.run(item)
+                    case .job(let i):
+                        let r = Result { try body(i, queue.runner) }
+                        // Whoever completes the next job in order drains the ready prefix.
+                        var batch = queue.monitor.locked {
+                            state.running -= 1
+                            state.ready[i] = r
+                            queue.monitor.broadcast()
+                            return state.takeReady()
                         }
-                        batch = state.withLock { s in
-                            if let failure, s.failure == nil { s.failure = failure }
-                            if s.failure != nil { s.consuming = false; return [] }
-                            s.consuming = false
-                            return s.takeReady()
+                        while !batch.isEmpty {
+                            var failure: (any Error)? = nil
+                            var consumed = 0
+                            for (j, result) in batch where failure == nil {
+                                do { try consumeBox.value(j, try result.get()) } catch { failure = error }
+                                consumed += 1
+                            }
+                            batch = queue.monitor.locked {
+                                state.tokens += consumed
+                                if let failure, state.failure == nil { state.failure = failure }
+                                state.consuming = false
+                                queue.monitor.broadcast()
+                                return state.takeReady()
+                            }
                         }
-                        // After a failure unconsumed jobs keep their tokens: hand out enough
-                        // that every waiting worker wakes and leaves (the semaphore ends full).
-                        if failure != nil { for _ in 0..<windowSize { window.signal() } }
                     }
                 }
             }
         }
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        if let failure = queue.monitor.locked({ state.failure }) { throw failure }
     }
 
-    private struct Ordered<T> {
+    /// `ordered` for jobs that hand no items to the pool.
+    package static func ordered<T: Sendable>(count: Int, threads: Int, costs: [Int]? = nil, _ body: @Sendable (Int) throws -> T,
+                                             consume: (Int, T) throws -> Void) throws {
+        try ordered(count: count, threads: threads, costs: costs, { i, _ in try body(i) }, consume: consume)
+    }
+
+    /// What a worker does next.
+    private enum Action { case item((SharedItems, Int)), job(Int) }
+
+    /// The scheduling state of `ordered`, guarded by its queue's monitor.
+    private final class Ordered<T>: @unchecked Sendable {
+        let count: Int
         var taken = 0
         var consumed = 0
         var consuming = false
+        /// Jobs that may still be taken before one is consumed (the window).
+        var tokens: Int
+        /// Jobs whose body runs (they may publish items).
+        var running = 0
         var failure: (any Error)? = nil
         var ready: [Int: Result<T, any Error>] = [:]
 
+        init(count: Int, window: Int) {
+            self.count = count
+            tokens = window
+        }
+
+        /// Inside the monitor: an item of a running job, else the next job if the window
+        /// allows, else nil when no job is left to take and none runs (the worker leaves);
+        /// otherwise waits.
+        func next(_ queue: WorkQueue, order: [Int]) -> Action? {
+            while true {
+                if let item = queue.takeItem() { return .item(item) }
+                if failure == nil, taken < count, tokens > 0 {
+                    tokens -= 1
+                    taken += 1
+                    running += 1
+                    return .job(order[taken - 1])
+                }
+                if (failure != nil || taken == count) && running == 0 { return nil }
+                queue.monitor.wait()
+            }
+        }
+
         /// The finished jobs that continue the consumed prefix, if no one else is consuming.
-        mutating func takeReady() -> [(Int, Result<T, any Error>)] {
+        func takeReady() -> [(Int, Result<T, any Error>)] {
             guard !consuming, failure == nil else { return [] }
             var batch: [(Int, Result<T, any Error>)] = []
             while let r = ready.removeValue(forKey: consumed) {

@@ -64,8 +64,10 @@ struct Trellis<Mode: TrellisRateMode> {
         table = Mode.rated ? LevelRateTable(contexts: &contexts) : LevelRateTable(unused: ())
     }
 
-    /// Runs the search and writes the levels; false if a weight is NaN, infinite or out of range.
-    mutating func run(decisions: UnsafeMutablePointer<UInt16>, levels: UnsafeMutablePointer<Int32>) -> Bool {
+    /// Runs the search and writes the levels of the path ending in `finalState` (nil: the
+    /// lowest-cost state); false if a weight is NaN, infinite or out of range. State 0 is
+    /// always reachable (zeros keep it), so a path ending there always exists.
+    mutating func run(decisions: UnsafeMutablePointer<UInt16>, levels: UnsafeMutablePointer<Int32>, finalState: Int?) -> Bool {
         let n = weights.count
         var cost = [Double](repeating: 0.5 * Double.greatestFiniteMagnitude, count: 16)
         cost[0] = 0
@@ -90,7 +92,7 @@ struct Trellis<Mode: TrellisRateMode> {
             }
             i = end
         }
-        traceBack(from: n, finalState: bestState(cost, current), decisions: decisions, to: 0) { j, level, _ in
+        traceBack(from: n, finalState: finalState ?? bestState(cost, current), decisions: decisions, to: 0) { j, level, _ in
             levels[j] = level
         }
         return true

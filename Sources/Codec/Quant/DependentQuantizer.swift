@@ -42,6 +42,9 @@ public struct DependentQuantizer: TensorQuantizer {
     /// Of each refresh interval, how many of the last elements are coded into the running
     /// contexts (older ones only age out of the adaptive states anyway).
     public var contextTrackingWindow: Int
+    /// The state the path must end in (nil: the lowest-cost one). A row of blocks that an
+    /// entry point follows ends in the state that entry point registers (see `quantizeRows`).
+    public var finalState: Int? = nil
     public var dependentQuantization: Bool { true }
 
     public init(step: QuantStep, lambdaScale: Double = RateDistortion.defaultLambdaScale, unaryLength: Int = 11,
@@ -70,11 +73,11 @@ public struct DependentQuantizer: TensorQuantizer {
                                                 distortionScale: RateDistortion.distortionScale(lambda: lambda),
                                                 unaryLength: unaryLength, refresh: rateRefreshInterval,
                                                 window: contextTrackingWindow)
-                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!)
+                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!, finalState: finalState)
             } else {
                 var trellis = Trellis<DistortionOnly>(weights: weights, inverseStep: inv, distortionScale: 1,
                                                       unaryLength: unaryLength, refresh: n, window: n)
-                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!)
+                return trellis.run(decisions: dec.baseAddress!, levels: levels.baseAddress!, finalState: finalState)
             }
         }
         if !ok { throw firstInvalid(weights) { Double($0) * inv } }
