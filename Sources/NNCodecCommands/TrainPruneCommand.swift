@@ -23,6 +23,7 @@ struct TrainPruneArguments: ParsableArguments {
     @Option(help: "Size budget: stop after the first pruning stage that keeps the accuracy and reaches this compression ratio (prunable parameters / non-zero); that stage's model is written.") var targetRatio: Double?
     @Option(help: "Structure budget: stop after the first such stage that leaves every hidden layer at most this share of its neurons (with --target-ratio: both).") var targetNeurons: Double?
     @Option(help: "Undo a stage that ends below the target and go on with TWT/4, at most N times in a row (0: stop there).") var retries = 3
+    @Option(help: "Before undoing a stage below the target, train up to N epochs without the penalty (pruned weights stay zero) and keep the stage if an epoch brings validation top-1 back (0: undo at once).") var recoverEpochs = 0
     @Option(help: "Seed of the shuffling (and of the validation split without --split-seed).") var seed: UInt64 = 0
     @Option(help: "Seed of the validation split (default: --seed), to vary the training order on the same held-out rows.") var splitSeed: UInt64?
     @Flag(help: "serene: leave the last layer's weights unregularized (before 2026-11-29 08:30; default: they decay with 1 − 1/C).") var noLastLayerPenalty = false
@@ -40,12 +41,13 @@ struct TrainPruneArguments: ParsableArguments {
     static let flags = ["lambda": "--lambda", "learning rate": "--lr", "TWT": "--twt", "PWE": "--pwe", "max epochs": "--max-epochs",
                         "batch size": "--batch", "target top-1": "--target-top1", "target ratio": "--target-ratio",
                         "target neuron share": "--target-neurons", "time budget": "--max-seconds",
-                        "retries": "--retries", "epsilon": "--epsilon"]
+                        "retries": "--retries", "recover epochs": "--recover-epochs", "epsilon": "--epsilon"]
 
     func options(_ p: PruneArguments) -> TrainPruneOptions {
         var o = TrainPruneOptions(method: method?.trainPrune ?? .lobster)
         o.sensitivity = sensitivity; o.lambda = lambda; o.learningRate = lr ?? 0.1; o.batchSize = batch; o.pwe = pwe
         o.twt = p.twt; o.maxEpochs = maxEpochs; o.maxSeconds = maxSeconds; o.targetTop1 = targetTop1; o.targetRatio = targetRatio; o.targetNeuronShare = targetNeurons; o.seed = seed; o.splitSeed = splitSeed; o.retries = retries
+        o.recoverEpochs = recoverEpochs
         o.epsilon = p.epsilon; o.penalizeLastLayer = !noLastLayerPenalty
         return o
     }

@@ -94,7 +94,12 @@ final class PruneLoop {
             // training); L̂ is its validation loss.
             graph.parameters = last
             let (s, count) = try pruneStage(stage, twt: twt, evaluator: evaluator, dead: dead, names: names)
+            var passed: (loss: Double, top1: Double?)? = (s.validationLoss, s.validationTop1)
             if let target, let t1 = s.validationTop1, t1 < target {
+                passed = try recover(stage, target: target) { outOfTime }
+            }
+            guard let passed else {
+                let t1 = s.validationTop1 ?? 0, target = target ?? 0
                 graph.parameters = kept.parameters
                 failures += 1
                 if failures > options.retries {
@@ -107,7 +112,7 @@ final class PruneLoop {
             }
             failures = 0
             twt = options.resolvedTWT
-            kept = Outcome(parameters: graph.parameters, loss: s.validationLoss, top1: s.validationTop1, stopped: "max epochs")
+            kept = Outcome(parameters: graph.parameters, loss: passed.loss, top1: passed.top1, stopped: "max epochs")
             if let why = options.budgetReached(count, layers: layers) {
                 kept.stopped = why
                 return kept
@@ -143,6 +148,42 @@ final class PruneLoop {
         stages.append(s)
         progress?(.stage(s))
         return (s, count)
+    }
+
+    /// After a stage below the target: up to `recoverEpochs` epochs of masked training
+    /// without the penalty; the first epoch back at the target is kept (its parameters in
+    /// the graph, its loss and top-1 returned and recorded on the stage); nil when none is.
+    func recover(_ stage: Int, target: Double, stop: @escaping () -> Bool) throws -> (loss: Double, top1: Double?)? {
+        let n = min(options.recoverEpochs, options.maxEpochs - epochs.count)
+        guard n > 0, !stop() else { return nil }
+        var t = trainingOptions
+        t.epochs = n
+        t.patience = nil
+        t.keepValues = []
+        t.seed = options.seed &+ UInt64(stages.count) &* 7919 &+ 1
+        var found: (parameters: [String: NDArray], loss: Double, top1: Double)?
+        var hooks = TrainingHooks()
+        hooks.afterEpoch = { [graph] r in
+            if let t1 = r.validationTop1, t1 >= target, let l = r.validationLoss, l.isFinite {
+                found = (graph.parameters, l, t1)
+                return false
+            }
+            return !stop()
+        }
+        let trainer = try Trainer(graph: graph, options: t, hooks: hooks)
+        trainer.masks = masks(graph.parameters)
+        let report = try trainer.fit(train: train, validation: validation) { [self] event in
+            switch event {
+            case let .batch(e, d, t, l): progress?(.batch(epoch: epochs.count + e, done: d, total: t, loss: l))
+            case let .epoch(r): record(r, stage: stage)
+            }
+        }
+        stages[stages.count - 1].recoveryEpochs = report.epochs.count
+        guard let found else { return nil }
+        graph.parameters = found.parameters
+        stages[stages.count - 1].recoveredLoss = found.loss
+        stages[stages.count - 1].recoveredTop1 = found.top1
+        return (found.loss, found.top1)
     }
 
     func record(_ r: EpochRecord, stage: Int) {

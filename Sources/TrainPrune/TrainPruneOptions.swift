@@ -33,6 +33,11 @@ public struct TrainPruneOptions: Sendable {
     /// passes), at most this many times in a row
     /// (0: stop at the first such stage, as the thesis does).
     public var retries = 3
+    /// A pruning stage that ends below the target first gets up to this many epochs of
+    /// masked training without the penalty (pruned weights stay zero); it is kept as soon as
+    /// an epoch brings validation top-1 back to the target, and undone only if none does
+    /// (0: undone at once, as before 2026-11-30).
+    public var recoverEpochs = 0
     /// serene (lb/ub/exact): the last layer's weights decay too, with S̄ = 1 − 1/C (its LB
     /// sensitivity: the seed of the mean output is 1/C per class), as the authors' code does
     /// (every Linear/Conv is regularized); false: the last layer is not penalized (rounds 1–2).
@@ -68,6 +73,7 @@ public struct TrainPruneOptions: Sendable {
         if let r = targetRatio, !(r >= 1 && r.isFinite) { throw bad("target ratio", "must be a compression ratio of at least 1, got \(r)") }
         if let f = targetNeuronShare, !(f > 0 && f <= 1) { throw bad("target neuron share", "must be a fraction in (0, 1], got \(f)") }
         if let m = maxSeconds, !(m > 0) { throw bad("time budget", "must be a positive number of seconds, got \(m)") }
+        guard recoverEpochs >= 0 else { throw bad("recover epochs", "must be at least 0, got \(recoverEpochs)") }
         guard retries >= 0 else { throw bad("retries", "must be at least 0, got \(retries)") }
         guard epsilon > 0, epsilon < 0.5 else { throw bad("epsilon", "must be in (0, 0.5), got \(epsilon)") }
     }
@@ -102,6 +108,11 @@ public struct PruneStage: Codable, Sendable, Equatable {
     public var validationTop1: Double?
     public var sparsity: Double
     public var neurons: [Int]
+    /// Recovery epochs run after the stage fell below the target (nil: none ran), and the
+    /// validation loss and top-1 of the recovered model (nil: the stage was undone).
+    public var recoveryEpochs: Int?
+    public var recoveredLoss: Double?
+    public var recoveredTop1: Double?
 }
 
 /// Progress of a run.
