@@ -58,9 +58,17 @@ public final class Trainer {
     }
 
     /// Mean loss and top-1 (with labels) over `data`, inference-mode BatchNorm and Dropout.
-    public func evaluate(_ data: Dataset) throws -> (loss: Double, top1: Double?) {
+    ///
+    /// With `stopAbove`, the pass ends as soon as the loss summed so far proves the mean
+    /// greater than that bound (every loss here is ≥ 0 per sample, so the sum only grows):
+    /// the returned loss is then the partial sum over all of `data`'s count, itself above the
+    /// bound, and top-1 is nil. A search that only asks "loss ≤ bound?" gets the same answer
+    /// as from the full pass.
+    public func evaluate(_ data: Dataset, stopAbove: Double? = nil) throws -> (loss: Double, top1: Double?) {
         var loss = 0.0, correct = 0
         var start = 0
+        let n = Double(max(data.count, 1))
+        let limit = stopAbove.map { $0 * n * (1 + 1e-9) }
         while start < data.count {
             let idx = Array(start..<min(start + max(options.batchSize, 256), data.count))
             let b = data.rows(idx)
@@ -69,8 +77,8 @@ public final class Trainer {
             loss += o.value * Double(idx.count)
             correct += o.correct ?? 0
             start += idx.count
+            if let limit, loss > limit, start < data.count { return (loss / n, nil) }
         }
-        let n = Double(max(data.count, 1))
         return (loss / n, data.labels == nil ? nil : Double(correct) / n)
     }
 

@@ -136,7 +136,7 @@ final class PruneLoop {
         let before = SparsityCount(layers, graph.parameters).nonzero
         let found = try search.run(graph.parameters) { [graph, validation] p in
             graph.parameters = p
-            return try evaluator.evaluate(validation).loss
+            return try evaluator.evaluate(validation, stopAbove: search.bound).loss
         }
         graph.parameters = found.parameters
         _ = dead.apply(&graph.parameters)
