@@ -41,7 +41,8 @@ on_mnist9() {
     local TRAIN_XY=(--data $MNIST9/mnist_train_x28.npy --labels $MNIST9/mnist_train_y.npy)
     local FT_VAL=(--val-data $MNIST9/mnist_val_x28.npy --val-labels $MNIST9/mnist_val_y.npy)
     local TRAIN=("${TRAIN_XY[@]}" "${FT_VAL[@]}")
-    local TEST=(--data $MNIST9/mnist_test_x28.npy --labels $MNIST9/mnist_test_y.npy)
+    local T=${MNIST9_TEST:-mnist_test}
+    local TEST=(--data $MNIST9/${T}_x28.npy --labels $MNIST9/${T}_y.npy)
     "$@"
 }
 # on_mnist10 CMD ARGS…: the tenth round's data: on_mnist9's training and validation files, test on
@@ -49,12 +50,7 @@ on_mnist9() {
 # read before the tenth round's read-out; make-mnist-fresh.py since 2026-11-30).
 on_mnist10() {
     [ -f "$MNIST9/mnist_test2_x28.npy" ] || return 0
-    local TD=$MNIST9
-    local TRAIN_XY=(--data $MNIST9/mnist_train_x28.npy --labels $MNIST9/mnist_train_y.npy)
-    local FT_VAL=(--val-data $MNIST9/mnist_val_x28.npy --val-labels $MNIST9/mnist_val_y.npy)
-    local TRAIN=("${TRAIN_XY[@]}" "${FT_VAL[@]}")
-    local TEST=(--data $MNIST9/mnist_test2_x28.npy --labels $MNIST9/mnist_test2_y.npy)
-    "$@"
+    MNIST9_TEST=mnist_test2 on_mnist9 "$@"
 }
 wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 run() {  # name model args...
