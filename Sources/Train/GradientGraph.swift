@@ -36,7 +36,7 @@ public final class GradientGraph {
                 objective: [String]? = nil) throws {
         guard let graph = model.graph else { throw TrainError(.invalidData, "model", "the model has no graph") }
         // Every batch frees and re-allocates activation-sized buffers: keep them mapped
-        // (LeNet-5 prune: sys time 5.7 s -> 0.6 s per 15 s, docs/benchmarks.md).
+        // (LeNet-5 prune probe: sys time 5.3 s -> 0.4 s of a 14 s run, docs/benchmarks.md).
         HeapPolicy.keepFreedMemory()
         self.model = model
         opset = Int(model.defaultOpsetVersion ?? 17)

@@ -1,5 +1,4 @@
 import CABAC
-import Dispatch   // DispatchSemaphore
 import Synchronization
 
 /// Runs independent jobs on a fixed number of threads, largest first.
